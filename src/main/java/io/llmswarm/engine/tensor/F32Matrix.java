@@ -14,15 +14,16 @@ final class F32Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         float[] xv = x.values();
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols);
+                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols, lanes);
             }
         }
     }
 
-    private float dot(long offset, float[] xv, int xBase) {
+    private float dot(long offset, float[] xv, int xBase, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int i = 0;
@@ -31,7 +32,7 @@ final class F32Matrix extends SegmentMatrix {
             acc0 = FloatVector.fromMemorySegment(F, data, o, LE).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
             acc1 = FloatVector.fromMemorySegment(F, data, o + 64, LE).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
         }
-        float sum = sumLanes(acc0.add(acc1));
+        float sum = sumLanes(acc0.add(acc1), lanes);
         for (; i < cols; i++) {
             sum += data.get(FLOAT_LE, offset + 4L * i) * xv[xBase + i];
         }

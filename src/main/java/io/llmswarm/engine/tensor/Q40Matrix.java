@@ -20,11 +20,12 @@ final class Q40Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(offset, x, t * cols, t * blocks, blocks);
+                out[t * outStride + r] = dot(offset, x, t * cols, t * blocks, blocks, lanes);
             }
         }
     }
@@ -34,7 +35,7 @@ final class Q40Matrix extends SegmentMatrix {
      * afterwards: the same value as llama.cpp's {@code d*dx*sum((q-8)*qx)}, with two fewer
      * vector operations per block.
      */
-    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks) {
+    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks, float[] lanes) {
         float[] xv = x.values();
         float[] xd = x.scales();
         float[] xsum = x.quantSums();
@@ -56,7 +57,7 @@ final class Q40Matrix extends SegmentMatrix {
             acc0 = block(o, xv, xBase + b * 32, d0, acc0);
             offsets += d0 * xsum[dBase + b];
         }
-        return sumLanes(acc0.add(acc1)) - 8 * offsets;
+        return sumLanes(acc0.add(acc1), lanes) - 8 * offsets;
     }
 
     private FloatVector block(long o, float[] xv, int xi, float d, FloatVector acc) {

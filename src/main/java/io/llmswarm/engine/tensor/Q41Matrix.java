@@ -19,15 +19,16 @@ final class Q41Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t * cols, t * blocks, blocks);
+                out[t * outStride + r] = dot(r * rowBytes, x, t * cols, t * blocks, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks) {
+    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks, float[] lanes) {
         float[] xv = x.values();
         float[] xd = x.scales();
         float[] xs = x.sums();
@@ -43,7 +44,7 @@ final class Q41Matrix extends SegmentMatrix {
             acc = p.fma(FloatVector.broadcast(F, half(o) * xd[dBase + b]), acc);
             offsets += half(o + 2) * xs[dBase + b];
         }
-        return sumLanes(acc) + offsets;
+        return sumLanes(acc, lanes) + offsets;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,50 +21,69 @@ final class Q4KMatrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks);
+                out[t * outStride + r] = dot(base + r * rowBytes, x, t, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, ActivationBatch x, int t, int blocks) {
+    private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
         float[] xv = x.values();
         int[] groupSums = x.groupSums();
+        float[] xd = x.scales();
         FloatVector acc = FloatVector.zero(F);
         float mins = 0;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
-            float xd = x.scales()[t * blocks + b];
-            int xBase = t * cols + b * 256;
-            int gBase = (t * blocks + b) * 16;
-            // Per lane at most 8 sub-blocks * 63 * 2 * 15 * 128: exact in float.
+            int block = t * blocks + b;
+            // The 12 scale bytes: six bits each of 8 scales and 8 mins (ggml's get_scale_min_k4),
+            // unpacked inline: a call per scale costs more than the vector work.
+            long p = memory.get(LONG_LE, o + 4);
+            int h = memory.get(INT_LE, o + 12);
+            int xi = t * cols + b * 256;
+            int g = block * 16;
+            // Per lane at most 8 sub-blocks * 63 * 2 * 15 * 127: exact in float.
             FloatVector isum = FloatVector.zero(F);
             int minSum = 0;
             for (int j = 0; j < 4; j++) {
-                long q = o + 16 + 32L * j;
-                int xi = xBase + 64 * j;
-                ByteVector qa = ByteVector.fromMemorySegment(B, data, q, LE);
-                ByteVector qb = ByteVector.fromMemorySegment(B, data, q + 16, LE);
-                FloatVector lo = nibbles(qa.and((byte) 0x0F)).mul(FloatVector.fromArray(F, xv, xi));
-                lo = nibbles(qb.and((byte) 0x0F)).fma(FloatVector.fromArray(F, xv, xi + 16), lo);
-                FloatVector hi = nibbles(qa.lanewise(VectorOperators.LSHR, 4)).mul(FloatVector.fromArray(F, xv, xi + 32));
-                hi = nibbles(qb.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xv, xi + 48), hi);
-                isum = lo.fma(FloatVector.broadcast(F, KQuantScales.scale(data, o + 4, 2 * j)), isum);
-                isum = hi.fma(FloatVector.broadcast(F, KQuantScales.scale(data, o + 4, 2 * j + 1)), isum);
-                int g = gBase + 4 * j;
-                minSum += KQuantScales.min(data, o + 4, 2 * j) * (groupSums[g] + groupSums[g + 1])
-                        + KQuantScales.min(data, o + 4, 2 * j + 1) * (groupSums[g + 2] + groupSums[g + 3]);
+                int sLo;
+                int sHi;
+                int mLo;
+                int mHi;
+                if (j < 2) {
+                    sLo = (int) (p >>> (16 * j)) & 63;
+                    sHi = (int) (p >>> (16 * j + 8)) & 63;
+                    mLo = (int) (p >>> (16 * j + 32)) & 63;
+                    mHi = (int) (p >>> (16 * j + 40)) & 63;
+                } else {
+                    int k = 16 * (j - 2);
+                    sLo = (h >>> k) & 0x0F | (int) (p >>> (k + 2)) & 0x30;
+                    sHi = (h >>> (k + 8)) & 0x0F | (int) (p >>> (k + 10)) & 0x30;
+                    mLo = (h >>> (k + 4)) & 0x0F | (int) (p >>> (k + 34)) & 0x30;
+                    mHi = (h >>> (k + 12)) & 0x0F | (int) (p >>> (k + 42)) & 0x30;
+                }
+                isum = chunk(o + 16 + 32L * j, xv, xi + 64 * j, sLo, sHi, isum);
+                int gj = g + 4 * j;
+                minSum += mLo * (groupSums[gj] + groupSums[gj + 1]) + mHi * (groupSums[gj + 2] + groupSums[gj + 3]);
             }
-            acc = isum.fma(FloatVector.broadcast(F, half(o) * xd), acc);
-            mins += half(o + 2) * xd * minSum;
+            float d = halfAt(o) * xd[block];
+            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+            mins += halfAt(o + 2) * xd[block] * minSum;
         }
-        return sumLanes(acc) - mins;
+        return sumLanes(acc, lanes) - mins;
     }
 
-    private static FloatVector nibbles(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+    /** 64 values from 32 bytes: low nibbles scaled by {@code s0}, high nibbles by {@code s1}. */
+    private FloatVector chunk(long q, float[] xv, int xi, int s0, int s1, FloatVector isum) {
+        IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, memory, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, memory, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        FloatVector lo = floats(qb.and(0x0F)).fma(FloatVector.fromArray(F, xv, xi + 16), floats(qa.and(0x0F)).mul(FloatVector.fromArray(F, xv, xi)));
+        FloatVector hi = floats(qb.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xv, xi + 48),
+                floats(qa.lanewise(VectorOperators.LSHR, 4)).mul(FloatVector.fromArray(F, xv, xi + 32)));
+        return hi.fma(FloatVector.broadcast(F, (float) s1), lo.fma(FloatVector.broadcast(F, (float) s0), isum));
     }
 
     private int quant(long o, int i) {

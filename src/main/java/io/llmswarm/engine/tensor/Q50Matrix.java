@@ -23,17 +23,18 @@ final class Q50Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         float[] xv = x.values();
         float[] xd = x.scales();
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, xv, xd, t * cols, t * blocks, blocks);
+                out[t * outStride + r] = dot(r * rowBytes, xv, xd, t * cols, t * blocks, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks) {
+    private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
@@ -48,7 +49,7 @@ final class Q50Matrix extends SegmentMatrix {
             FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
             acc = p.fma(FloatVector.broadcast(F, half(o) * xd[dBase + b]), acc);
         }
-        return sumLanes(acc);
+        return sumLanes(acc, lanes);
     }
 
     private int value(long o, int highBits, int j) {

@@ -20,15 +20,16 @@ final class Q5KMatrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks);
+                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, ActivationBatch x, int t, int blocks) {
+    private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
         float[] xv = x.values();
         int[] groupSums = x.groupSums();
         FloatVector acc = FloatVector.zero(F);
@@ -63,7 +64,7 @@ final class Q5KMatrix extends SegmentMatrix {
             acc = isum.fma(FloatVector.broadcast(F, half(o) * xd), acc);
             mins += half(o + 2) * xd * minSum;
         }
-        return sumLanes(acc) - mins;
+        return sumLanes(acc, lanes) - mins;
     }
 
     /** Bit {@code bit} of each high-bit byte, moved to value 16. */

@@ -2,8 +2,10 @@ package io.llmswarm.engine.tensor;
 
 import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -22,49 +24,65 @@ final class Q6KMatrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks);
+                out[t * outStride + r] = dot(base + r * rowBytes, x, t, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, ActivationBatch x, int t, int blocks) {
-        float[] xv = x.values();
-        FloatVector acc = FloatVector.zero(F);
+    /**
+     * Multiplies the unsigned 6-bit quants and subtracts {@code 32 * sum(scale_g * bsum_g)}
+     * afterwards, using the activation's sums of 16: the same integer as llama.cpp's
+     * {@code sum(scale_g * dot((q - 32), qx))}.
+     */
+    private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
+        float sum = 0;
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            float d = half(o + 208) * x.scales()[t * blocks + b];
-            int xBase = t * cols + b * 256;
-            // Per lane at most 16 groups * 128 * 32 * 128: exact in float.
-            FloatVector isum = FloatVector.zero(F);
-            for (int n = 0; n < 2; n++) {
-                long scales = o + 192 + 8L * n;
-                for (int g = 0; g < 2; g++) {
-                    long ql = o + 64L * n + 16L * g;
-                    ByteVector low0 = ByteVector.fromMemorySegment(B, data, ql, LE);
-                    ByteVector low1 = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
-                    ByteVector high = ByteVector.fromMemorySegment(B, data, o + 128 + 32L * n + 16L * g, LE);
-                    int xi = xBase + 128 * n + 16 * g;
-                    ByteVector q0 = low0.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q1 = low1.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = low0.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q3 = low1.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
-                    isum = group(q0, xv, xi, signedByte(scales + g), isum);
-                    isum = group(q1, xv, xi + 32, signedByte(scales + g + 2), isum);
-                    isum = group(q2, xv, xi + 64, signedByte(scales + g + 4), isum);
-                    isum = group(q3, xv, xi + 96, signedByte(scales + g + 6), isum);
-                }
-            }
-            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+            sum += superBlock(offset + (long) b * BLOCK_BYTES, x, t * blocks + b, t * cols + b * 256, lanes);
         }
-        return sumLanes(acc);
+        return sum;
     }
 
-    private static FloatVector group(ByteVector q, float[] xv, int xi, int scale, FloatVector isum) {
-        FloatVector w = (FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-        return w.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, scale), isum);
+    /**
+     * One super-block in its own method: the JIT gives up inlining vector code in a method that
+     * grows too big, and a vector that is not inlined gets boxed.
+     */
+    private float superBlock(long o, ActivationBatch x, int block, int xBase, float[] lanes) {
+        float[] xv = x.values();
+        int[] groupSums = x.groupSums();
+        int gBase = block * 16;
+        // Per lane at most 16 groups * 128 * 63 * 127 < 2^24: exact in float.
+        FloatVector isum = FloatVector.zero(F);
+        int offsetSum = 0;
+        for (int k = 0; k < 4; k++) {
+            int n = k >> 1;
+            int g = k & 1;
+            long scales = o + 192 + 8L * n;
+            long ql = o + 64L * n + 16L * g;
+            IntVector low0 = (IntVector) ByteVector.fromMemorySegment(B, memory, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector low1 = (IntVector) ByteVector.fromMemorySegment(B, memory, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, memory, o + 128 + 32L * n + 16L * g, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            int xi = xBase + 128 * n + 16 * g;
+            int s0 = memory.get(ValueLayout.JAVA_BYTE, scales + g);
+            int s1 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 2);
+            int s2 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 4);
+            int s3 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 6);
+            FloatVector q0 = floats(low0.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30)));
+            FloatVector q1 = floats(low1.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30)));
+            FloatVector q2 = floats(low0.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)));
+            FloatVector q3 = floats(low1.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30)));
+            isum = q0.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, (float) s0), isum);
+            isum = q1.mul(FloatVector.fromArray(F, xv, xi + 32)).fma(FloatVector.broadcast(F, (float) s1), isum);
+            isum = q2.mul(FloatVector.fromArray(F, xv, xi + 64)).fma(FloatVector.broadcast(F, (float) s2), isum);
+            isum = q3.mul(FloatVector.fromArray(F, xv, xi + 96)).fma(FloatVector.broadcast(F, (float) s3), isum);
+            int gi = gBase + 8 * n + g;
+            offsetSum += s0 * groupSums[gi] + s1 * groupSums[gi + 2] + s2 * groupSums[gi + 4] + s3 * groupSums[gi + 6];
+        }
+        float d = halfAt(o + 208) * x.scales()[block];
+        return d * (sumLanes(isum, lanes) - 32 * offsetSum);
     }
 
     private int quant(long o, int i) {

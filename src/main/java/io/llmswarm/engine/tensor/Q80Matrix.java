@@ -16,18 +16,19 @@ final class Q80Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] lanes = new float[16];
         float[] xv = x.values();
         float[] xd = x.scales();
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(offset, xv, xd, t * cols, t * blocks, blocks);
+                out[t * outStride + r] = dot(offset, xv, xd, t * cols, t * blocks, blocks, lanes);
             }
         }
     }
 
-    private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks) {
+    private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int b = 0;
@@ -39,7 +40,7 @@ final class Q80Matrix extends SegmentMatrix {
         if (b < blocks) {
             acc0 = block(offset + (long) b * BLOCK_BYTES, xv, xBase + b * 32, xd[dBase + b], acc0);
         }
-        return sumLanes(acc0.add(acc1));
+        return sumLanes(acc0.add(acc1), lanes);
     }
 
     /** Integer products summed per lane (exact in float), then scaled by both block scales. */

@@ -9,7 +9,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,6 +22,7 @@ abstract sealed class SegmentMatrix implements WeightMatrix
 
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Kernels are written for 16 float lanes (AVX-512), which is this machine's preferred shape. */
@@ -36,11 +37,6 @@ abstract sealed class SegmentMatrix implements WeightMatrix
      * safe because the slice's size was checked against the matrix shape up front.
      */
     private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
-    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> i ^ 8);
-    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> i ^ 4);
-    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F, i -> i ^ 2);
-    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
     final GgmlType type;
     final MemorySegment data;
@@ -134,15 +130,26 @@ abstract sealed class SegmentMatrix implements WeightMatrix
     abstract void dequantize(long offset, float[] dst, int dstOffset);
 
     /**
-     * Sum of the lanes in a fixed order. {@code reduceLanes} sums in a different order once
-     * compiled than when interpreted, which would make results depend on JIT state.
+     * Sum of the lanes in a fixed order, through {@code lanes} (16 floats of scratch).
+     * {@code reduceLanes} sums in a different order once compiled than when interpreted, which
+     * would make results depend on JIT state. Tiny on purpose: the JIT must inline it, or the
+     * vector would be boxed.
      */
-    static float sumLanes(FloatVector v) {
-        FloatVector s = v.add(v.rearrange(SWAP_8));
-        s = s.add(s.rearrange(SWAP_4));
-        s = s.add(s.rearrange(SWAP_2));
-        s = s.add(s.rearrange(SWAP_1));
-        return s.lane(0);
+    static float sumLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        return sum16(lanes);
+    }
+
+    private static float sum16(float[] a) {
+        float s0 = (a[0] + a[8]) + (a[4] + a[12]);
+        float s1 = (a[1] + a[9]) + (a[5] + a[13]);
+        float s2 = (a[2] + a[10]) + (a[6] + a[14]);
+        float s3 = (a[3] + a[11]) + (a[7] + a[15]);
+        return (s0 + s2) + (s1 + s3);
+    }
+
+    static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
     }
 
     /** An fp16 at an absolute offset in {@link #memory}. */
