@@ -22,12 +22,63 @@ final class Q40Matrix extends SegmentMatrix {
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         int blocks = cols / 32;
+        int tokens = x.rows();
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
-            for (int t = 0; t < x.rows(); t++) {
+            int t = 0;
+            // A batch (prompt): unpack each weight block once for four tokens.
+            for (; t + 4 <= tokens; t += 4) {
+                dot4(offset, x, t, blocks, out, t * outStride + r, outStride, lanes);
+            }
+            for (; t < tokens; t++) {
                 out[t * outStride + r] = dot(offset, x, t * cols, t * blocks, blocks, lanes);
             }
         }
+    }
+
+    /** Dots of one row with tokens {@code t..t+3}, written to {@code out[at + k*stride]}. */
+    private void dot4(long offset, ActivationBatch x, int t, int blocks, float[] out, int at, int stride, float[] lanes) {
+        float[] xv = x.values();
+        float[] xd = x.scales();
+        float[] xsum = x.quantSums();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        float off0 = 0;
+        float off1 = 0;
+        float off2 = 0;
+        float off3 = 0;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            float d = halfAt(o);
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector w0 = (FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+            FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
+            int xi = t * cols + b * 32;
+            int di = t * blocks + b;
+            float d0 = d * xd[di];
+            float d1 = d * xd[di + blocks];
+            float d2 = d * xd[di + 2 * blocks];
+            float d3 = d * xd[di + 3 * blocks];
+            acc0 = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)))
+                    .fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F, xv, xi + cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + cols)))
+                    .fma(FloatVector.broadcast(F, d1), acc1);
+            acc2 = w1.fma(FloatVector.fromArray(F, xv, xi + 2 * cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + 2 * cols)))
+                    .fma(FloatVector.broadcast(F, d2), acc2);
+            acc3 = w1.fma(FloatVector.fromArray(F, xv, xi + 3 * cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + 3 * cols)))
+                    .fma(FloatVector.broadcast(F, d3), acc3);
+            off0 += d0 * xsum[di];
+            off1 += d1 * xsum[di + blocks];
+            off2 += d2 * xsum[di + 2 * blocks];
+            off3 += d3 * xsum[di + 3 * blocks];
+        }
+        out[at] = sumLanes(acc0, lanes) - 8 * off0;
+        out[at + stride] = sumLanes(acc1, lanes) - 8 * off1;
+        out[at + 2 * stride] = sumLanes(acc2, lanes) - 8 * off2;
+        out[at + 3 * stride] = sumLanes(acc3, lanes) - 8 * off3;
     }
 
     /**

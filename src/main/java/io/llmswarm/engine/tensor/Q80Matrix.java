@@ -20,12 +20,48 @@ final class Q80Matrix extends SegmentMatrix {
         float[] xv = x.values();
         float[] xd = x.scales();
         int blocks = cols / 32;
+        int tokens = x.rows();
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
-            for (int t = 0; t < x.rows(); t++) {
+            int t = 0;
+            // A batch (prompt): widen each weight block once for four tokens.
+            for (; t + 4 <= tokens; t += 4) {
+                dot4(offset, xv, xd, t, blocks, out, t * outStride + r, outStride, lanes);
+            }
+            for (; t < tokens; t++) {
                 out[t * outStride + r] = dot(offset, xv, xd, t * cols, t * blocks, blocks, lanes);
             }
         }
+    }
+
+    /** Dots of one row with tokens {@code t..t+3}, written to {@code out[at + k*stride]}. */
+    private void dot4(long offset, float[] xv, float[] xd, int t, int blocks, float[] out, int at, int stride, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int x0 = t * cols;
+        int d0 = t * blocks;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            float d = halfAt(o);
+            FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B, memory, o + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+            int xi = x0 + b * 32;
+            int di = d0 + b;
+            acc0 = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)))
+                    .fma(FloatVector.broadcast(F, d * xd[di]), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F, xv, xi + cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + cols)))
+                    .fma(FloatVector.broadcast(F, d * xd[di + blocks]), acc1);
+            acc2 = w1.fma(FloatVector.fromArray(F, xv, xi + 2 * cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + 2 * cols)))
+                    .fma(FloatVector.broadcast(F, d * xd[di + 2 * blocks]), acc2);
+            acc3 = w1.fma(FloatVector.fromArray(F, xv, xi + 3 * cols + 16), w0.mul(FloatVector.fromArray(F, xv, xi + 3 * cols)))
+                    .fma(FloatVector.broadcast(F, d * xd[di + 3 * blocks]), acc3);
+        }
+        out[at] = sumLanes(acc0, lanes);
+        out[at + stride] = sumLanes(acc1, lanes);
+        out[at + 2 * stride] = sumLanes(acc2, lanes);
+        out[at + 3 * stride] = sumLanes(acc3, lanes);
     }
 
     private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks, float[] lanes) {
