@@ -39,50 +39,52 @@ final class Q6KMatrix extends SegmentMatrix {
      * {@code sum(scale_g * dot((q - 32), qx))}.
      */
     private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
-        float sum = 0;
+        float[] xv = x.values();
+        float[] xd = x.scales();
+        int[] groupSums = x.groupSums();
+        FloatVector acc = FloatVector.zero(F);
+        float offsets = 0;
         for (int b = 0; b < blocks; b++) {
-            sum += superBlock(offset + (long) b * BLOCK_BYTES, x, t * blocks + b, t * cols + b * 256, lanes);
+            long o = offset + (long) b * BLOCK_BYTES;
+            int block = t * blocks + b;
+            int xBase = t * cols + b * 256;
+            // Per lane at most 16 groups * 128 * 63 * 127 < 2^24: exact in float.
+            FloatVector isum = FloatVector.zero(F);
+            int offsetSum = 0;
+            // Eight pairs of groups; one call site, so the JIT's node budget covers it.
+            for (int k = 0; k < 8; k++) {
+                int n = k >> 2;
+                int g = (k >> 1) & 1;
+                int second = k & 1;
+                long scales = o + 192 + 8L * n + g + 2 * second;
+                int sLo = memory.get(ValueLayout.JAVA_BYTE, scales);
+                int sHi = memory.get(ValueLayout.JAVA_BYTE, scales + 4);
+                long ql = o + 64L * n + 16L * g + 32L * second;
+                long qh = o + 128 + 32L * n + 16L * g;
+                int xi = xBase + 128 * n + 16 * g + 32 * second;
+                isum = pair(ql, qh, 4 - 2 * second, 2 * second, xv, xi, sLo, sHi, isum);
+                int gi = block * 16 + 8 * n + g + 2 * second;
+                offsetSum += sLo * groupSums[gi] + sHi * groupSums[gi + 4];
+            }
+            float d = halfAt(o + 208) * xd[block];
+            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+            offsets += d * offsetSum;
         }
-        return sum;
+        return sumLanes(acc, lanes) - 32 * offsets;
     }
 
     /**
-     * One super-block in its own method: the JIT gives up inlining vector code in a method that
-     * grows too big, and a vector that is not inlined gets boxed.
+     * Two groups of 16 unsigned 6-bit quants sharing 16 low bytes: low nibbles (values
+     * {@code xi...}, high bits moved up by {@code up}) and high nibbles (values {@code xi + 64...},
+     * high bits moved down by {@code down}). Kept under the JIT's inlining size.
      */
-    private float superBlock(long o, ActivationBatch x, int block, int xBase, float[] lanes) {
-        float[] xv = x.values();
-        int[] groupSums = x.groupSums();
-        int gBase = block * 16;
-        // Per lane at most 16 groups * 128 * 63 * 127 < 2^24: exact in float.
-        FloatVector isum = FloatVector.zero(F);
-        int offsetSum = 0;
-        for (int k = 0; k < 4; k++) {
-            int n = k >> 1;
-            int g = k & 1;
-            long scales = o + 192 + 8L * n;
-            long ql = o + 64L * n + 16L * g;
-            IntVector low0 = (IntVector) ByteVector.fromMemorySegment(B, memory, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector low1 = (IntVector) ByteVector.fromMemorySegment(B, memory, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, memory, o + 128 + 32L * n + 16L * g, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            int xi = xBase + 128 * n + 16 * g;
-            int s0 = memory.get(ValueLayout.JAVA_BYTE, scales + g);
-            int s1 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 2);
-            int s2 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 4);
-            int s3 = memory.get(ValueLayout.JAVA_BYTE, scales + g + 6);
-            FloatVector q0 = floats(low0.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30)));
-            FloatVector q1 = floats(low1.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30)));
-            FloatVector q2 = floats(low0.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)));
-            FloatVector q3 = floats(low1.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30)));
-            isum = q0.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, (float) s0), isum);
-            isum = q1.mul(FloatVector.fromArray(F, xv, xi + 32)).fma(FloatVector.broadcast(F, (float) s1), isum);
-            isum = q2.mul(FloatVector.fromArray(F, xv, xi + 64)).fma(FloatVector.broadcast(F, (float) s2), isum);
-            isum = q3.mul(FloatVector.fromArray(F, xv, xi + 96)).fma(FloatVector.broadcast(F, (float) s3), isum);
-            int gi = gBase + 8 * n + g;
-            offsetSum += s0 * groupSums[gi] + s1 * groupSums[gi + 2] + s2 * groupSums[gi + 4] + s3 * groupSums[gi + 6];
-        }
-        float d = halfAt(o + 208) * x.scales()[block];
-        return d * (sumLanes(isum, lanes) - 32 * offsetSum);
+    private FloatVector pair(long low, long qh, int up, int down, float[] xv, int xi, int sLo, int sHi, FloatVector isum) {
+        IntVector l = (IntVector) ByteVector.fromMemorySegment(B, memory, low, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector h = (IntVector) ByteVector.fromMemorySegment(B, memory, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        FloatVector qLo = floats(l.and(0x0F).or(h.lanewise(VectorOperators.LSHL, up).and(0x30)));
+        FloatVector qHi = floats(l.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, down).and(0x30)));
+        isum = qLo.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, (float) sLo), isum);
+        return qHi.mul(FloatVector.fromArray(F, xv, xi + 64)).fma(FloatVector.broadcast(F, (float) sHi), isum);
     }
 
     private int quant(long o, int i) {
