@@ -4,6 +4,7 @@ import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -24,56 +25,77 @@ final class Q5KMatrix extends SegmentMatrix {
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks, lanes);
+                out[t * outStride + r] = dot(base + r * rowBytes, x, t, blocks, lanes);
             }
         }
     }
 
     private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
         float[] xv = x.values();
+        float[] xd = x.scales();
         int[] groupSums = x.groupSums();
         FloatVector acc = FloatVector.zero(F);
         float mins = 0;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
-            float xd = x.scales()[t * blocks + b];
+            int block = t * blocks + b;
             int xBase = t * cols + b * 256;
-            int gBase = (t * blocks + b) * 16;
-            ByteVector ha = ByteVector.fromMemorySegment(B, data, o + 16, LE);
-            ByteVector hb = ByteVector.fromMemorySegment(B, data, o + 32, LE);
-            // Per lane at most 8 sub-blocks * 63 * 2 * 31 * 128: exact in float.
+            // Scales and mins unpacked inline as for Q4_K (ggml's get_scale_min_k4).
+            long p = memory.get(LONG_LE, o + 4);
+            int h = memory.get(INT_LE, o + 12);
+            // Per lane at most 8 sub-blocks * 63 * 2 * 31 * 127: exact in float.
             FloatVector isum = FloatVector.zero(F);
             int minSum = 0;
-            for (int j = 0; j < 4; j++) {
-                long q = o + 48 + 32L * j;
-                int xi = xBase + 64 * j;
-                ByteVector qa = ByteVector.fromMemorySegment(B, data, q, LE);
-                ByteVector qb = ByteVector.fromMemorySegment(B, data, q + 16, LE);
-                FloatVector lo = widen(qa.and((byte) 0x0F).or(fifthBit(ha, 2 * j))).mul(FloatVector.fromArray(F, xv, xi));
-                lo = widen(qb.and((byte) 0x0F).or(fifthBit(hb, 2 * j))).fma(FloatVector.fromArray(F, xv, xi + 16), lo);
-                FloatVector hi = widen(qa.lanewise(VectorOperators.LSHR, 4).or(fifthBit(ha, 2 * j + 1)))
-                        .mul(FloatVector.fromArray(F, xv, xi + 32));
-                hi = widen(qb.lanewise(VectorOperators.LSHR, 4).or(fifthBit(hb, 2 * j + 1)))
-                        .fma(FloatVector.fromArray(F, xv, xi + 48), hi);
-                isum = lo.fma(FloatVector.broadcast(F, KQuantScales.scale(data, o + 4, 2 * j)), isum);
-                isum = hi.fma(FloatVector.broadcast(F, KQuantScales.scale(data, o + 4, 2 * j + 1)), isum);
-                int g = gBase + 4 * j;
-                minSum += KQuantScales.min(data, o + 4, 2 * j) * (groupSums[g] + groupSums[g + 1])
-                        + KQuantScales.min(data, o + 4, 2 * j + 1) * (groupSums[g + 2] + groupSums[g + 3]);
+            for (int k = 0; k < 8; k++) {
+                int j = k >> 1;
+                int half = k & 1;
+                int sLo;
+                int sHi;
+                if (j < 2) {
+                    sLo = (int) (p >>> (16 * j)) & 63;
+                    sHi = (int) (p >>> (16 * j + 8)) & 63;
+                } else {
+                    int s = 16 * (j - 2);
+                    sLo = (h >>> s) & 0x0F | (int) (p >>> (s + 2)) & 0x30;
+                    sHi = (h >>> (s + 8)) & 0x0F | (int) (p >>> (s + 10)) & 0x30;
+                }
+                isum = nibbles(o + 48 + 32L * j + 16L * half, o + 16 + 16L * half, 2 * j, xv, xBase + 64 * j + 16 * half,
+                        sLo, sHi, isum);
+                if (half == 0) {
+                    int mLo;
+                    int mHi;
+                    if (j < 2) {
+                        mLo = (int) (p >>> (16 * j + 32)) & 63;
+                        mHi = (int) (p >>> (16 * j + 40)) & 63;
+                    } else {
+                        int s = 16 * (j - 2);
+                        mLo = (h >>> (s + 4)) & 0x0F | (int) (p >>> (s + 34)) & 0x30;
+                        mHi = (h >>> (s + 12)) & 0x0F | (int) (p >>> (s + 42)) & 0x30;
+                    }
+                    int g = block * 16 + 4 * j;
+                    minSum += mLo * (groupSums[g] + groupSums[g + 1]) + mHi * (groupSums[g + 2] + groupSums[g + 3]);
+                }
             }
-            acc = isum.fma(FloatVector.broadcast(F, half(o) * xd), acc);
-            mins += half(o + 2) * xd * minSum;
+            float d = halfAt(o) * xd[block];
+            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+            mins += halfAt(o + 2) * xd[block] * minSum;
         }
         return sumLanes(acc, lanes) - mins;
     }
 
-    /** Bit {@code bit} of each high-bit byte, moved to value 16. */
-    private static ByteVector fifthBit(ByteVector high, int bit) {
-        return high.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-    }
-
-    private static FloatVector widen(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+    /**
+     * 16 bytes of nibbles with their fifth bits from 16 high-bit bytes (bit {@code bit} for the
+     * low nibbles, values {@code xi...}; bit {@code bit + 1} for the high nibbles, values
+     * {@code xi + 32...}).
+     */
+    private FloatVector nibbles(long qs, long qh, int bit, float[] xv, int xi, int sLo, int sHi, FloatVector isum) {
+        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, memory, qs, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector h = (IntVector) ByteVector.fromMemorySegment(B, memory, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        h = h.lanewise(VectorOperators.LSHR, bit);
+        FloatVector lo = floats(q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)));
+        FloatVector hi = floats(q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)));
+        isum = lo.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, (float) sLo), isum);
+        return hi.mul(FloatVector.fromArray(F, xv, xi + 32)).fma(FloatVector.broadcast(F, (float) sHi), isum);
     }
 
     private int quant(long o, int i) {
