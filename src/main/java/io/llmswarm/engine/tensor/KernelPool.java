@@ -72,8 +72,39 @@ final class KernelPool implements AutoCloseable {
         return workers.length + 1;
     }
 
-    /** Runs every chunk of {@code work} on the pool and the calling thread; returns when all are done. */
-    synchronized void run(int chunkCount, ChunkedJob work) {
+    /**
+     * Runs every chunk of {@code work} on the pool and the calling thread; returns when all are
+     * done. Work dispatched from inside a running job runs inline on the thread that asks (the
+     * pool is busy with the outer job, and waiting for it would deadlock).
+     */
+    void run(int chunkCount, ChunkedJob work) {
+        if (insideJob()) {
+            for (int c = 0; c < chunkCount; c++) {
+                work.runChunk(c);
+            }
+            return;
+        }
+        dispatch(chunkCount, work);
+    }
+
+    private boolean insideJob() {
+        Job job = current;
+        if (job == null) {
+            return false;
+        }
+        Thread me = Thread.currentThread();
+        if (job.caller == me) {
+            return true;
+        }
+        for (Worker worker : workers) {
+            if (worker.thread == me) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void dispatch(int chunkCount, ChunkedJob work) {
         if (closed) {
             throw new IllegalStateException("kernel pool is closed");
         }

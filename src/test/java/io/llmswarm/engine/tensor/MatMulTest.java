@@ -93,6 +93,26 @@ class MatMulTest {
     }
 
     @Test
+    void nestedParallelForRunsInlineInsteadOfDeadlocking() {
+        try (MatMul matMul = new MatMul(2)) {
+            AtomicIntegerArray visits = new AtomicIntegerArray(8 * 8);
+            matMul.parallelFor(8, (start, end) -> {
+                for (int i = start; i < end; i++) {
+                    int outer = i;
+                    matMul.parallelFor(8, (s2, e2) -> {
+                        for (int k = s2; k < e2; k++) {
+                            visits.incrementAndGet(outer * 8 + k);
+                        }
+                    });
+                }
+            });
+            for (int i = 0; i < 64; i++) {
+                assertEquals(1, visits.get(i), "index " + i);
+            }
+        }
+    }
+
+    @Test
     void closedPoolRefusesWork() {
         MatMul matMul = new MatMul(2);
         matMul.close();
