@@ -20,7 +20,7 @@ final class Bf16Matrix extends SegmentMatrix {
         float[] xv = x.values();
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols, lanes);
+                out[t * outStride + r] = dot(base + r * rowBytes, xv, t * cols, lanes);
             }
         }
     }
@@ -36,14 +36,18 @@ final class Bf16Matrix extends SegmentMatrix {
         }
         float sum = sumLanes(acc0.add(acc1), lanes);
         for (; i < cols; i++) {
-            sum += bf16(offset + 2L * i) * xv[xBase + i];
+            sum += bf16At(offset + 2L * i) * xv[xBase + i];
         }
         return sum;
     }
 
     private FloatVector widen(long o) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, o, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, memory, o, LE).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private float bf16At(long address) {
+        return Float.intBitsToFloat(memory.get(SHORT_LE, address) << 16);
     }
 
     private float bf16(long o) {

@@ -26,7 +26,7 @@ final class F16Matrix extends SegmentMatrix {
         float[] xv = x.values();
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols, lanes);
+                out[t * outStride + r] = dot(base + r * rowBytes, xv, t * cols, lanes);
             }
         }
     }
@@ -42,14 +42,14 @@ final class F16Matrix extends SegmentMatrix {
         }
         float sum = sumLanes(acc0.add(acc1), lanes);
         for (; i < cols; i++) {
-            sum += half(offset + 2L * i) * xv[xBase + i];
+            sum += halfAt(offset + 2L * i) * xv[xBase + i];
         }
         return sum;
     }
 
     /** 16 halves at {@code o} as floats. */
     private FloatVector widen(long o) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, o, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, memory, o, LE).convertShape(VectorOperators.S2I, I, 0);
         FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(EXPONENT_SHIFT);
         IntVector sign = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000);
         return magnitude.reinterpretAsInts().or(sign).reinterpretAsFloats();

@@ -18,7 +18,7 @@ final class F32Matrix extends SegmentMatrix {
         float[] xv = x.values();
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols, lanes);
+                out[t * outStride + r] = dot(base + r * rowBytes, xv, t * cols, lanes);
             }
         }
     }
@@ -29,12 +29,12 @@ final class F32Matrix extends SegmentMatrix {
         int i = 0;
         for (; i + 32 <= cols; i += 32) {
             long o = offset + 4L * i;
-            acc0 = FloatVector.fromMemorySegment(F, data, o, LE).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, data, o + 64, LE).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
+            acc0 = FloatVector.fromMemorySegment(F, memory, o, LE).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, memory, o + 64, LE).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
         }
         float sum = sumLanes(acc0.add(acc1), lanes);
         for (; i < cols; i++) {
-            sum += data.get(FLOAT_LE, offset + 4L * i) * xv[xBase + i];
+            sum += memory.get(FLOAT_LE, offset + 4L * i) * xv[xBase + i];
         }
         return sum;
     }
