@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = "Benchmark the Java engine against llama.cpp on TinyLlama-1.1B-shaped models.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--types", split = ",", defaultValue = "Q8_0,Q4_0,Q4_K",
+    @Option(names = "--types", split = ",", defaultValue = "Q8_0,Q4_0,Q4_K", converter = WeightTypeConverter.class,
             description = "Weight types to benchmark (default: ${DEFAULT-VALUE}).")
     List<GgmlType> types;
 
@@ -40,9 +40,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the generated model files are cached (default: ${DEFAULT-VALUE}).")
     Path modelDirectory;
 
-    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp",
+    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp", converter = BackendConverter.class,
             description = "Backends to run: java, llama.cpp (default: ${DEFAULT-VALUE}).")
-    List<String> backendNames;
+    List<Backend> backends;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--shape", defaultValue = "tinyllama",
             description = "Model shape: tinyllama (1.1B, the benchmark) or tiny (2 layers, a quick check of the harness).")
@@ -61,11 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Backend> backends = backendNames.stream().map(Backend::byLabel).toList();
         int shortPrompt = promptTokens.stream().mapToInt(Integer::intValue).min().orElseThrow();
         int longPrompt = promptTokens.stream().mapToInt(Integer::intValue).max().orElseThrow();
         if (shortPrompt < 2 || threads < 1 || decodeTokens < 2) {
-            throw new IllegalArgumentException("need --prompt-tokens >= 2, --threads >= 1 and --decode-tokens >= 2");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "need --prompt-tokens >= 2, --threads >= 1 and --decode-tokens >= 2");
         }
 
         String loadBefore = MachineInfo.loadAverage();
@@ -118,6 +121,31 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             System.err.println("failed: " + e.getMessage());
             return new BenchRow(type, backend, weights, null, null, e.getMessage());
+        }
+    }
+
+    /** Backend labels: {@code java}, {@code llama.cpp}. */
+    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
+        @Override
+        public Backend convert(String label) {
+            try {
+                return Backend.byLabel(label);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Weight type names in any case ({@code q8_0}, {@code Q4_K}). */
+    static final class WeightTypeConverter implements picocli.CommandLine.ITypeConverter<GgmlType> {
+        @Override
+        public GgmlType convert(String name) {
+            try {
+                return GgmlType.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "unknown weight type '" + name + "'; expected e.g. Q8_0, Q4_0, Q4_K, Q6_K, F16");
+            }
         }
     }
 
