@@ -18,9 +18,13 @@ public final class CandidateFilters {
     }
 
     /**
-     * Keeps the smallest best-first prefix whose probability reaches {@code p}. Before sorting it
-     * drops every token below (1 - p) / (n - 1): together they cannot reach 1 - p, so the prefix
-     * never needs them, and a 150k vocabulary need not be sorted whole.
+     * Keeps the smallest best-first prefix whose probability reaches {@code p}, with llama.cpp's
+     * float arithmetic: probabilities exp(score - max) over their float sum in best-first order,
+     * added up in float. Unsorted candidates are first cut to those above (1 - p) / (n - 1):
+     * together the others cannot reach 1 - p, so the prefix never needs them and a 150k
+     * vocabulary need not be sorted whole; the cut ones are still added to the sum, after the
+     * sorted ones (in id order, where llama.cpp adds them best first: this can move the sum by a
+     * few float roundings).
      */
     public static void topP(Candidates candidates, float p) {
         int n = candidates.size();
@@ -28,19 +32,23 @@ public final class CandidateFilters {
             return;
         }
         float max = candidates.maxScore();
-        double sum = candidates.expSum(max, 1f);
-        if (!candidates.isSorted()) {
+        float sum;
+        if (candidates.isSorted()) {
+            sum = candidates.expSum(max);
+        } else {
             double cutoff = (1.0 - p) / (n - 1);
-            // A small margin keeps tokens that float rounding would put just under the cut-off.
-            candidates.keepAtLeast((float) (max + Math.log(cutoff * sum) - 1e-3));
+            // A small margin keeps tokens that rounding would put just under the cut-off.
+            float threshold = (float) (max + Math.log(cutoff * candidates.expSum(max)) - 1e-3);
+            int all = candidates.partitionAtLeast(threshold);
             candidates.keepTop(candidates.size());
+            sum = candidates.expSumFrom(candidates.expSum(max), max, candidates.size(), all);
         }
         int[] ids = candidates.ids();
         float[] scores = candidates.scores();
-        double cumulative = 0;
+        float cumulative = 0f;
         int kept = candidates.size();
         for (int i = 0; i < candidates.size(); i++) {
-            cumulative += Math.exp(scores[ids[i]] - max) / sum;
+            cumulative += (float) Math.exp(scores[ids[i]] - max) / sum;
             if (cumulative >= p) {
                 kept = i + 1;
                 break;
@@ -55,6 +63,6 @@ public final class CandidateFilters {
             return;
         }
         float max = candidates.maxScore();
-        candidates.keepAtLeast((float) (max + Math.log(minP)));
+        candidates.keepAtLeast(max + (float) Math.log(minP));
     }
 }

@@ -97,6 +97,33 @@ public final class Candidates {
         size = kept;
     }
 
+    /**
+     * Moves the candidates whose score is at least {@code threshold} to the front, the others
+     * behind them (still held past {@link #size()} for {@link #expSumFrom}), and keeps the front.
+     * Returns the number of candidates before the cut.
+     */
+    int partitionAtLeast(float threshold) {
+        int before = size;
+        int front = 0;
+        for (int i = 0; i < size; i++) {
+            int id = ids[i];
+            if (scores[id] >= threshold) {
+                ids[i] = ids[front];
+                ids[front++] = id;
+            }
+        }
+        size = front;
+        return before;
+    }
+
+    /** Continues a float sum of exp(score - max) over positions {@code [from, to)}, in their order. */
+    float expSumFrom(float sum, float max, int from, int to) {
+        for (int i = from; i < to; i++) {
+            sum += (float) Math.exp(scores[ids[i]] - max);
+        }
+        return sum;
+    }
+
     /** The highest score among the candidates; rejects a set that is all -infinity. */
     float maxScore() {
         if (sorted) {
@@ -112,12 +139,8 @@ public final class Candidates {
         return max;
     }
 
-    /** Sum over the candidates of exp((score - max) / temperature). */
-    double expSum(float max, float temperature) {
-        double sum = 0;
-        for (int i = 0; i < size; i++) {
-            sum += Math.exp((scores[ids[i]] - max) / temperature);
-        }
-        return sum;
+    /** Sum over the candidates, in their order and in float as llama.cpp adds them, of exp(score - max). */
+    float expSum(float max) {
+        return expSumFrom(0f, max, 0, size);
     }
 }

@@ -12,7 +12,8 @@ package io.llmswarm.sampling;
  *                          keeps all
  * @param repetitionPenalty llama.cpp's repeat penalty over recent tokens; 1 is off
  * @param repetitionLastN   how many of the most recent tokens the penalty looks at; 0 is off
- * @param seed              seed of the random draw; the same seed gives the same tokens
+ * @param seed              seed of the random draw (its low 32 bits, as llama.cpp's seed); the same
+ *                          seed gives the same tokens, and the same as llama.cpp's on equal logits
  */
 public record SamplingConfig(float temperature, int topK, float topP, float minP,
                              float repetitionPenalty, int repetitionLastN, long seed) {

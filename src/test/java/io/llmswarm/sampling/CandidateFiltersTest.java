@@ -102,17 +102,20 @@ class CandidateFiltersTest {
         assertArrayEquals(new int[] {1, 2}, idsOf(candidates));
     }
 
+    /** llama.cpp's top-p over a fully sorted vocabulary, in its float arithmetic. */
     private static int[] naiveTopP(float[] logits, float p) {
         Integer[] order = IntStream.range(0, logits.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparingInt(i -> i));
-        double max = logits[order[0]];
-        double sum = 0;
-        for (float logit : logits) {
-            sum += Math.exp(logit - max);
-        }
-        double cumulative = 0;
+        float max = logits[order[0]];
+        float[] probabilities = new float[order.length];
+        float sum = 0f;
         for (int i = 0; i < order.length; i++) {
-            cumulative += Math.exp(logits[order[i]] - max) / sum;
+            probabilities[i] = (float) Math.exp(logits[order[i]] - max);
+            sum += probabilities[i];
+        }
+        float cumulative = 0f;
+        for (int i = 0; i < order.length; i++) {
+            cumulative += probabilities[i] / sum;
             if (cumulative >= p) {
                 return Arrays.stream(order, 0, i + 1).mapToInt(Integer::intValue).toArray();
             }
