@@ -1,8 +1,9 @@
 package io.llmswarm.sampling;
 
 /**
- * The most recent tokens of a session (prompt and generated), kept in a fixed ring so that
- * adding a token never allocates. The repetition penalty reads it.
+ * The most recent tokens of a session, kept in a fixed ring so that adding a token never
+ * allocates. The repetition penalty reads it. To penalise as llama.cpp does, add the prompt's
+ * tokens (BOS included) before the first sample, then each sampled token.
  */
 public final class TokenHistory {
 
