@@ -11,6 +11,7 @@ public final class Candidates {
     private float[] scores = new float[0];
     private int[] ids = new int[0];
     private float[] weights = new float[0];
+    private final RadixOrder radixOrder = new RadixOrder();
     private int vocabSize;
     private int size;
     private boolean sorted;
@@ -79,9 +80,18 @@ public final class Candidates {
         size = newSize;
     }
 
-    /** Keeps the k best, ordered best first. */
+    /**
+     * Keeps the k best, ordered best first, ties to the lower id (ids in ascending order among
+     * equal scores, as every filter here leaves them). A small k uses a bounded heap, a large one
+     * a radix sort of all.
+     */
     void keepTop(int k) {
-        size = CandidateOrder.sortTop(ids, size, k, scores);
+        if (k >= size / 8 && size > 256) {
+            radixOrder.sort(ids, size, scores);
+            size = Math.min(k, size);
+        } else {
+            size = CandidateOrder.sortTop(ids, size, k, scores);
+        }
         sorted = true;
     }
 

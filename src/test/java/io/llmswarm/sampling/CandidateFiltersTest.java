@@ -88,6 +88,31 @@ class CandidateFiltersTest {
     }
 
     @Test
+    void sortingAWholeVocabularyOrdersByScoreThenIdIncludingTiesZerosAndInfinities() {
+        Random random = new Random(11);
+        int vocab = 40_000;
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+            // Coarse values give many ties; add signed zeros and masked tokens.
+            logits[i] = Math.round(random.nextGaussian() * 20) / 4f;
+        }
+        logits[5] = -0.0f;
+        logits[6] = 0.0f;
+        logits[7] = Float.NEGATIVE_INFINITY;
+        logits[8] = Float.MAX_VALUE;
+        logits[9] = -Float.MAX_VALUE;
+        for (int k : new int[] {vocab, vocab / 2, 100}) {
+            Candidates candidates = loaded(logits);
+            CandidateFilters.topK(candidates, k == vocab ? 0 : k);
+            if (k == vocab) {
+                candidates.keepTop(vocab);
+            }
+            int[] expected = Arrays.copyOf(fullOrder(logits), k);
+            assertArrayEquals(expected, idsOf(candidates), "k " + k);
+        }
+    }
+
+    @Test
     void minPKeepsTokensAtLeastMinPTimesTheBestInTheirOrder() {
         Candidates candidates = loaded(logitsOf(0.1, 0.5, 0.04, 0.3, 0.06));
         CandidateFilters.minP(candidates, 0.15f);
@@ -102,10 +127,21 @@ class CandidateFiltersTest {
         assertArrayEquals(new int[] {1, 2}, idsOf(candidates));
     }
 
+    /** Larger logit first (compared with ==, so -0 ties +0), then the lower id. */
+    private static Comparator<Integer> bestFirst(float[] logits) {
+        return (a, b) -> logits[a] > logits[b] ? -1 : logits[a] < logits[b] ? 1 : Integer.compare(a, b);
+    }
+
+    private static int[] fullOrder(float[] logits) {
+        Integer[] order = IntStream.range(0, logits.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, bestFirst(logits));
+        return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+    }
+
     /** llama.cpp's top-p over a fully sorted vocabulary, in its float arithmetic. */
     private static int[] naiveTopP(float[] logits, float p) {
         Integer[] order = IntStream.range(0, logits.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparingInt(i -> i));
+        Arrays.sort(order, bestFirst(logits));
         float max = logits[order[0]];
         float[] probabilities = new float[order.length];
         float sum = 0f;
