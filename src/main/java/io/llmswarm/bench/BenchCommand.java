@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = "Benchmark the Java engine against llama.cpp on TinyLlama-1.1B-shaped models.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--types", split = ",", defaultValue = "Q8_0,Q4_0,Q4_K", converter = WeightTypeConverter.class,
+    @Option(names = "--types", split = ",", defaultValue = "Q8_0,Q4_0,Q4_K", converter = BenchConverters.WeightTypes.class,
             description = "Weight types to benchmark (default: ${DEFAULT-VALUE}).")
     List<GgmlType> types;
 
@@ -40,16 +40,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the generated model files are cached (default: ${DEFAULT-VALUE}).")
     Path modelDirectory;
 
-    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp", converter = BackendConverter.class,
+    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp", converter = BenchConverters.Backends.class,
             description = "Backends to run: java, llama.cpp (default: ${DEFAULT-VALUE}).")
     List<Backend> backends;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--shape", defaultValue = "tinyllama",
+    @Option(names = "--shape", defaultValue = "tinyllama", converter = BenchConverters.Shapes.class,
             description = "Model shape: tinyllama (1.1B, the benchmark) or tiny (2 layers, a quick check of the harness).")
-    String shape;
+    BenchModels.Shape shape;
 
     @Option(names = "--output", description = "Also write the report (Markdown) to this file.")
     Path output;
@@ -78,20 +78,19 @@ public final class BenchCommand implements Callable<Integer> {
         System.err.printf("memory read bandwidth: %.1f GB/s with 1 thread, %.1f GB/s with %d%n",
                 bandwidthOne, bandwidth, threads);
 
-        BenchModels models = new BenchModels(modelDirectory, BenchModels.Shape.byName(shape));
-        Map<GgmlType, Path> files = new LinkedHashMap<>();
+        BenchModels models = new BenchModels(modelDirectory, shape);
+        List<ModelUnderTest> files = new ArrayList<>();
         for (GgmlType type : types) {
-            files.put(type, models.ensure(type));
+            Path file = models.ensure(type);
+            files.add(new ModelUnderTest(type, file, ModelWeights.of(file)));
         }
-        Map<Integer, String> prompts = prompts(files.values().iterator().next(), shortPrompt, longPrompt);
+        Map<Integer, String> prompts = prompts(files.getFirst().file(), shortPrompt, longPrompt);
 
-        Path logs = Files.createDirectories(modelDirectory.resolve("logs"));
-        ChildJvm child = new ChildJvm(logs, timeoutSeconds);
+        ChildJvm child = new ChildJvm(Files.createDirectories(modelDirectory.resolve("logs")), timeoutSeconds);
         List<BenchRow> rows = new ArrayList<>();
-        for (var entry : files.entrySet()) {
-            ModelWeights weights = ModelWeights.of(entry.getValue());
+        for (ModelUnderTest model : files) {
             for (Backend backend : backends) {
-                rows.add(run(child, entry.getKey(), backend, entry.getValue(), weights, prompts, shortPrompt, longPrompt));
+                rows.add(run(child, model, backend, prompts));
             }
         }
 
@@ -104,54 +103,32 @@ public final class BenchCommand implements Callable<Integer> {
         return rows.stream().allMatch(BenchRow::succeeded) ? 0 : 1;
     }
 
-    private BenchRow run(ChildJvm child, GgmlType type, Backend backend, Path file, ModelWeights weights,
-                         Map<Integer, String> prompts, int shortPrompt, int longPrompt) throws InterruptedException {
+    /** A model file of one weight type, with the bytes a decode step reads from it. */
+    private record ModelUnderTest(GgmlType type, Path file, ModelWeights weights) {
+    }
+
+    /** Runs {@code model} on {@code backend} after the shortest and the longest prompt ({@code prompts} by token count). */
+    private BenchRow run(ChildJvm child, ModelUnderTest model, Backend backend, Map<Integer, String> prompts)
+            throws InterruptedException {
+        int shortPrompt = java.util.Collections.min(prompts.keySet());
+        int longPrompt = java.util.Collections.max(prompts.keySet());
         try {
-            System.err.printf("%s on %s: %d-token prompt…%n", backend.label(), type, shortPrompt);
-            GenerationResult shortRun = child.run(backend,
-                    new GenerationRequest(file, prompts.get(shortPrompt), decodeTokens, threads),
-                    runName(file, backend, shortPrompt));
-            GenerationResult longRun = shortRun;
-            if (longPrompt != shortPrompt) {
-                System.err.printf("%s on %s: %d-token prompt…%n", backend.label(), type, longPrompt);
-                longRun = child.run(backend, new GenerationRequest(file, prompts.get(longPrompt), decodeTokens, threads),
-                        runName(file, backend, longPrompt));
-            }
-            return new BenchRow(type, backend, weights, shortRun, longRun, null);
+            GenerationResult shortRun = runOnce(child, model, backend, shortPrompt, prompts.get(shortPrompt));
+            GenerationResult longRun = longPrompt == shortPrompt ? shortRun
+                    : runOnce(child, model, backend, longPrompt, prompts.get(longPrompt));
+            return new BenchRow(model.type(), backend, model.weights(), shortRun, longRun, null);
         } catch (IOException | RuntimeException e) {
             System.err.println("failed: " + e.getMessage());
-            return new BenchRow(type, backend, weights, null, null, e.getMessage());
+            return new BenchRow(model.type(), backend, model.weights(), null, null, e.getMessage());
         }
     }
 
-    /** Backend labels: {@code java}, {@code llama.cpp}. */
-    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
-        @Override
-        public Backend convert(String label) {
-            try {
-                return Backend.byLabel(label);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** Weight type names in any case ({@code q8_0}, {@code Q4_K}). */
-    static final class WeightTypeConverter implements picocli.CommandLine.ITypeConverter<GgmlType> {
-        @Override
-        public GgmlType convert(String name) {
-            try {
-                return GgmlType.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(
-                        "unknown weight type '" + name + "'; expected e.g. Q8_0, Q4_0, Q4_K, Q6_K, F16");
-            }
-        }
-    }
-
-    private static String runName(Path file, Backend backend, int promptTokens) {
-        String model = file.getFileName().toString().replace(".gguf", "");
-        return model + "-" + backend.label() + "-prompt" + promptTokens;
+    private GenerationResult runOnce(ChildJvm child, ModelUnderTest model, Backend backend, int promptTokens,
+                                     String prompt) throws IOException, InterruptedException {
+        System.err.printf("%s on %s: %d-token prompt…%n", backend.label(), model.type(), promptTokens);
+        String runName = model.file().getFileName().toString().replace(".gguf", "") + "-" + backend.label()
+                + "-prompt" + promptTokens;
+        return child.run(backend, new GenerationRequest(model.file(), prompt, decodeTokens, threads), runName);
     }
 
     /** Prompts of the asked token counts, measured with llama.cpp's tokenizer (all types share one vocabulary). */
