@@ -4,7 +4,7 @@ import io.llmswarm.engine.tensor.WeightMatrix;
 import io.llmswarm.gguf.GgmlType;
 import io.llmswarm.gguf.GgufException;
 import io.llmswarm.gguf.GgufFile;
-import io.llmswarm.gguf.GgufFile.TensorInfo;
+import io.llmswarm.gguf.TensorInfo;
 import io.llmswarm.gguf.Quantizer;
 
 import java.lang.foreign.MemorySegment;
@@ -154,7 +154,10 @@ public final class ModelShard implements AutoCloseable {
                 throw new GgufException(file.path() + ": tensor " + name + " should have shape ["
                         + cols + ", " + rows + "] but has " + java.util.Arrays.toString(shape));
             }
-            return WeightMatrix.of(info.type(), file.tensorData(info), rows, cols);
+            MemorySegment data = file.tensorData(info);
+            // Read the pages in now, while the progress bar runs, rather than during the first token.
+            data.load();
+            return WeightMatrix.of(info.type(), data, rows, cols);
         }
 
         float[] vector(String name, int length) {
