@@ -27,6 +27,7 @@ public final class LocalGenerator {
 
     private final ShardEngine engine;
     private final IntPredicate endOfGeneration;
+    private final int[] endOfGenerationIds;
 
     /** @param endOfGeneration which token ids end a generation (EOS, EOT) */
     public LocalGenerator(ShardEngine engine, IntPredicate endOfGeneration) {
@@ -36,6 +37,8 @@ public final class LocalGenerator {
         }
         this.engine = engine;
         this.endOfGeneration = endOfGeneration;
+        this.endOfGenerationIds = java.util.stream.IntStream.range(0, engine.config().vocabularySize())
+                .filter(endOfGeneration).toArray();
     }
 
     public GenerationResult generate(String sessionId, GenerationRequest request, TokenListener listener) {
@@ -61,11 +64,18 @@ public final class LocalGenerator {
                     reason = FinishReason.CONTEXT_FULL;
                     break;
                 }
-                int token = sampler.sample(result.data(), vocab, history);
+                float[] logits = result.data();
+                if (request.ignoreEos()) {
+                    // As llama.cpp's ignore_eos: end-of-generation tokens can never be sampled.
+                    for (int id : endOfGenerationIds) {
+                        logits[id] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                int token = sampler.sample(logits, vocab, history);
                 if (count == 0) {
                     firstTokenAt = System.nanoTime();
                 }
-                if (!request.ignoreEos() && endOfGeneration.test(token)) {
+                if (endOfGeneration.test(token)) {
                     reason = FinishReason.STOP;
                     break;
                 }
