@@ -33,6 +33,8 @@ final class TokenizerCorpus {
         "<|user|>\nHello</s>\n<|assistant|>\n", "<|im_start|>user\nHi<|im_end|>",
         "<|begin_of_text|>", "<|eot_id|>", "<|begin_of_text|>Hello", "Hello<|eot_id|>", "a<|eot_id|>b<|eot_id|>c",
         "<|start_header_id|>user<|end_header_id|>\n\nWhat's up?<|eot_id|>", "<|reserved_special_token_5|>",
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>assistant\n", "<think>\nreasoning\n</think>\n\nanswer",
+        "<tool_call>{\"name\": \"f\"}</tool_call>", "<|endoftext|>", "<|fim_prefix|>def f():<|fim_suffix|>\n<|fim_middle|>",
         "<|not_a_token|>", "<|eot_id", "eot_id|>", "< |eot_id| >",
         "\u0000", "\u0001\u0002", "\u007f", "\ufffd", "\ufeffBOM",
         "ÅÄÖ åäö", "ñ Ñ", "ç Ç", "Ōtsuki", "Ærø", "Łódź",
