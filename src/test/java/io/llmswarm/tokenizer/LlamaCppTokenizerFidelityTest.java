@@ -46,7 +46,8 @@ class LlamaCppTokenizerFidelityTest {
         Files.createDirectories(Path.of(System.getProperty("de.kherud.llama.tmpdir", "target/native")));
         TinyModelFile.write(vocabulary, file);
         Tokenizer ours = Tokenizer.of(vocabulary);
-        List<String> corpus = TokenizerCorpus.strings();
+        List<String> corpus = new ArrayList<>(TokenizerCorpus.strings());
+        corpus.addAll(TokenizerCorpus.randomStrings(20261125L, 300));
         List<String> encodeMismatches = new ArrayList<>();
         List<String> pieceMismatches = new ArrayList<>();
         int tokens = 0;
@@ -75,7 +76,7 @@ class LlamaCppTokenizerFidelityTest {
                 + " strings compared (" + tokens + " tokens, " + specialTokens + " special tokens), " + encodeMismatches.size() + " encode mismatches, " + pieceMismatches.size() + " piece mismatches");
         encodeMismatches.forEach(System.out::println);
         pieceMismatches.forEach(System.out::println);
-        assertTrue(corpus.size() >= 200, "corpus has " + corpus.size() + " strings");
+        assertTrue(corpus.size() >= 600, "corpus has " + corpus.size() + " strings");
         assertTrue(tokens > 2000 && specialTokens > 10, "llama.cpp produced " + tokens + " tokens, " + specialTokens + " special");
         assertEquals(List.of(), encodeMismatches, "token ids differ from llama.cpp");
         assertEquals(List.of(), pieceMismatches, "token pieces differ from llama.cpp");

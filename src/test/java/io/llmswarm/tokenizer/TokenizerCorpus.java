@@ -43,7 +43,30 @@ final class TokenizerCorpus {
         "word\n\n\n\nword", " \t \t ", "end with newline\n", "\nstart with newline", " both ",
     };
 
+    /** Pieces that random strings are glued from: the places where tokenizers tend to part ways. */
+    private static final String[] PIECES = {
+        "a", "Z", "the", " the", "Hello", "ing", "'s", "'T", "'ll", "'", "\"", " ", "  ", "\t", "\n", "\r\n", "\n\n",
+        "0", "7", "42", "1234", ".", ",", "!", "?", "-", "_", "(", ")", "{", "}", "<", ">", "/", "\\", "#", "$", "%",
+        "é", "ü", "ß", "ñ", "Ж", "λ", "日", "本", "中文", "한", "ไ", "ع", "€", "£", "°", "µ", "\u00a0", "\u3000", "\u200b",
+        "😀", "🦙", "👍🏽", "🇯🇵", "𝔘", "½", "²", "Ⅻ", "<s>", "</s>", "<|eot_id|>", "<|im_end|>", "<think>", "<|endoftext|>",
+    };
+
     private TokenizerCorpus() {
+    }
+
+    /** Strings glued together from random pieces (seeded, so every run compares the same ones). */
+    static List<String> randomStrings(long seed, int count) {
+        java.util.Random random = new java.util.Random(seed);
+        List<String> strings = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StringBuilder text = new StringBuilder();
+            int pieces = 1 + random.nextInt(12);
+            for (int p = 0; p < pieces; p++) {
+                text.append(PIECES[random.nextInt(PIECES.length)]);
+            }
+            strings.add(text.toString());
+        }
+        return strings;
     }
 
     /** The base strings and variants of them with leading/trailing spaces and newlines (a few hundred). */
