@@ -17,6 +17,11 @@ final class TinyModelFile {
     }
 
     static void write(Vocabulary vocabulary, Path path) {
+        write(vocabulary, null, path);
+    }
+
+    /** @param chatTemplate stored as {@code tokenizer.chat_template} unless null */
+    static void write(Vocabulary vocabulary, String chatTemplate, Path path) {
         GgufWriter writer = new GgufWriter()
                 .putString("general.architecture", "llama")
                 .putString("general.name", "tokenizer-test")
@@ -39,6 +44,9 @@ final class TinyModelFile {
         }
         if (vocabulary.merges() != null) {
             writer.putStringArray("tokenizer.ggml.merges", vocabulary.merges());
+        }
+        if (chatTemplate != null) {
+            writer.putString("tokenizer.chat_template", chatTemplate);
         }
         SpecialTokens special = vocabulary.specialTokens();
         writer.putUInt32("tokenizer.ggml.bos_token_id", special.bos())
