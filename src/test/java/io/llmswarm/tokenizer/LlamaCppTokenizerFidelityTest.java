@@ -46,6 +46,14 @@ class LlamaCppTokenizerFidelityTest {
     }
 
     @Test
+    void sentencePieceWithoutSpacePrefixTokenizesLikeLlamaCpp(@TempDir Path dir) throws IOException {
+        Vocabulary llama2 = TestVocabularies.llama2();
+        SpecialTokens noPrefix = new SpecialTokens(1, 2, 0, -1, true, false, false);
+        assertSameAsLlamaCpp(new Vocabulary("llama", "default", llama2.tokens(), llama2.scores(), llama2.tokenTypes(), null, noPrefix),
+                dir.resolve("no-prefix.gguf"));
+    }
+
+    @Test
     void modelMakersSyntheticVocabularyReadFromTheFileTokenizesLikeLlamaCpp(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("synthetic.gguf");
         ModelMaker.write(ModelSpec.tiny(GgmlType.F32), file);

@@ -1,6 +1,7 @@
 package io.llmswarm.tokenizer;
 
 import io.llmswarm.gguf.GgmlType;
+import io.llmswarm.gguf.GgufWriter;
 import io.llmswarm.gguf.ModelMaker;
 import io.llmswarm.gguf.ModelSpec;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ final class TinyModelFile {
                 .tiedEmbeddings(true)
                 .vocabulary(vocabulary.toGgufVocabulary(chatTemplate))
                 .build();
-        ModelMaker.write(spec, path);
+        GgufWriter writer = ModelMaker.writer(spec);
+        if (vocabulary.model().equals(Vocabulary.SENTENCE_PIECE)) {
+            writer.putBool("tokenizer.ggml.add_space_prefix", vocabulary.specialTokens().addSpacePrefix());
+        }
+        writer.write(path);
     }
 }
