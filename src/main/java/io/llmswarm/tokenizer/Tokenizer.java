@@ -1,6 +1,9 @@
 package io.llmswarm.tokenizer;
 
-/** Text to token ids and back, exactly as llama.cpp does it for the same vocabulary. */
+/**
+ * Text to token ids and back, exactly as llama.cpp does it for the same vocabulary. Instances are
+ * immutable and safe to share between threads; {@link StreamingDecoder}s are not.
+ */
 public interface Tokenizer {
 
     /**

@@ -82,6 +82,18 @@ public record Vocabulary(String model, String preTokenizer, String[] tokens, flo
         return id >= 0 && id < vocabularySize ? (int) id : fallback;
     }
 
+    /**
+     * The writer-side record of the gguf package (what {@code ModelMaker} puts into a model file),
+     * with the same tokens and settings.
+     *
+     * @param chatTemplate stored as {@code tokenizer.chat_template}, or null
+     */
+    public io.llmswarm.gguf.Vocabulary toGgufVocabulary(String chatTemplate) {
+        return new io.llmswarm.gguf.Vocabulary(model, preTokenizer, tokens, scores, tokenTypes, merges,
+                specialTokens.bos(), specialTokens.eos(), specialTokens.unknown(), specialTokens.padding(),
+                specialTokens.addBos(), specialTokens.addEos(), chatTemplate);
+    }
+
     public int size() {
         return tokens.length;
     }

@@ -9,20 +9,26 @@ import org.junit.jupiter.api.Test;
 
 class ChatTemplateTest {
     /** TinyLlama-1.1B-Chat-v1.0's tokenizer.chat_template. */
-    private static final String TINYLLAMA = "{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
+    static final String TINYLLAMA = "{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
             + "{{ '<|user|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n"
             + "{{ '<|system|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n"
             + "{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n"
             + "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
-    private static final String LLAMA3 = "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    static final String LLAMA3 = "{% set loop_messages = messages %}{% for message in loop_messages %}"
             + "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}"
             + "{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
-    private static final String LLAMA2 = "{% if messages[0]['role'] == 'system' %}{% set system_message = '<<SYS>>\\n' + messages[0]['content'] + '\\n<</SYS>>\\n\\n' %}"
-            + "{% endif %}{% for message in loop_messages %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
-            + "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
-    private static final String MISTRAL = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
+    /** Llama-2-chat's own template. */
+    static final String LLAMA2_CHAT = "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
+            + "{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}"
+            + "{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+            + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+            + "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+            + "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}"
+            + "{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}"
+            + "{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+    static final String MISTRAL = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
             + "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}{{ message['content'] + eos_token}}{% endif %}{% endfor %}";
-    private static final String QWEN = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}";
+    static final String QWEN = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}";
 
     private static final List<ChatMessage> CHAT = List.of(
             new ChatMessage("system", "You are terse."), new ChatMessage("user", "Hi"),
@@ -32,7 +38,7 @@ class ChatTemplateTest {
     void detectsTheFamilyFromTheTemplateText() {
         assertEquals(ChatTemplate.ZEPHYR, ChatTemplate.detect(TINYLLAMA));
         assertEquals(ChatTemplate.LLAMA3, ChatTemplate.detect(LLAMA3));
-        assertEquals(ChatTemplate.LLAMA2, ChatTemplate.detect(LLAMA2));
+        assertEquals(ChatTemplate.LLAMA2, ChatTemplate.detect(LLAMA2_CHAT));
         assertEquals(ChatTemplate.MISTRAL, ChatTemplate.detect(MISTRAL));
         assertEquals(ChatTemplate.CHATML, ChatTemplate.detect(QWEN));
         assertEquals(ChatTemplate.CHATML, ChatTemplate.detect(null));
@@ -57,9 +63,9 @@ class ChatTemplateTest {
 
     @Test
     void rendersLlama2AndMistralInstTurns() {
-        assertEquals("[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nHi [/INST] Hello.</s><s>[INST] 2+2? [/INST]",
+        assertEquals("[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nHi [/INST] Hello. </s><s>[INST] 2+2? [/INST]",
                 ChatTemplate.LLAMA2.render(CHAT, "</s>", true));
-        assertEquals("[INST] You are terse.\n\nHi [/INST] Hello.</s>[INST] 2+2? [/INST]",
+        assertEquals("[INST] You are terse.\n\nHi [/INST]Hello.</s>[INST] 2+2? [/INST]",
                 ChatTemplate.MISTRAL.render(CHAT, "</s>", true));
     }
 

@@ -11,6 +11,7 @@ import java.util.zip.GZIPInputStream;
 final class TestVocabularies {
     private static Vocabulary llama2;
     private static Vocabulary llama3;
+    private static Vocabulary qwen3;
 
     private TestVocabularies() {
     }
@@ -33,6 +34,22 @@ final class TestVocabularies {
                     strings(json.get("merges")), new SpecialTokens(128000, 128009, -1, -1, true, false, false));
         }
         return llama3;
+    }
+
+    /** Qwen3: byte-level BPE with the Qwen2 pre-tokenizer, 151669 tokens (user-defined ones among them), no BOS added. */
+    static synchronized Vocabulary qwen3() {
+        if (qwen3 == null) {
+            JsonNode json = read("qwen3-bpe.json.gz");
+            qwen3 = new Vocabulary("gpt2", "qwen2", strings(json.get("tokens")), null, ints(json.get("types")),
+                    strings(json.get("merges")), new SpecialTokens(151643, 151645, -1, -1, false, false, false));
+        }
+        return qwen3;
+    }
+
+    /** The same vocabulary under another pre-tokenizer name. */
+    static Vocabulary withPreTokenizer(Vocabulary vocabulary, String pre) {
+        return new Vocabulary(vocabulary.model(), pre, vocabulary.tokens(), vocabulary.scores(), vocabulary.tokenTypes(),
+                vocabulary.merges(), vocabulary.specialTokens());
     }
 
     private static JsonNode read(String name) {

@@ -33,6 +33,8 @@ final class TokenizerCorpus {
         "<|user|>\nHello</s>\n<|assistant|>\n", "<|im_start|>user\nHi<|im_end|>",
         "<|begin_of_text|>", "<|eot_id|>", "<|begin_of_text|>Hello", "Hello<|eot_id|>", "a<|eot_id|>b<|eot_id|>c",
         "<|start_header_id|>user<|end_header_id|>\n\nWhat's up?<|eot_id|>", "<|reserved_special_token_5|>",
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>assistant\n", "<think>\nreasoning\n</think>\n\nanswer",
+        "<tool_call>{\"name\": \"f\"}</tool_call>", "<|endoftext|>", "<|fim_prefix|>def f():<|fim_suffix|>\n<|fim_middle|>",
         "<|not_a_token|>", "<|eot_id", "eot_id|>", "< |eot_id| >",
         "\u0000", "\u0001\u0002", "\u007f", "\ufffd", "\ufeffBOM",
         "ÅÄÖ åäö", "ñ Ñ", "ç Ç", "Ōtsuki", "Ærø", "Łódź",
@@ -41,7 +43,30 @@ final class TokenizerCorpus {
         "word\n\n\n\nword", " \t \t ", "end with newline\n", "\nstart with newline", " both ",
     };
 
+    /** Pieces that random strings are glued from: the places where tokenizers tend to part ways. */
+    private static final String[] PIECES = {
+        "a", "Z", "the", " the", "Hello", "ing", "'s", "'T", "'ll", "'", "\"", " ", "  ", "\t", "\n", "\r\n", "\n\n",
+        "0", "7", "42", "1234", ".", ",", "!", "?", "-", "_", "(", ")", "{", "}", "<", ">", "/", "\\", "#", "$", "%",
+        "é", "ü", "ß", "ñ", "Ж", "λ", "日", "本", "中文", "한", "ไ", "ع", "€", "£", "°", "µ", "\u00a0", "\u3000", "\u200b",
+        "😀", "🦙", "👍🏽", "🇯🇵", "𝔘", "½", "²", "Ⅻ", "<s>", "</s>", "<|eot_id|>", "<|im_end|>", "<think>", "<|endoftext|>",
+    };
+
     private TokenizerCorpus() {
+    }
+
+    /** Strings glued together from random pieces (seeded, so every run compares the same ones). */
+    static List<String> randomStrings(long seed, int count) {
+        java.util.Random random = new java.util.Random(seed);
+        List<String> strings = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StringBuilder text = new StringBuilder();
+            int pieces = 1 + random.nextInt(12);
+            for (int p = 0; p < pieces; p++) {
+                text.append(PIECES[random.nextInt(PIECES.length)]);
+            }
+            strings.add(text.toString());
+        }
+        return strings;
     }
 
     /** The base strings and variants of them with leading/trailing spaces and newlines (a few hundred). */

@@ -119,6 +119,26 @@ class TokenizerTest {
     }
 
     @Test
+    void userDefinedTokensAreMatchedEvenWithoutParseSpecial() {
+        Tokenizer qwen = Tokenizer.of(TestVocabularies.qwen3());
+        int[] ids = qwen.encode("<think>hmm</think>", false, false);
+        assertEquals(151667, ids[0]);
+        assertEquals(151668, ids[ids.length - 1]);
+        int[] control = qwen.encode("<|im_end|>", false, false);
+        assertTrue(control.length > 1, "a control token's text stays text without parseSpecial");
+        assertArrayEquals(new int[] {151645}, qwen.encode("<|im_end|>", true, true)); // Qwen adds no BOS
+        assertTrue(qwen.isEndOfGeneration(151645));
+        assertTrue(qwen.isEndOfGeneration(151643)); // <|endoftext|>
+        assertEquals("<think>", qwen.decode(new int[] {151667})); // user-defined tokens are text
+    }
+
+    @Test
+    void qwenDoesNotCleanSpacesBeforePunctuation() {
+        Tokenizer qwen = Tokenizer.of(TestVocabularies.qwen3());
+        assertEquals("Hi ? Yes !", qwen.decode(qwen.encode("Hi ? Yes !", false, false)));
+    }
+
+    @Test
     void anIdOutsideTheVocabularyIsAClearError() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> LLAMA2.decode(new int[] {32000}));
         assertTrue(error.getMessage().contains("32000"), error.getMessage());

@@ -22,6 +22,7 @@ public final class ActivationBatch {
     private final float[] scales;
     private final float[] sums;
     private final int[] groupSums;
+    private final float[] quantSums;
     private int rows;
 
     public ActivationBatch(ActivationFormat format, int maxRows, int cols) {
@@ -40,6 +41,7 @@ public final class ActivationBatch {
         boolean blocked = format.blockSize() > 1;
         this.scales = blocked ? new float[blocks] : new float[0];
         this.sums = format == ActivationFormat.Q8_1 ? new float[blocks] : new float[0];
+        this.quantSums = format == ActivationFormat.Q8_0 ? new float[blocks] : new float[0];
         this.groupSums = format == ActivationFormat.Q8_K ? new int[maxRows * (cols / Q8_K_SUM_GROUP)] : new int[0];
     }
 
@@ -93,6 +95,8 @@ public final class ActivationBatch {
         scales[block] = roundToF16(d);
         if (format == ActivationFormat.Q8_1) {
             sums[block] = roundToF16(d * sum);
+        } else {
+            quantSums[block] = sum;
         }
     }
 
@@ -172,6 +176,11 @@ public final class ActivationBatch {
     /** Q8_1 only, per block: {@code fp16(d * sum(q))}. */
     float[] sums() {
         return sums;
+    }
+
+    /** Q8_0 only, per block: the plain sum of its quants (lets kernels fold a weight offset out). */
+    float[] quantSums() {
+        return quantSums;
     }
 
     /** Q8_K only, per 16 values: the sum of their quants. */

@@ -33,7 +33,7 @@ final class Bf16Matrix extends SegmentMatrix {
             acc0 = widen(o).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
             acc1 = widen(o + 32).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < cols; i++) {
             sum += bf16(offset + 2L * i) * xv[xBase + i];
         }

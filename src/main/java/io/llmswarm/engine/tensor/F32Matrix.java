@@ -31,7 +31,7 @@ final class F32Matrix extends SegmentMatrix {
             acc0 = FloatVector.fromMemorySegment(F, data, o, LE).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
             acc1 = FloatVector.fromMemorySegment(F, data, o + 64, LE).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < cols; i++) {
             sum += data.get(FLOAT_LE, offset + 4L * i) * xv[xBase + i];
         }

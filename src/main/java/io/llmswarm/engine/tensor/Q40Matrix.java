@@ -4,6 +4,7 @@ import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,39 +20,50 @@ final class Q40Matrix extends SegmentMatrix {
 
     @Override
     void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
-        float[] xv = x.values();
-        float[] xd = x.scales();
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
-            long offset = r * rowBytes;
+            long offset = base + r * rowBytes;
             for (int t = 0; t < x.rows(); t++) {
-                out[t * outStride + r] = dot(offset, xv, xd, t * cols, t * blocks, blocks);
+                out[t * outStride + r] = dot(offset, x, t * cols, t * blocks, blocks);
             }
         }
     }
 
-    private float dot(long offset, float[] xv, float[] xd, int xBase, int dBase, int blocks) {
+    /**
+     * Sums {@code d*dx*sum(q*qx)} with unsigned nibbles and subtracts {@code 8*d*dx*sum(qx)}
+     * afterwards: the same value as llama.cpp's {@code d*dx*sum((q-8)*qx)}, with two fewer
+     * vector operations per block.
+     */
+    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks) {
+        float[] xv = x.values();
+        float[] xd = x.scales();
+        float[] xsum = x.quantSums();
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
+        float offsets = 0;
         int b = 0;
         for (; b + 1 < blocks; b += 2) {
             long o = offset + (long) b * BLOCK_BYTES;
-            acc0 = block(o, xv, xBase + b * 32, xd[dBase + b], acc0);
-            acc1 = block(o + BLOCK_BYTES, xv, xBase + b * 32 + 32, xd[dBase + b + 1], acc1);
+            float d0 = halfAt(o) * xd[dBase + b];
+            float d1 = halfAt(o + BLOCK_BYTES) * xd[dBase + b + 1];
+            acc0 = block(o, xv, xBase + b * 32, d0, acc0);
+            acc1 = block(o + BLOCK_BYTES, xv, xBase + b * 32 + 32, d1, acc1);
+            offsets += d0 * xsum[dBase + b] + d1 * xsum[dBase + b + 1];
         }
         if (b < blocks) {
-            acc0 = block(offset + (long) b * BLOCK_BYTES, xv, xBase + b * 32, xd[dBase + b], acc0);
+            long o = offset + (long) b * BLOCK_BYTES;
+            float d0 = halfAt(o) * xd[dBase + b];
+            acc0 = block(o, xv, xBase + b * 32, d0, acc0);
+            offsets += d0 * xsum[dBase + b];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc0.add(acc1)) - 8 * offsets;
     }
 
-    private FloatVector block(long o, float[] xv, int xi, float xd, FloatVector acc) {
-        float d = half(o) * xd;
-        ByteVector q = ByteVector.fromMemorySegment(B, data, o + 2, LE);
-        ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-        FloatVector w0 = (FloatVector) lo.convertShape(VectorOperators.B2F, F, 0);
-        FloatVector w1 = (FloatVector) hi.convertShape(VectorOperators.B2F, F, 0);
+    private FloatVector block(long o, float[] xv, int xi, float d, FloatVector acc) {
+        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        FloatVector w0 = (FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+        FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
         FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
         return p.fma(FloatVector.broadcast(F, d), acc);
     }

@@ -43,7 +43,7 @@ final class Q41Matrix extends SegmentMatrix {
             acc = p.fma(FloatVector.broadcast(F, half(o) * xd[dBase + b]), acc);
             offsets += half(o + 2) * xs[dBase + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + offsets;
+        return sumLanes(acc) + offsets;
     }
 
     @Override

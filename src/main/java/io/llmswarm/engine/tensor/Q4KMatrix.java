@@ -59,7 +59,7 @@ final class Q4KMatrix extends SegmentMatrix {
             acc = isum.fma(FloatVector.broadcast(F, half(o) * xd), acc);
             mins += half(o + 2) * xd * minSum;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sumLanes(acc) - mins;
     }
 
     private static FloatVector nibbles(ByteVector v) {

@@ -48,7 +48,7 @@ final class Q50Matrix extends SegmentMatrix {
             FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
             acc = p.fma(FloatVector.broadcast(F, half(o) * xd[dBase + b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     private int value(long o, int highBits, int j) {

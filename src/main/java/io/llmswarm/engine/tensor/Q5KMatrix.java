@@ -63,7 +63,7 @@ final class Q5KMatrix extends SegmentMatrix {
             acc = isum.fma(FloatVector.broadcast(F, half(o) * xd), acc);
             mins += half(o + 2) * xd * minSum;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sumLanes(acc) - mins;
     }
 
     /** Bit {@code bit} of each high-bit byte, moved to value 16. */

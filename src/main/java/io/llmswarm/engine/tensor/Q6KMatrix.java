@@ -59,7 +59,7 @@ final class Q6KMatrix extends SegmentMatrix {
             }
             acc = isum.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     private static FloatVector group(ByteVector q, float[] xv, int xi, int scale, FloatVector isum) {

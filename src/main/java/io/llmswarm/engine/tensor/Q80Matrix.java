@@ -20,7 +20,7 @@ final class Q80Matrix extends SegmentMatrix {
         float[] xd = x.scales();
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
-            long offset = r * rowBytes;
+            long offset = base + r * rowBytes;
             for (int t = 0; t < x.rows(); t++) {
                 out[t * outStride + r] = dot(offset, xv, xd, t * cols, t * blocks, blocks);
             }
@@ -39,14 +39,14 @@ final class Q80Matrix extends SegmentMatrix {
         if (b < blocks) {
             acc0 = block(offset + (long) b * BLOCK_BYTES, xv, xBase + b * 32, xd[dBase + b], acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc0.add(acc1));
     }
 
     /** Integer products summed per lane (exact in float), then scaled by both block scales. */
     private FloatVector block(long o, float[] xv, int xi, float xd, FloatVector acc) {
-        float d = half(o) * xd;
-        FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, data, o + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-        FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B, data, o + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+        float d = halfAt(o) * xd;
+        FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B, memory, o + 18, LE).convertShape(VectorOperators.B2F, F, 0);
         FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
         return p.fma(FloatVector.broadcast(F, d), acc);
     }

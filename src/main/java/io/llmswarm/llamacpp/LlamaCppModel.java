@@ -1,0 +1,178 @@
+package io.llmswarm.llamacpp;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.args.LogFormat;
+import de.kherud.llama.args.Sampler;
+import io.llmswarm.gguf.GgufFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * A whole model run by native llama.cpp (b4916, through java-llama.cpp): tokenize, and generate
+ * text greedily or by seeded sampling, streaming each piece.
+ *
+ * <p>java-llama.cpp never frees a loaded model, so each file is loaded once per JVM and shared:
+ * {@link #load} returns the same instance for the same unchanged file, and {@link #close} leaves
+ * it loaded.
+ *
+ * <p>What llama.cpp does with a prompt here (checked by {@code LlamaCppModelTest}): generation
+ * tokenizes the prompt text as given (no chat template), parses special-token text such as
+ * {@code <s>}, and adds BOS when the model's {@code tokenizer.ggml.add_bos_token} says so; a
+ * SentencePiece model also puts "▁" before the text. {@link #encode} adds no BOS. Generated text
+ * is each token's piece with "▁" turned into a space (so the first piece usually starts with a
+ * space); control tokens such as EOS give no text; a piece that ends inside a UTF-8 character is
+ * held back and sent with the next one.
+ */
+public final class LlamaCppModel implements AutoCloseable {
+
+    private static final int MAX_CONTEXT = 4096;
+    private static final Map<String, LlamaCppModel> LOADED = new ConcurrentHashMap<>();
+
+    private final Path path;
+    private final LlamaModel model;
+    private final int contextLength;
+
+    private LlamaCppModel(Path path, LlamaModel model, int contextLength) {
+        this.path = path;
+        this.model = model;
+        this.contextLength = contextLength;
+    }
+
+    /**
+     * The model at {@code path} loaded with {@code threads} threads, or the one already loaded from
+     * that file (same size and modification time) with whatever threads it was loaded with.
+     */
+    public static LlamaCppModel load(Path path, int threads) {
+        Path file = path.toAbsolutePath().normalize();
+        String key;
+        try {
+            key = file + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model file " + file, e);
+        }
+        return LOADED.computeIfAbsent(key, k -> open(file, threads));
+    }
+
+    private static LlamaCppModel open(Path file, int threads) {
+        int trainedContext;
+        String architecture;
+        try (GgufFile gguf = GgufFile.open(file)) { // also gives a clear error for a bad file
+            architecture = gguf.metadata().getString("general.architecture");
+            trainedContext = gguf.metadata().getInt(architecture + ".context_length");
+        }
+        int context = Math.min(trainedContext, MAX_CONTEXT);
+        prepareNativeDirectory();
+        NativeLog.install();
+        ModelParameters parameters = new ModelParameters()
+                .setModel(file.toString())
+                .setThreads(threads)
+                .setThreadsBatch(threads)
+                .setCtxSize(context)
+                .setParallel(1)
+                .setGpuLayers(0);
+        return new LlamaCppModel(file, new LlamaModel(parameters), context);
+    }
+
+    /** java-llama.cpp extracts its library into this folder but does not create it. */
+    private static void prepareNativeDirectory() {
+        String folder = System.getProperty("de.kherud.llama.tmpdir");
+        if (folder != null) {
+            try {
+                Files.createDirectories(Path.of(folder));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the native library folder " + folder, e);
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The context this instance was loaded with: the model's, capped at 4096. */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Token ids of {@code text} as llama.cpp tokenizes it, without BOS; {@code <s>} and the like become control tokens. */
+    public int[] encode(String text) {
+        return model.encode(text);
+    }
+
+    /** The text of {@code tokens} joined as llama.cpp detokenizes them. */
+    public String decode(int[] tokens) {
+        return model.decode(tokens);
+    }
+
+    /** Up to {@code maxTokens} greedy tokens after {@code prompt}, as text. */
+    public String generateGreedy(String prompt, int maxTokens, boolean ignoreEos) {
+        return generate(prompt, Sampling.greedy(maxTokens, ignoreEos), piece -> { });
+    }
+
+    /**
+     * Generates after {@code prompt}, handing each non-empty text piece to {@code onPiece} as it
+     * comes (on the calling thread), and returns the whole text. A piece is usually one token's
+     * text, but llama.cpp holds back bytes of an unfinished UTF-8 character and sends them with
+     * the next token's, so pieces cannot be counted as tokens; bytes that never form a valid
+     * character arrive as U+FFFD.
+     */
+    public String generate(String prompt, Sampling sampling, Consumer<String> onPiece) {
+        Objects.requireNonNull(prompt, "prompt");
+        InferenceParameters parameters = new InferenceParameters(prompt)
+                .setNPredict(sampling.maxTokens())
+                .setTemperature(sampling.temperature())
+                .setTopK(sampling.topK())
+                .setTopP(sampling.topP())
+                .setMinP(sampling.minP())
+                .setSeed(sampling.seed())
+                .setRepeatPenalty(1f)
+                .setIgnoreEos(sampling.ignoreEos())
+                .setCachePrompt(false);
+        if (sampling.temperature() > 0) {
+            parameters.setSamplers(Sampler.TOP_K, Sampler.TOP_P, Sampler.MIN_P, Sampler.TEMPERATURE);
+        }
+        StringBuilder text = new StringBuilder();
+        for (LlamaOutput output : model.generate(parameters)) {
+            if (!output.text.isEmpty()) {
+                text.append(output.text);
+                onPiece.accept(output.text);
+            }
+        }
+        return text.toString();
+    }
+
+    /** Leaves the native model loaded (it cannot be freed); later {@link #load} calls get it again. */
+    @Override
+    public void close() {
+        // Nothing to release: java-llama.cpp cannot free a model, so the instance stays cached.
+    }
+
+    /** Routes llama.cpp's log lines to System.Logger once, keeping warnings and errors only. */
+    private static final class NativeLog {
+        private static volatile boolean installed;
+
+        static synchronized void install() {
+            if (installed) {
+                return;
+            }
+            System.Logger logger = System.getLogger("llama.cpp");
+            LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
+                switch (level) {
+                    case ERROR -> logger.log(System.Logger.Level.ERROR, message.strip());
+                    case WARN -> logger.log(System.Logger.Level.WARNING, message.strip());
+                    default -> { }
+                }
+            });
+            installed = true;
+        }
+    }
+}
