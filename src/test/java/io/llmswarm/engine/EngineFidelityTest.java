@@ -7,6 +7,7 @@ import io.llmswarm.gguf.RopeScaling;
 import io.llmswarm.gguf.SyntheticVocabulary;
 import io.llmswarm.gguf.Vocabulary;
 import io.llmswarm.inference.LocalModel;
+import io.llmswarm.llamacpp.LlamaCppModel;
 import io.llmswarm.tokenizer.StreamingDecoder;
 import io.llmswarm.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +98,7 @@ class EngineFidelityTest {
     void greedyTextMatchesLlamaCpp(Case c) {
         Path file = dir.resolve(c.name().replaceAll("[^A-Za-z0-9]+", "-") + ".gguf");
         ModelMaker.write(c.spec(), file);
-        String expected = LlamaCppReference.greedy(file, PROMPT, TOKENS);
+        String expected = LlamaCppModel.load(file, 2).generateGreedy(PROMPT, TOKENS, true);
 
         try (LocalModel model = LocalModel.load(file, new ShardEngine.Options(2, 32, 64L << 20), layers -> { })) {
             Tokenizer tokenizer = model.tokenizer();
