@@ -12,19 +12,31 @@ enum PreTokenizer {
     /** {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+} */
     LLAMA3,
     /** Llama 3's expression with {@code \p{N}} instead of {@code \p{N}{1,3}}. */
-    QWEN2;
+    QWEN2,
+    /**
+     * llama.cpp's fallback for BPE files with a missing or unknown pre-tokenizer: four expressions
+     * one after another, each keeping its matches and the text between them as separate words:
+     * {@code [\p{P}\$\+<=>\^~\|]+}, then GPT-2's, then {@code \p{N}+}, then {@code [0-9][0-9][0-9]}.
+     */
+    DEFAULT;
 
     /** The pre-tokenizer llama.cpp picks for a {@code tokenizer.ggml.pre} value. */
     static PreTokenizer forName(String pre) {
         return switch (pre) {
             case "llama3", "llama-v3", "llama-bpe", "falcon3", "dbrx", "smaug-bpe", "chatglm-bpe" -> LLAMA3;
             case "qwen2", "stablelm2", "megrez" -> QWEN2;
-            default -> GPT2;
+            case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de",
+                 "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais" -> GPT2;
+            default -> DEFAULT;
         };
     }
 
     /** Appends the end (exclusive, in code points) of each word of {@code cps}. */
     void split(int[] cps, IntList ends) {
+        if (this == DEFAULT) {
+            DefaultSplit.split(cps, ends);
+            return;
+        }
         Cursor cursor = new Cursor(cps);
         if (this == GPT2) {
             while (cursor.pos < cps.length) {

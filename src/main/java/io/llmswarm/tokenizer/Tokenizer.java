@@ -1,5 +1,7 @@
 package io.llmswarm.tokenizer;
 
+import io.llmswarm.gguf.GgufMetadata;
+
 /**
  * Text to token ids and back, exactly as llama.cpp does it for the same vocabulary. Instances are
  * immutable and safe to share between threads; {@link StreamingDecoder}s are not.
@@ -44,5 +46,10 @@ public interface Tokenizer {
             case Vocabulary.BYTE_PAIR -> new BytePairTokenizer(vocabulary);
             default -> throw new IllegalArgumentException("unsupported tokenizer model: " + vocabulary.model());
         };
+    }
+
+    /** The tokenizer of a GGUF file, as llama.cpp would build it from the same metadata. */
+    static Tokenizer of(GgufMetadata metadata) {
+        return of(Vocabulary.fromGguf(metadata));
     }
 }

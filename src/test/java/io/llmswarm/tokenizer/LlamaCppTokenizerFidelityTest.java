@@ -46,6 +46,11 @@ class LlamaCppTokenizerFidelityTest {
     }
 
     @Test
+    void defaultPreTokenizerTokenizesLikeLlamaCpp(@TempDir Path dir) throws IOException {
+        assertSameAsLlamaCpp(TestVocabularies.withPreTokenizer(TestVocabularies.llama3(), "default"), dir.resolve("default-pre.gguf"));
+    }
+
+    @Test
     void sentencePieceWithoutSpacePrefixTokenizesLikeLlamaCpp(@TempDir Path dir) throws IOException {
         Vocabulary llama2 = TestVocabularies.llama2();
         SpecialTokens noPrefix = new SpecialTokens(1, 2, 0, -1, true, false, false);

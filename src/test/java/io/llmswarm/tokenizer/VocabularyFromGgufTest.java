@@ -39,6 +39,7 @@ class VocabularyFromGgufTest {
             Vocabulary read = Vocabulary.fromGguf(gguf.metadata());
             assertEquals("llama-bpe", read.preTokenizer());
             assertArrayEquals(written.merges(), read.merges());
+            assertArrayEquals(new int[] {128000, 9906, 1917}, Tokenizer.of(gguf.metadata()).encode("Hello world", true, false));
             assertEquals(written.specialTokens(), read.specialTokens());
         }
     }
