@@ -4,7 +4,6 @@ import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
-import de.kherud.llama.args.LogFormat;
 import de.kherud.llama.args.Sampler;
 import io.llmswarm.gguf.GgufFile;
 import java.io.IOException;
@@ -19,6 +18,9 @@ import java.util.function.Consumer;
 /**
  * A whole model run by native llama.cpp (b4916, through java-llama.cpp): tokenize, and generate
  * text greedily or by seeded sampling, streaming each piece.
+ *
+ * <p>llama.cpp logs to stdout and its server thread keeps the JVM alive, so a program that used
+ * this must end with {@code System.exit}.
  *
  * <p>java-llama.cpp never frees a loaded model, so each file is loaded once per JVM and shared:
  * {@link #load} returns the same instance for the same unchanged file, and {@link #close} leaves
@@ -71,7 +73,6 @@ public final class LlamaCppModel implements AutoCloseable {
         }
         int context = Math.min(trainedContext, MAX_CONTEXT);
         prepareNativeDirectory();
-        NativeLog.install();
         ModelParameters parameters = new ModelParameters()
                 .setModel(file.toString())
                 .setThreads(threads)
@@ -154,25 +155,5 @@ public final class LlamaCppModel implements AutoCloseable {
     @Override
     public void close() {
         // Nothing to release: java-llama.cpp cannot free a model, so the instance stays cached.
-    }
-
-    /** Routes llama.cpp's log lines to System.Logger once, keeping warnings and errors only. */
-    private static final class NativeLog {
-        private static volatile boolean installed;
-
-        static synchronized void install() {
-            if (installed) {
-                return;
-            }
-            System.Logger logger = System.getLogger("llama.cpp");
-            LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
-                switch (level) {
-                    case ERROR -> logger.log(System.Logger.Level.ERROR, message.strip());
-                    case WARN -> logger.log(System.Logger.Level.WARNING, message.strip());
-                    default -> { }
-                }
-            });
-            installed = true;
-        }
     }
 }
