@@ -1,6 +1,7 @@
 package io.llmswarm.llamacpp;
 
 import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
@@ -124,7 +125,8 @@ public final class LlamaCppModel implements AutoCloseable {
      * comes (on the calling thread), and returns the whole text. A piece is usually one token's
      * text, but llama.cpp holds back bytes of an unfinished UTF-8 character and sends them with
      * the next token's, so pieces cannot be counted as tokens; bytes that never form a valid
-     * character arrive as U+FFFD.
+     * character arrive as U+FFFD. If {@code onPiece} throws, the generation is cancelled in
+     * llama.cpp and the exception passes on.
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onPiece) {
         Objects.requireNonNull(prompt, "prompt");
@@ -142,10 +144,18 @@ public final class LlamaCppModel implements AutoCloseable {
             parameters.setSamplers(Sampler.TOP_K, Sampler.TOP_P, Sampler.MIN_P, Sampler.TEMPERATURE);
         }
         StringBuilder text = new StringBuilder();
-        for (LlamaOutput output : model.generate(parameters)) {
-            if (!output.text.isEmpty()) {
-                text.append(output.text);
-                onPiece.accept(output.text);
+        LlamaIterator outputs = model.generate(parameters).iterator();
+        try {
+            while (outputs.hasNext()) {
+                LlamaOutput output = outputs.next();
+                if (!output.text.isEmpty()) {
+                    text.append(output.text);
+                    onPiece.accept(output.text);
+                }
+            }
+        } finally {
+            if (outputs.hasNext()) {
+                outputs.cancel(); // the consumer gave up: free llama.cpp's slot for the next request
             }
         }
         return text.toString();
