@@ -84,6 +84,36 @@ public final class ShardEngine implements AutoCloseable {
         return budget;
     }
 
+    /**
+     * Runs a short prompt and one decode step on a throw-away session, so that the JIT has
+     * compiled the kernels before the first real request (llama.cpp likewise runs a warm-up
+     * decode when it loads a model).
+     */
+    public void warmUp() {
+        int n = Math.min(8, options.maxBatch());
+        try (Session session = openSession("warm-up")) {
+            for (int[] positions : new int[][] {consecutive(0, n), {n}}) {
+                ShardInput input;
+                if (shard.hasEmbedding()) {
+                    input = new ShardInput.Tokens(new int[positions.length]);
+                } else {
+                    float[] states = new float[positions.length * config.embeddingLength()];
+                    java.util.Arrays.fill(states, 0.01f);
+                    input = new ShardInput.Hidden(states, positions.length, config.embeddingLength());
+                }
+                forward(session, positions, input, false);
+            }
+        }
+    }
+
+    private static int[] consecutive(int from, int count) {
+        int[] values = new int[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = from + i;
+        }
+        return values;
+    }
+
     /** Opens a session with an empty KV cache for this shard's layers. */
     public Session openSession(String id) {
         return new Session(id, new KvCache(shard.range().size(), config.kvDim(), config.contextLength(), budget));

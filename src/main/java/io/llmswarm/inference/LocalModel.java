@@ -32,7 +32,9 @@ public final class LocalModel implements AutoCloseable {
             Tokenizer tokenizer = Tokenizer.of(Vocabulary.fromGguf(file.metadata()));
             ModelConfig config = ModelConfig.from(file);
             ModelShard shard = ModelShard.load(file, LayerRange.all(config.blockCount()), progress);
-            return new LocalModel(new ShardEngine(shard, options), tokenizer);
+            ShardEngine engine = new ShardEngine(shard, options);
+            engine.warmUp();
+            return new LocalModel(engine, tokenizer);
         } catch (RuntimeException e) {
             file.close();
             throw e;
