@@ -51,13 +51,13 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private GenerationReport runJava(PrintStream out) {
-        int blocks = LocalModel.blockCount(generation.model);
+        int blocks = LocalModel.blockCount(generation.model());
         ShardEngine.Options options = ShardEngine.Options.defaults().withThreads(generation.threads());
-        try (LocalModel model = LocalModel.load(generation.model, options,
-                new ProgressBar(System.err, "loading " + generation.model.getFileName(), blocks))) {
-            String prompt = generation.chat ? ChatPrompts.render(model.tokenizer(), model.engine().shard().file(),
+        try (LocalModel model = LocalModel.load(generation.model(), options,
+                new ProgressBar(System.err, "loading " + generation.model().getFileName(), blocks))) {
+            String prompt = generation.chat() ? ChatPrompts.render(model.tokenizer(), model.engine().shard().file(),
                     generation.prompt) : generation.prompt;
-            int[] promptTokens = model.tokenizer().encode(prompt, true, generation.chat);
+            int[] promptTokens = model.tokenizer().encode(prompt, true, generation.chat());
             SamplingConfig sampling = generation.sampling();
             StreamingDecoder decoder = model.tokenizer().streamingDecoderForWholeText();
             StringBuilder text = new StringBuilder();

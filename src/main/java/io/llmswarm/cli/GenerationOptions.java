@@ -1,5 +1,6 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.inference.BundledModel;
 import io.llmswarm.sampling.SamplingConfig;
 import picocli.CommandLine.Option;
 
@@ -8,14 +9,16 @@ import java.nio.file.Path;
 /** Options shared by the commands that generate: model, prompt and sampling. */
 public final class GenerationOptions {
 
-    @Option(names = "--model", required = true, description = "GGUF model file.")
+    @Option(names = "--model", description = "GGUF model file. Default: the demo model inside node.jar.")
     Path model;
 
     @Option(names = "--prompt", required = true, description = "Prompt text.")
     String prompt;
 
-    @Option(names = "--chat", description = "Render the prompt as a user message with the model's chat template.")
-    boolean chat;
+    @Option(names = "--chat", negatable = true,
+            description = "Render the prompt as a user message with the model's chat template "
+                    + "(default: on for the demo model, off for a model file).")
+    Boolean chat;
 
     @Option(names = "--max-tokens", defaultValue = "128", description = "Tokens to generate at most. Default: ${DEFAULT-VALUE}")
     int maxTokens;
@@ -46,6 +49,23 @@ public final class GenerationOptions {
 
     @Option(names = "--ignore-eos", description = "Keep generating after end of generation.")
     boolean ignoreEos;
+
+    private boolean bundled;
+
+    /** The model file: the one given, or the bundled demo model. */
+    Path model() {
+        if (model == null) {
+            model = BundledModel.path();
+            bundled = true;
+        }
+        return model;
+    }
+
+    /** Whether to apply the chat template: as asked, else only for the (chat-trained) demo model. */
+    boolean chat() {
+        model();
+        return chat != null ? chat : bundled;
+    }
 
     int threads() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();

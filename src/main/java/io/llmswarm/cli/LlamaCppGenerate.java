@@ -21,14 +21,14 @@ final class LlamaCppGenerate {
     static GenerateCommand.GenerationReport run(GenerationOptions options, PrintStream out) {
         String prompt = options.prompt;
         int[] promptTokens;
-        try (GgufFile file = GgufFile.open(options.model)) {
+        try (GgufFile file = GgufFile.open(options.model())) {
             Tokenizer tokenizer = Tokenizer.of(file.metadata());
-            if (options.chat) {
+            if (options.chat()) {
                 prompt = ChatPrompts.render(tokenizer, file, prompt);
             }
             promptTokens = tokenizer.encode(prompt, true, true);
         }
-        LlamaCppModel model = LlamaCppModel.load(options.model, options.threads());
+        LlamaCppModel model = LlamaCppModel.load(options.model(), options.threads());
         Sampling sampling = new Sampling(options.maxTokens, options.temperature, options.topK, options.topP,
                 options.minP, (int) options.seed(), options.ignoreEos);
         long start = System.nanoTime();
