@@ -1,0 +1,67 @@
+package io.llmswarm.engine.tensor;
+
+import io.llmswarm.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** bfloat16 weights times activations rounded to bfloat16; a bf16 is the top half of a float. */
+final class Bf16Matrix extends SegmentMatrix {
+
+    Bf16Matrix(MemorySegment data, int rows, int cols) {
+        super(GgmlType.BF16, data, rows, cols);
+    }
+
+    @Override
+    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] xv = x.values();
+        for (int r = rowStart; r < rowEnd; r++) {
+            for (int t = 0; t < x.rows(); t++) {
+                out[t * outStride + r] = dot(r * rowBytes, xv, t * cols);
+            }
+        }
+    }
+
+    private float dot(long offset, float[] xv, int xBase) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 32 <= cols; i += 32) {
+            long o = offset + 2L * i;
+            acc0 = widen(o).fma(FloatVector.fromArray(F, xv, xBase + i), acc0);
+            acc1 = widen(o + 32).fma(FloatVector.fromArray(F, xv, xBase + i + 16), acc1);
+        }
+        float sum = sumLanes(acc0.add(acc1));
+        for (; i < cols; i++) {
+            sum += bf16(offset + 2L * i) * xv[xBase + i];
+        }
+        return sum;
+    }
+
+    private FloatVector widen(long o) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, o, LE).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private float bf16(long o) {
+        return Float.intBitsToFloat(data.get(SHORT_LE, o) << 16);
+    }
+
+    @Override
+    float referenceDot(int row, ActivationBatch x, int t) {
+        float sum = 0;
+        for (int i = 0; i < cols; i++) {
+            sum += bf16(row * rowBytes + 2L * i) * x.values()[t * cols + i];
+        }
+        return sum;
+    }
+
+    @Override
+    void dequantize(long offset, float[] dst, int dstOffset) {
+        for (int i = 0; i < cols; i++) {
+            dst[dstOffset + i] = bf16(offset + 2L * i);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.llmswarm.engine.tensor;
+
+import io.llmswarm.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q6_K weights (super-blocks of 256: 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 int8
+ * scales, fp16 d; value = d * scale * (q - 32), one scale per 16 values) times Q8_K activations.
+ * Each half of 128 values uses 64 low bytes and 32 high bytes: value {@code 32p + l} (p = 0..3)
+ * takes the low or high nibble of byte {@code l + 32(p & 1)} and bits {@code 2p} of
+ * {@code qh[l]}; its scale is {@code scales[l/16 + 2p]}.
+ */
+final class Q6KMatrix extends SegmentMatrix {
+    private static final int BLOCK_BYTES = 210;
+
+    Q6KMatrix(MemorySegment data, int rows, int cols) {
+        super(GgmlType.Q6_K, data, rows, cols);
+    }
+
+    @Override
+    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        int blocks = cols / 256;
+        for (int r = rowStart; r < rowEnd; r++) {
+            for (int t = 0; t < x.rows(); t++) {
+                out[t * outStride + r] = dot(r * rowBytes, x, t, blocks);
+            }
+        }
+    }
+
+    private float dot(long offset, ActivationBatch x, int t, int blocks) {
+        float[] xv = x.values();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            float d = half(o + 208) * x.scales()[t * blocks + b];
+            int xBase = t * cols + b * 256;
+            // Per lane at most 16 groups * 128 * 32 * 128: exact in float.
+            FloatVector isum = FloatVector.zero(F);
+            for (int n = 0; n < 2; n++) {
+                long scales = o + 192 + 8L * n;
+                for (int g = 0; g < 2; g++) {
+                    long ql = o + 64L * n + 16L * g;
+                    ByteVector low0 = ByteVector.fromMemorySegment(B, data, ql, LE);
+                    ByteVector low1 = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
+                    ByteVector high = ByteVector.fromMemorySegment(B, data, o + 128 + 32L * n + 16L * g, LE);
+                    int xi = xBase + 128 * n + 16 * g;
+                    ByteVector q0 = low0.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q1 = low1.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q2 = low0.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q3 = low1.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+                    isum = group(q0, xv, xi, signedByte(scales + g), isum);
+                    isum = group(q1, xv, xi + 32, signedByte(scales + g + 2), isum);
+                    isum = group(q2, xv, xi + 64, signedByte(scales + g + 4), isum);
+                    isum = group(q3, xv, xi + 96, signedByte(scales + g + 6), isum);
+                }
+            }
+            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+        }
+        return sumLanes(acc);
+    }
+
+    private static FloatVector group(ByteVector q, float[] xv, int xi, int scale, FloatVector isum) {
+        FloatVector w = (FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
+        return w.mul(FloatVector.fromArray(F, xv, xi)).fma(FloatVector.broadcast(F, scale), isum);
+    }
+
+    private int quant(long o, int i) {
+        int n = i / 128;
+        int p = (i % 128) / 32;
+        int l = i % 32;
+        int low = unsignedByte(o + 64L * n + l + 32 * (p & 1));
+        int nibble = p < 2 ? low & 0x0F : low >>> 4;
+        int high = (unsignedByte(o + 128 + 32L * n + l) >>> (2 * p)) & 3;
+        return (nibble | high << 4) - 32;
+    }
+
+    private int scale(long o, int i) {
+        int n = i / 128;
+        int p = (i % 128) / 32;
+        int l = i % 32;
+        return signedByte(o + 192 + 8L * n + l / 16 + 2 * p);
+    }
+
+    @Override
+    float referenceDot(int row, ActivationBatch x, int t) {
+        int blocks = cols / 256;
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long o = row * rowBytes + (long) b * BLOCK_BYTES;
+            int scaled = 0;
+            for (int i = 0; i < 256; i += 16) {
+                int dot = 0;
+                for (int k = i; k < i + 16; k++) {
+                    dot += quant(o, k) * (int) x.values()[t * cols + b * 256 + k];
+                }
+                scaled += scale(o, i) * dot;
+            }
+            sum += half(o + 208) * x.scales()[t * blocks + b] * scaled;
+        }
+        return sum;
+    }
+
+    @Override
+    void dequantize(long offset, float[] dst, int dstOffset) {
+        for (int b = 0; b < cols / 256; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            float d = half(o + 208);
+            for (int i = 0; i < 256; i++) {
+                dst[dstOffset + b * 256 + i] = d * scale(o, i) * quant(o, i);
+            }
+        }
+    }
+}
