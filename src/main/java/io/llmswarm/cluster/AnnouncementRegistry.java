@@ -100,6 +100,23 @@ public final class AnnouncementRegistry implements AutoCloseable {
         changed();
     }
 
+    /**
+     * Chooses and publishes an announcement while holding a cluster-wide lock per model, so that
+     * nodes starting together with {@code --layers auto} see each other's choices. Blocks.
+     */
+    public ShardAnnouncement claim(String fingerprint, int blockCount,
+                                   java.util.function.Function<SwarmView, ShardAnnouncement> choose) {
+        String lock = "claim:" + fingerprint;
+        map.lock(lock);
+        try {
+            ShardAnnouncement chosen = choose.apply(view(fingerprint, blockCount));
+            announce(chosen);
+            return chosen;
+        } finally {
+            map.unlock(lock);
+        }
+    }
+
     /** Removes a node's announcement. Blocks. */
     public void withdraw(String nodeId) {
         mirror.remove(nodeId);
