@@ -86,7 +86,7 @@ public final class NodeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                node.close().await(20, TimeUnit.SECONDS);
+                node.close(java.time.Duration.ofSeconds(20));
             } catch (Exception e) {
                 System.err.println("error while leaving the swarm: " + e.getMessage());
             }

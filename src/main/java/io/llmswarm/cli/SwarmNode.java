@@ -49,7 +49,10 @@ public final class SwarmNode {
         return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
                 .executeBlocking(() -> load(cluster, settings))
                 .compose(node -> node.deploy().map(node))
-                .recover(e -> cluster.close().transform(ignored -> Future.failedFuture(e))));
+                .recover(e -> {
+                    cluster.vertx().close();
+                    return Future.failedFuture(e);
+                }));
     }
 
     private static SwarmNode load(SwarmCluster cluster, NodeSettings settings) {
@@ -128,11 +131,12 @@ public final class SwarmNode {
         return coordinator;
     }
 
-    /** Withdraws the announcement, leaves the cluster, frees the model. */
-    public Future<Void> close() {
-        return cluster.close().eventually(() -> {
+    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. */
+    public void close(Duration timeout) throws Exception {
+        try {
+            cluster.close(timeout);
+        } finally {
             engine.close();
-            return Future.succeededFuture();
-        });
+        }
     }
 }

@@ -10,8 +10,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A clustered Vert.x instance on a Hazelcast member, with the swarm's codecs registered and the
@@ -71,9 +73,12 @@ public final class SwarmCluster {
         return vertx;
     }
 
-    /** This member's id, the key of its announcement. */
+    /**
+     * This member's id, the key of its announcement: the Hazelcast member id, which membership
+     * events name (Vert.x's own node id is a different UUID).
+     */
     public String nodeId() {
-        return clusterManager.getNodeId();
+        return hazelcast().getCluster().getLocalMember().getUuid().toString();
     }
 
     public HazelcastInstance hazelcast() {
@@ -84,11 +89,15 @@ public final class SwarmCluster {
         return announcements;
     }
 
-    /** Withdraws nothing by itself (the shard does that first); leaves the cluster and closes Vert.x. */
-    public Future<Void> close() {
-        return vertx.executeBlocking(() -> {
+    /**
+     * Undeploys the verticles (the shard withdraws its announcement), leaves the cluster and closes
+     * Vert.x. Blocks: call it from a plain thread, never an event loop.
+     */
+    public void close(Duration timeout) throws Exception {
+        try {
             announcements.close();
-            return null;
-        }).transform(ignored -> vertx.close());
+        } finally {
+            vertx.close().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 }
