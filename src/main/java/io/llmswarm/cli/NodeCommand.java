@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
         description = "Join a swarm and serve a span of a model's layers (-cluster).")
 public final class NodeCommand implements Callable<Integer> {
 
+    @Option(names = "-cluster", description = "Join a swarm (what this command always does; accepted for "
+            + "the documents' `node.jar -cluster` form).")
+    boolean cluster;
+
     @Option(names = "--model", paramLabel = "FILE", description = "The GGUF model file.")
     Path model;
 
