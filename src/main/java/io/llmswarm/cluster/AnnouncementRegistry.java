@@ -109,7 +109,10 @@ public final class AnnouncementRegistry implements AutoCloseable {
         String lock = "claim:" + fingerprint;
         map.lock(lock);
         try {
-            ShardAnnouncement chosen = choose.apply(view(fingerprint, blockCount));
+            // Read the map itself, not the mirror: another node's claim may not have reached the mirror yet.
+            List<ShardAnnouncement> current = map.values().stream()
+                    .map(value -> ShardAnnouncement.fromJson(new JsonObject(value))).toList();
+            ShardAnnouncement chosen = choose.apply(SwarmView.of(fingerprint, blockCount, current));
             announce(chosen);
             return chosen;
         } finally {
