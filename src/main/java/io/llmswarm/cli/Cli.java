@@ -6,14 +6,28 @@ import picocli.CommandLine.Command;
 /** The {@code node} command line: one subcommand per job. */
 @Command(name = "node", mixinStandardHelpOptions = true, version = "LLM Swarm 0.1.0",
         description = "A node of LLM Swarm: serves a large language model alone or with other nodes.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, MakeModelCommand.class, io.llmswarm.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static int run(String... args) {
-        return new CommandLine(new Cli()).execute(args);
+        CommandLine commandLine = new CommandLine(new Cli());
+        // A user's mistake (bad file, bad option value) gets one clear line, not a stack trace.
+        commandLine.setExecutionExceptionHandler((error, cmd, parsed) -> {
+            cmd.getErr().println("error: " + message(error));
+            if (Boolean.getBoolean("llmswarm.debug")) {
+                error.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+
+    private static String message(Throwable error) {
+        String message = error.getMessage();
+        return message == null || message.isBlank() ? error.getClass().getSimpleName() : message;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -87,7 +88,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** The tensor index by name, in file order. */
     public Map<String, TensorInfo> tensors() {
-        return java.util.Collections.unmodifiableMap(header.tensors());
+        return Collections.unmodifiableMap(header.tensors());
     }
 
     /** The tensor called {@code name}; throws naming the file and the tensor when it is missing. */

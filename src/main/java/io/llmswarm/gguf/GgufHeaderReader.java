@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -132,7 +133,7 @@ final class GgufHeaderReader {
         GgmlType type = GgmlType.fromId(typeId);
         if (type == null) {
             throw GgufException.of(file, "tensor '" + name + "' has an unknown tensor type id", "one of "
-                    + java.util.Arrays.toString(GgmlType.values()), "type id " + Integer.toUnsignedString(typeId));
+                    + Arrays.toString(GgmlType.values()), "type id " + Integer.toUnsignedString(typeId));
         }
         if (shape[0] % type.blockSize() != 0) {
             throw GgufException.of(file, "tensor '" + name + "' rows do not fill whole " + type + " blocks",
@@ -149,7 +150,7 @@ final class GgufHeaderReader {
             return info;
         } catch (ArithmeticException e) {
             throw GgufException.of(file, "tensor '" + name + "' is impossibly large", "a size that fits 64 bits",
-                    java.util.Arrays.toString(shape));
+                    Arrays.toString(shape));
         }
     }
 

@@ -61,8 +61,9 @@ final class LegacyQuants {
         float id = d != 0 ? 1.0f / d : 0.0f;
         putShort(out, at, Float.floatToFloat16(d));
         for (int j = 0; j < QK / 2; j++) {
-            int lo = Math.min(15, (int) (x[in + j] * id + 8.5f));
-            int hi = Math.min(15, (int) (x[in + j + QK / 2] * id + 8.5f));
+            // Fused as in llama.cpp builds with FMA: it decides values that land just below a boundary.
+            int lo = Math.min(15, (int) Math.fma(x[in + j], id, 8.5f));
+            int hi = Math.min(15, (int) Math.fma(x[in + j + QK / 2], id, 8.5f));
             out[at + 2 + j] = (byte) (lo | hi << 4);
         }
     }
@@ -110,8 +111,8 @@ final class LegacyQuants {
         putShort(out, at, Float.floatToFloat16(d));
         int qh = 0;
         for (int j = 0; j < QK / 2; j++) {
-            int lo = Math.min(31, (int) (x[in + j] * id + 16.5f));
-            int hi = Math.min(31, (int) (x[in + j + QK / 2] * id + 16.5f));
+            int lo = Math.min(31, (int) Math.fma(x[in + j], id, 16.5f));
+            int hi = Math.min(31, (int) Math.fma(x[in + j + QK / 2], id, 16.5f));
             out[at + 6 + j] = (byte) ((lo & 0xF) | (hi & 0xF) << 4);
             qh |= (lo >> 4) << j;
             qh |= (hi >> 4) << (j + QK / 2);

@@ -1,10 +1,10 @@
 package io.llmswarm.llamacpp;
 
 import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
-import de.kherud.llama.args.LogFormat;
 import de.kherud.llama.args.Sampler;
 import io.llmswarm.gguf.GgufFile;
 import java.io.IOException;
@@ -19,6 +19,9 @@ import java.util.function.Consumer;
 /**
  * A whole model run by native llama.cpp (b4916, through java-llama.cpp): tokenize, and generate
  * text greedily or by seeded sampling, streaming each piece.
+ *
+ * <p>llama.cpp logs to stdout and its server thread keeps the JVM alive, so a program that used
+ * this must end with {@code System.exit}.
  *
  * <p>java-llama.cpp never frees a loaded model, so each file is loaded once per JVM and shared:
  * {@link #load} returns the same instance for the same unchanged file, and {@link #close} leaves
@@ -71,7 +74,6 @@ public final class LlamaCppModel implements AutoCloseable {
         }
         int context = Math.min(trainedContext, MAX_CONTEXT);
         prepareNativeDirectory();
-        NativeLog.install();
         ModelParameters parameters = new ModelParameters()
                 .setModel(file.toString())
                 .setThreads(threads)
@@ -123,7 +125,8 @@ public final class LlamaCppModel implements AutoCloseable {
      * comes (on the calling thread), and returns the whole text. A piece is usually one token's
      * text, but llama.cpp holds back bytes of an unfinished UTF-8 character and sends them with
      * the next token's, so pieces cannot be counted as tokens; bytes that never form a valid
-     * character arrive as U+FFFD.
+     * character arrive as U+FFFD. If {@code onPiece} throws, the generation is cancelled in
+     * llama.cpp and the exception passes on.
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onPiece) {
         Objects.requireNonNull(prompt, "prompt");
@@ -141,10 +144,18 @@ public final class LlamaCppModel implements AutoCloseable {
             parameters.setSamplers(Sampler.TOP_K, Sampler.TOP_P, Sampler.MIN_P, Sampler.TEMPERATURE);
         }
         StringBuilder text = new StringBuilder();
-        for (LlamaOutput output : model.generate(parameters)) {
-            if (!output.text.isEmpty()) {
-                text.append(output.text);
-                onPiece.accept(output.text);
+        LlamaIterator outputs = model.generate(parameters).iterator();
+        try {
+            while (outputs.hasNext()) {
+                LlamaOutput output = outputs.next();
+                if (!output.text.isEmpty()) {
+                    text.append(output.text);
+                    onPiece.accept(output.text);
+                }
+            }
+        } finally {
+            if (outputs.hasNext()) {
+                outputs.cancel(); // the consumer gave up: free llama.cpp's slot for the next request
             }
         }
         return text.toString();
@@ -154,25 +165,5 @@ public final class LlamaCppModel implements AutoCloseable {
     @Override
     public void close() {
         // Nothing to release: java-llama.cpp cannot free a model, so the instance stays cached.
-    }
-
-    /** Routes llama.cpp's log lines to System.Logger once, keeping warnings and errors only. */
-    private static final class NativeLog {
-        private static volatile boolean installed;
-
-        static synchronized void install() {
-            if (installed) {
-                return;
-            }
-            System.Logger logger = System.getLogger("llama.cpp");
-            LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
-                switch (level) {
-                    case ERROR -> logger.log(System.Logger.Level.ERROR, message.strip());
-                    case WARN -> logger.log(System.Logger.Level.WARNING, message.strip());
-                    default -> { }
-                }
-            });
-            installed = true;
-        }
     }
 }

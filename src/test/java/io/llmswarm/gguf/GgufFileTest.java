@@ -212,7 +212,7 @@ class GgufFileTest {
     }
 
     @Test
-    void mapsFilesLargerThan2GiB() throws IOException {
+    void mapsFilesLargerThan2GiBWithoutTouchingTensorPages() throws IOException {
         long padElements = 700L << 20; // 2.8 GB of F32 before the tensor we read
         GgufBytes b = new GgufBytes().header(3, 2, 0);
         b.tensor("pad", GgmlType.F32, 0, padElements);
@@ -225,12 +225,26 @@ class GgufFileTest {
             raf.seek(tailStart);
             raf.write(new byte[] {0, 0, (byte) 0x80, 0x3f}); // 1.0f little-endian
         }
+        long residentBefore = residentBytes();
         try (GgufFile file = GgufFile.open(path)) {
+            file.tensorData("pad"); // a slice only: no page is touched
+            long residentGrowth = residentBytes() - residentBefore;
+            assertTrue(residentGrowth < (64L << 20), "opening made " + residentGrowth + " bytes resident");
             assertTrue(file.fileSize() > (2L << 30));
             MemorySegment tail = file.tensorData("tail");
             assertEquals(1.0f, tail.getAtIndex(F32, 0));
             assertEquals(0f, tail.getAtIndex(F32, 3));
         }
+    }
+
+    /** VmRSS of this process from /proc (Linux). */
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
     private GgufException open(String name, byte[] bytes) throws IOException {

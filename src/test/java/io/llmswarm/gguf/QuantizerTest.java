@@ -146,6 +146,26 @@ class QuantizerTest {
     }
 
     @Test
+    void q5_KDecodesAHandBuiltBlockWithFifthBits() {
+        byte[] block = new byte[176];
+        block[1] = 0x3C; // d = 1
+        block[3] = 0x38; // dmin = 0.5
+        block[4 + 3] = 5; // sub-block 3: scale 5, min 0
+        block[4 + 10] = 0x03; // sub-block 6: scale low nibble 3, min low nibble 0
+        block[4 + 2] = 0x40; // sub-block 6: scale top bits 01 -> 19
+        block[4 + 6] = (byte) 0x80; // sub-block 6: min top bits 10 -> 32
+        block[16 + 2] = 1 << 3; // qh[2] bit 3: fifth bit of sub-block 3, element 2
+        block[16 + 1] = 1 << 6; // qh[1] bit 6: fifth bit of sub-block 6, element 1
+        block[48 + 32 + 2] = 0x70; // sub-block 3 (high nibbles of bytes 32..63), element 2: low bits 7
+        block[48 + 96 + 1] = 0x02; // sub-block 6 (low nibbles of bytes 96..127), element 1: low bits 2
+        float[] y = Quantizer.dequantize(GgmlType.Q5_K, block);
+        assertEquals(5 * (7 + 16), y[3 * 32 + 2]);
+        assertEquals(19 * (2 + 16) - 0.5f * 32, y[6 * 32 + 1]);
+        assertEquals(-0.5f * 32, y[6 * 32]);
+        assertEquals(0f, y[3 * 32]);
+    }
+
+    @Test
     void q6_KDecodesAHandBuiltBlock() {
         byte[] block = new byte[210];
         block[0] = 0x21; // ql[0]: element 0 low 1, element 64 low 2

@@ -135,6 +135,22 @@ class LlamaCppModelTest {
         assertArrayEquals(model.encode("Hello"), model.encode("Hello"));
     }
 
+    @Test
+    void aConsumerThatThrowsEndsTheGenerationAndTheNextRequestRuns() {
+        ModelSpec spec = ModelSpec.tiny(GgmlType.Q4_0).toBuilder().seed(11).build();
+        Path path = dir.resolve("cancel.gguf");
+        ModelMaker.write(spec, path);
+        LlamaCppModel model = LlamaCppModel.load(path, 2);
+        String whole = model.generateGreedy("Hello", 64, true);
+        IllegalStateException stop = new IllegalStateException("client went away");
+        IllegalStateException thrown = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> model.generate("Hello", Sampling.greedy(64, true), piece -> {
+                    throw stop;
+                }));
+        assertSame(stop, thrown);
+        assertEquals(whole, model.generateGreedy("Hello", 64, true), "the next request runs normally");
+    }
+
     private static List<String> pieces(String[] tokens, int[] ids) {
         return Arrays.stream(ids).mapToObj(id -> tokens[id]).toList();
     }

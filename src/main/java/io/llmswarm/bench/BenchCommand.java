@@ -1,0 +1,155 @@
+package io.llmswarm.bench;
+
+import io.llmswarm.gguf.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code node bench}: the Java engine beside llama.cpp on TinyLlama-1.1B-shaped models, one
+ * child JVM per run, plus the machine's memory bandwidth and the decode speed it allows.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark the Java engine against llama.cpp on TinyLlama-1.1B-shaped models.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--types", split = ",", defaultValue = "Q8_0,Q4_0,Q4_K", converter = BenchConverters.WeightTypes.class,
+            description = "Weight types to benchmark (default: ${DEFAULT-VALUE}).")
+    List<GgmlType> types;
+
+    @Option(names = "--threads", description = "Threads for every backend (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--prompt-tokens", split = ",", defaultValue = "5,64",
+            description = "Prompt lengths: the shortest gives time to first token and decode speed, "
+                    + "the longest prompt speed (default: ${DEFAULT-VALUE}).")
+    List<Integer> promptTokens;
+
+    @Option(names = "--decode-tokens", defaultValue = "64", description = "Tokens to generate per run (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @Option(names = "--model-dir", defaultValue = "/tmp/llmswarm-bench",
+            description = "Where the generated model files are cached (default: ${DEFAULT-VALUE}).")
+    Path modelDirectory;
+
+    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp", converter = BenchConverters.Backends.class,
+            description = "Backends to run: java, llama.cpp (default: ${DEFAULT-VALUE}).")
+    List<Backend> backends;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "tinyllama", converter = BenchConverters.Shapes.class,
+            description = "Model shape: tinyllama (1.1B, the benchmark) or tiny (2 layers, a quick check of the harness).")
+    BenchModels.Shape shape;
+
+    @Option(names = "--output", description = "Also write the report (Markdown) to this file.")
+    Path output;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "Seconds one run may take (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    /** Runs the benchmark without the node's root command: {@code java … io.llmswarm.bench.BenchCommand [options]}. */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new BenchCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int shortPrompt = promptTokens.stream().mapToInt(Integer::intValue).min().orElseThrow();
+        int longPrompt = promptTokens.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        if (shortPrompt < 2 || threads < 1 || decodeTokens < 2) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "need --prompt-tokens >= 2, --threads >= 1 and --decode-tokens >= 2");
+        }
+
+        String loadBefore = MachineInfo.loadAverage();
+        MemoryBandwidth meter = MemoryBandwidth.oneGib();
+        double bandwidthOne = meter.measureGbPerSecond(1);
+        double bandwidth = meter.measureGbPerSecond(threads);
+        System.err.printf("memory read bandwidth: %.1f GB/s with 1 thread, %.1f GB/s with %d%n",
+                bandwidthOne, bandwidth, threads);
+
+        BenchModels models = new BenchModels(modelDirectory, shape);
+        List<ModelUnderTest> files = new ArrayList<>();
+        for (GgmlType type : types) {
+            Path file = models.ensure(type);
+            files.add(new ModelUnderTest(type, file, ModelWeights.of(file)));
+        }
+        Map<Integer, String> prompts = prompts(files.getFirst().file(), shortPrompt, longPrompt);
+
+        ChildJvm child = new ChildJvm(Files.createDirectories(modelDirectory.resolve("logs")), timeoutSeconds);
+        List<BenchRow> rows = new ArrayList<>();
+        for (ModelUnderTest model : files) {
+            for (Backend backend : backends) {
+                rows.add(run(child, model, backend, prompts));
+            }
+        }
+
+        String loadAfter = MachineInfo.loadAverage();
+        String report = report(rows, bandwidthOne, bandwidth, shortPrompt, longPrompt, loadBefore, loadAfter);
+        System.out.println(report);
+        if (output != null) {
+            Files.writeString(output, report);
+        }
+        return rows.stream().allMatch(BenchRow::succeeded) ? 0 : 1;
+    }
+
+    /** A model file of one weight type, with the bytes a decode step reads from it. */
+    private record ModelUnderTest(GgmlType type, Path file, ModelWeights weights) {
+    }
+
+    /** Runs {@code model} on {@code backend} after the shortest and the longest prompt ({@code prompts} by token count). */
+    private BenchRow run(ChildJvm child, ModelUnderTest model, Backend backend, Map<Integer, String> prompts)
+            throws InterruptedException {
+        int shortPrompt = java.util.Collections.min(prompts.keySet());
+        int longPrompt = java.util.Collections.max(prompts.keySet());
+        try {
+            GenerationResult shortRun = runOnce(child, model, backend, shortPrompt, prompts.get(shortPrompt));
+            GenerationResult longRun = longPrompt == shortPrompt ? shortRun
+                    : runOnce(child, model, backend, longPrompt, prompts.get(longPrompt));
+            return new BenchRow(model.type(), backend, model.weights(), shortRun, longRun, null);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("failed: " + e.getMessage());
+            return new BenchRow(model.type(), backend, model.weights(), null, null, e.getMessage());
+        }
+    }
+
+    private GenerationResult runOnce(ChildJvm child, ModelUnderTest model, Backend backend, int promptTokens,
+                                     String prompt) throws IOException, InterruptedException {
+        System.err.printf("%s on %s: %d-token prompt…%n", backend.label(), model.type(), promptTokens);
+        String runName = model.file().getFileName().toString().replace(".gguf", "") + "-" + backend.label()
+                + "-prompt" + promptTokens;
+        return child.run(backend, new GenerationRequest(model.file(), prompt, decodeTokens, threads), runName);
+    }
+
+    /** Prompts of the asked token counts, measured with llama.cpp's tokenizer (all types share one vocabulary). */
+    private Map<Integer, String> prompts(Path file, int shortPrompt, int longPrompt) {
+        Map<Integer, String> prompts = new LinkedHashMap<>();
+        LlamaCppRunner tokenizer = LlamaCppRunner.open(file, 1);
+        for (int tokens : List.of(shortPrompt, longPrompt)) {
+            prompts.put(tokens, PromptBuilder.ofTokens(tokens, text -> tokenizer.promptTokens(text).length));
+        }
+        return prompts;
+    }
+
+    private String report(List<BenchRow> rows, double bandwidthOne, double bandwidth, int shortPrompt, int longPrompt,
+                          String loadBefore, String loadAfter) {
+        return String.format(java.util.Locale.ROOT, """
+                        Machine: %s, %d cores seen by the JVM, load average %s before and %s after; JDK %s; %d threads per backend.
+                        Memory read bandwidth: %.1f GB/s with 1 thread, %.1f GB/s with %d threads (Vector API sums over 1 GiB off-heap).
+                        Each run: greedy, EOS ignored, %d tokens generated; peak RSS is the child JVM's VmHWM.
+
+                        """, MachineInfo.cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter,
+                Runtime.version(), threads, bandwidthOne, bandwidth, threads, decodeTokens)
+                + BenchTable.markdown(rows, bandwidth, shortPrompt, longPrompt);
+    }
+}

@@ -1,0 +1,20 @@
+package io.llmswarm.bench;
+
+import io.llmswarm.gguf.GgmlType;
+
+/**
+ * One line of the benchmark: a weight type on a backend. {@code shortPrompt} is the run after
+ * the shortest prompt (time to first token, decode speed), {@code longPrompt} the run after the
+ * longest (prompt speed); either is null when that run failed, and then {@code error} says why.
+ */
+record BenchRow(GgmlType type, Backend backend, ModelWeights weights,
+                GenerationResult shortPrompt, GenerationResult longPrompt, String error) {
+
+    boolean succeeded() {
+        return shortPrompt != null && longPrompt != null;
+    }
+
+    double peakRssMib() {
+        return Math.max(shortPrompt.peakRssMib(), longPrompt.peakRssMib());
+    }
+}

@@ -1,0 +1,102 @@
+package io.llmswarm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code node -cluster}: joins the swarm and serves a span of a model's layers until stopped.
+ * Settings come from {@code conf/node.json} (or {@code --config}), then {@code LLMSWARM_*}
+ * environment variables, then these flags, each overriding the one before.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Join a swarm and serve a span of a model's layers (-cluster).")
+public final class NodeCommand implements Callable<Integer> {
+
+    @Option(names = "-cluster", description = "Join a swarm (what this command always does; accepted for "
+            + "the documents' `node.jar -cluster` form).")
+    boolean cluster;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "The GGUF model file.")
+    Path model;
+
+    @Option(names = "--layers", paramLabel = "A-B|auto",
+            description = "Layers to serve, inclusive (e.g. 0-7); auto (the default) fills the first gap of the swarm.")
+    String layers;
+
+    @Option(names = "--cluster-name", description = "Cluster to join (default llm-swarm).")
+    String clusterName;
+
+    @Option(names = "--cluster-host", description = "Host this member and its event bus bind (default 127.0.0.1).")
+    String clusterHost;
+
+    @Option(names = "--cluster-port", description = "Hazelcast port of this member (default 5701).")
+    Integer clusterPort;
+
+    @Option(names = "--join", paramLabel = "HOST:PORT,...", description = "Members to contact over TCP/IP, each host:port.")
+    String join;
+
+    @Option(names = "--multicast", description = "Find members by multicast (LAN) instead of --join.")
+    Boolean multicast;
+
+    @Option(names = "--http-port", description = "HTTP port of the gateway (default 8080).")
+    Integer httpPort;
+
+    @Option(names = "--threads", description = "Kernel threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory for weights and KV caches, e.g. 8g (default: physical memory).")
+    String memory;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default conf/node.json if present).")
+    Path config;
+
+    /** The settings these flags give over the config file and the environment. */
+    public NodeSettings settings(Map<String, String> env) {
+        Map<String, String> flags = new HashMap<>();
+        put(flags, "model", model);
+        put(flags, "layers", layers);
+        put(flags, "cluster_name", clusterName);
+        put(flags, "cluster_host", clusterHost);
+        put(flags, "cluster_port", clusterPort);
+        put(flags, "join", join);
+        put(flags, "multicast", multicast);
+        put(flags, "http_port", httpPort);
+        put(flags, "threads", threads);
+        put(flags, "memory", memory);
+        return NodeConfig.resolve(config, env, flags);
+    }
+
+    private static void put(Map<String, String> flags, String key, Object value) {
+        if (value != null) {
+            flags.put(key, value.toString());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        NodeSettings settings = settings(System.getenv());
+        SwarmNode node = SwarmNode.start(settings).await(10, TimeUnit.MINUTES);
+        System.out.println("node " + node.nodeId() + " serves layers " + node.layers() + " of "
+                + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
+                + settings.cluster().self());
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close(java.time.Duration.ofSeconds(20));
+            } catch (Exception e) {
+                System.err.println("error while leaving the swarm: " + e.getMessage());
+            }
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}

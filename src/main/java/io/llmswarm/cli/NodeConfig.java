@@ -1,0 +1,125 @@
+package io.llmswarm.cli;
+
+import io.llmswarm.cluster.ClusterSettings;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Merges a node's settings from, in rising precedence: defaults, a JSON file ({@code conf/node.json}
+ * unless another is named), environment variables ({@code LLMSWARM_MODEL}, {@code LLMSWARM_LAYERS},
+ * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
+ * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
+ * threads, memory.
+ */
+public final class NodeConfig {
+
+    public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
+    static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
+            "join", "multicast", "http_port", "threads", "memory");
+
+    private final Map<String, String> values = new HashMap<>();
+
+    private NodeConfig() {
+    }
+
+    /**
+     * @param file  the config file, or null for {@code conf/node.json} if it exists
+     * @param env   the environment (System.getenv() in production)
+     * @param flags the flags given on the command line, by key; absent flags are not in the map
+     */
+    public static NodeSettings resolve(Path file, Map<String, String> env, Map<String, String> flags) {
+        NodeConfig config = new NodeConfig();
+        Path source = file != null ? file : DEFAULT_FILE;
+        if (file != null || Files.exists(source)) {
+            config.readFile(source);
+        }
+        for (String key : KEYS) {
+            String value = env.get("LLMSWARM_" + key.toUpperCase(Locale.ROOT));
+            if (value != null && !value.isBlank()) {
+                config.values.put(key, value);
+            }
+        }
+        flags.forEach((key, value) -> {
+            if (value != null) {
+                config.values.put(key, value);
+            }
+        });
+        return config.settings();
+    }
+
+    private void readFile(Path path) {
+        JsonObject json;
+        try {
+            json = new JsonObject(Files.readString(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read node settings " + path + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(path + " is not a JSON object of node settings: " + e.getMessage(), e);
+        }
+        for (String key : json.fieldNames()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException(path + ": unknown setting '" + key + "'; known: " + KEYS);
+            }
+            values.put(key, String.valueOf(json.getValue(key)));
+        }
+    }
+
+    private NodeSettings settings() {
+        String host = values.getOrDefault("cluster_host", "127.0.0.1");
+        String join = values.getOrDefault("join", "");
+        List<String> members = join.isBlank() ? List.of()
+                : Arrays.stream(join.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        ClusterSettings cluster = new ClusterSettings(values.getOrDefault("cluster_name", ClusterSettings.DEFAULT_NAME),
+                host, integer("cluster_port", ClusterSettings.DEFAULT_PORT), members,
+                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false);
+        String model = values.get("model");
+        return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
+                cluster, integer("http_port", 8080),
+                integer("threads", Runtime.getRuntime().availableProcessors()),
+                values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory());
+    }
+
+    private int integer(String key, int fallback) {
+        String value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number; got '" + value + "'");
+        }
+    }
+
+    /** Parses sizes such as {@code 512m}, {@code 8g}, {@code 1073741824}. */
+    public static long parseBytes(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long unit = 1;
+        if (!t.isEmpty() && "kmgt".indexOf(t.charAt(t.length() - 1)) >= 0) {
+            unit = 1L << (10 * ("kmgt".indexOf(t.charAt(t.length() - 1)) + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Math.round(Double.parseDouble(t) * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("memory looks like 512m, 8g or a number of bytes; got '" + text + "'");
+        }
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+}

@@ -1,0 +1,142 @@
+package io.llmswarm.cli;
+
+import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.LayerChooser;
+import io.llmswarm.cluster.ShardAnnouncement;
+import io.llmswarm.cluster.SwarmCluster;
+import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.CoordinatorVerticle;
+import io.llmswarm.coordinator.PipelineStateStore;
+import io.llmswarm.engine.LayerRange;
+import io.llmswarm.engine.ModelConfig;
+import io.llmswarm.engine.ModelShard;
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.gguf.TensorInfo;
+import io.llmswarm.shard.ShardService;
+import io.llmswarm.shard.ShardVerticle;
+import io.llmswarm.tokenizer.Tokenizer;
+import io.llmswarm.tokenizer.Vocabulary;
+import io.vertx.core.Future;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A swarm node put together: joins the cluster, claims its layers (given, or chosen with
+ * {@code --layers auto} from what the swarm already holds), loads them, and deploys its shard and
+ * its coordinator. Every node holds the model file, so every node can tokenize and coordinate.
+ */
+public final class SwarmNode {
+
+    private final SwarmCluster cluster;
+    private final ShardEngine engine;
+    private final ShardService shard;
+    private final Coordinator coordinator;
+    private final ShardAnnouncement claimed;
+
+    private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
+                      ShardAnnouncement claimed) {
+        this.cluster = cluster;
+        this.engine = engine;
+        this.shard = shard;
+        this.coordinator = coordinator;
+        this.claimed = claimed;
+    }
+
+    /** Joins, loads and deploys; completes when the shard is announced ready. */
+    public static Future<SwarmNode> start(NodeSettings settings) {
+        return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
+                .executeBlocking(() -> load(cluster, settings))
+                .compose(node -> node.deploy().map(node))
+                .recover(e -> {
+                    cluster.vertx().close();
+                    return Future.failedFuture(e);
+                }));
+    }
+
+    private static SwarmNode load(SwarmCluster cluster, NodeSettings settings) {
+        GgufFile file = GgufFile.open(settings.model());
+        try {
+            ModelConfig config = ModelConfig.from(file);
+            Tokenizer tokenizer = Tokenizer.of(Vocabulary.fromGguf(file.metadata()));
+            String fingerprint = file.fingerprint();
+            ShardAnnouncement.ModelIdentity model = new ShardAnnouncement.ModelIdentity(fingerprint,
+                    modelName(file, settings.model()), config.blockCount());
+            String nodeId = cluster.nodeId();
+            ShardAnnouncement claimed = cluster.announcements().claim(fingerprint, config.blockCount(), view -> {
+                LayerRange layers = settings.autoLayers()
+                        ? LayerChooser.choose(view, capacity(file, config, settings.memoryBytes()))
+                        : LayerRange.parse(settings.layers()).checkWithin(config.blockCount());
+                return new ShardAnnouncement(nodeId, model, layers, "java", Addresses.shardExecute(nodeId), 0, 0, false);
+            });
+            ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
+            long kvBytes = Math.max(64L << 20, settings.memoryBytes() / 4);
+            ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
+            ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
+                    ShardService.Settings.defaults());
+            Coordinator coordinator = new Coordinator(cluster.vertx(),
+                    new Coordinator.ModelInfo(fingerprint, config.blockCount(), config.contextLength(), tokenizer),
+                    new Coordinator.Wiring(nodeId, cluster.announcements(),
+                            new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
+                    Coordinator.Settings.defaults());
+            return new SwarmNode(cluster, engine, shard, coordinator, claimed);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private Future<?> deploy() {
+        return cluster.vertx().deployVerticle(new ShardVerticle(shard, cluster.announcements(), claimed))
+                .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)));
+    }
+
+    /** What a node can hold: its memory against one layer's weights plus one full-context KV cache. */
+    static LayerChooser.Capacity capacity(GgufFile file, ModelConfig config, long memoryBytes) {
+        long layerBytes = 0;
+        long fixedBytes = 0;
+        for (TensorInfo info : file.tensors().values()) {
+            if (info.name().startsWith("blk.0.")) {
+                layerBytes += info.byteSize();
+            } else if (!info.name().startsWith("blk.")) {
+                fixedBytes += info.byteSize();
+            }
+        }
+        long kvPerLayer = 2L * config.contextLength() * config.kvDim() * Float.BYTES;
+        return new LayerChooser.Capacity(memoryBytes, layerBytes + kvPerLayer, fixedBytes);
+    }
+
+    private static String modelName(GgufFile file, Path path) {
+        return file.metadata().findString("general.name").orElse(path.getFileName().toString());
+    }
+
+    public SwarmCluster cluster() {
+        return cluster;
+    }
+
+    public String nodeId() {
+        return cluster.nodeId();
+    }
+
+    public LayerRange layers() {
+        return shard.layers();
+    }
+
+    public ShardService shard() {
+        return shard;
+    }
+
+    public Coordinator coordinator() {
+        return coordinator;
+    }
+
+    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. */
+    public void close(Duration timeout) throws Exception {
+        try {
+            cluster.close(timeout);
+        } finally {
+            engine.close();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.llmswarm.cluster;
+
+/**
+ * Event-bus addresses and Hazelcast map names of the swarm, in one place. Each shard listens on
+ * its own address (derived from its node id) so that a route names exactly the nodes it uses.
+ */
+public final class Addresses {
+
+    /** Prefix of a shard's task address: {@code llm.shard.<nodeId>.execute}. */
+    public static final String SHARD_PREFIX = "llm.shard.";
+
+    /** Where any node's coordinator takes a generation request as JSON (round-robin over nodes). */
+    public static final String GENERATE = "llm.coordinator.generate";
+
+    /** Where any node's coordinator answers with the swarm's status as JSON. */
+    public static final String STATUS = "llm.coordinator.status";
+
+    /** Hazelcast map of shard announcements, keyed by node id. */
+    public static final String ANNOUNCEMENTS_MAP = "llm.shard.announcements";
+
+    /** Hazelcast map of pipeline state per request, keyed by request id. */
+    public static final String PIPELINE_MAP = "llm.pipeline.state";
+
+    private Addresses() {
+    }
+
+    /** The address a node's shard takes EXECUTE_TASK messages on. */
+    public static String shardExecute(String nodeId) {
+        return SHARD_PREFIX + nodeId + ".execute";
+    }
+
+    /** The address a node's shard takes session releases on. */
+    public static String shardRelease(String nodeId) {
+        return SHARD_PREFIX + nodeId + ".release";
+    }
+}

@@ -1,0 +1,42 @@
+package io.llmswarm.cluster;
+
+import java.util.List;
+
+/**
+ * How a node joins the swarm: the cluster's name, the host and port this member binds (the event
+ * bus binds the same host), the members to contact over TCP/IP ({@code host:port} each), or
+ * multicast on a LAN instead; a lite member joins without holding any map data (clients, tests).
+ */
+public record ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
+                              boolean liteMember) {
+
+    public ClusterSettings {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a cluster needs a name");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("the cluster port must be within 1-65535; got " + port);
+        }
+        members = List.copyOf(members);
+        for (String member : members) {
+            int colon = member.lastIndexOf(':');
+            if (colon <= 0 || !member.substring(colon + 1).chars().allMatch(Character::isDigit)
+                    || colon == member.length() - 1) {
+                throw new IllegalArgumentException("a cluster member looks like host:port (one per entry, no port "
+                        + "ranges); got '" + member + "'");
+            }
+        }
+    }
+
+    public static final String DEFAULT_NAME = "llm-swarm";
+    public static final int DEFAULT_PORT = 5701;
+
+    /** This member's own {@code host:port}. */
+    public String self() {
+        return host + ":" + port;
+    }
+
+    public ClusterSettings asLiteMember() {
+        return new ClusterSettings(name, host, port, members, multicast, true);
+    }
+}

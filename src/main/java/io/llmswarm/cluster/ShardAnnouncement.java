@@ -1,0 +1,41 @@
+package io.llmswarm.cluster;
+
+import io.llmswarm.engine.LayerRange;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What a node tells the swarm it holds: its node id (the Hazelcast member id), the model's
+ * fingerprint and layer count, the layers it serves, its backend, the event-bus address of its
+ * shard, how many more sessions it can take (free KV-cache slots), how many steps it is running
+ * (load), and whether its weights are loaded.
+ */
+public record ShardAnnouncement(String nodeId, ModelIdentity model, LayerRange layers, String backend,
+                                String address, int capacity, int load, boolean ready) {
+
+    /** The model a shard belongs to: fingerprint (pairs nodes up), display name and layer count. */
+    public record ModelIdentity(String fingerprint, String name, int blockCount) {
+    }
+
+    public ShardAnnouncement withLoad(int capacity, int load) {
+        return new ShardAnnouncement(nodeId, model, layers, backend, address, capacity, load, ready);
+    }
+
+    public ShardAnnouncement withReady(boolean value) {
+        return new ShardAnnouncement(nodeId, model, layers, backend, address, capacity, load, value);
+    }
+
+    public JsonObject toJson() {
+        return new JsonObject().put("node_id", nodeId).put("fingerprint", model.fingerprint())
+                .put("model", model.name()).put("block_count", model.blockCount())
+                .put("layer_start", layers.first()).put("layer_end", layers.last()).put("backend", backend)
+                .put("address", address).put("capacity", capacity).put("load", load).put("ready", ready);
+    }
+
+    public static ShardAnnouncement fromJson(JsonObject json) {
+        return new ShardAnnouncement(json.getString("node_id"),
+                new ModelIdentity(json.getString("fingerprint"), json.getString("model"), json.getInteger("block_count")),
+                new LayerRange(json.getInteger("layer_start"), json.getInteger("layer_end")),
+                json.getString("backend"), json.getString("address"), json.getInteger("capacity"),
+                json.getInteger("load"), json.getBoolean("ready"));
+    }
+}

@@ -1,0 +1,103 @@
+package io.llmswarm.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A clustered Vert.x instance on a Hazelcast member, with the swarm's codecs registered and the
+ * announcement registry open. The node id is the Hazelcast member id, which is what membership
+ * events name, so a lost member's announcement can be found and removed.
+ */
+public final class SwarmCluster {
+
+    private final Vertx vertx;
+    private final HazelcastClusterManager clusterManager;
+    private final AnnouncementRegistry announcements;
+
+    private SwarmCluster(Vertx vertx, HazelcastClusterManager clusterManager, AnnouncementRegistry announcements) {
+        this.vertx = vertx;
+        this.clusterManager = clusterManager;
+        this.announcements = announcements;
+    }
+
+    /** Starts Vert.x clustered with these settings; completes once the member has joined. */
+    public static Future<SwarmCluster> join(ClusterSettings settings) {
+        HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(settings));
+        VertxOptions options = new VertxOptions();
+        // One event loop avoids handing each message from one loop thread to another (DESIGN.md).
+        options.setEventLoopPoolSize(Integer.getInteger("llmswarm.event-loops", 1));
+        options.getEventBusOptions().setHost(settings.host()).setPort(0);
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered().compose(vertx -> {
+            SwarmCodecs.register(vertx);
+            return vertx.executeBlocking(() -> AnnouncementRegistry.open(manager.getHazelcastInstance()))
+                    .map(registry -> new SwarmCluster(vertx, manager, registry));
+        });
+    }
+
+    static Config hazelcastConfig(ClusterSettings settings) {
+        Config config = ConfigUtil.loadConfig();
+        config.setClusterName(settings.name());
+        config.setLiteMember(settings.liteMember());
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        // Notice a killed member within seconds rather than the default minute.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(settings.port()).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface(settings.host());
+        JoinConfig join = network.getJoin();
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getMulticastConfig().setEnabled(settings.multicast());
+        List<String> members = new ArrayList<>(settings.members());
+        if (!members.contains(settings.self())) {
+            members.add(settings.self());
+        }
+        join.getTcpIpConfig().setEnabled(!settings.multicast()).setMembers(members);
+        return config;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * This member's id, the key of its announcement: the Hazelcast member id, which membership
+     * events name (Vert.x's own node id is a different UUID).
+     */
+    public String nodeId() {
+        return hazelcast().getCluster().getLocalMember().getUuid().toString();
+    }
+
+    public HazelcastInstance hazelcast() {
+        return clusterManager.getHazelcastInstance();
+    }
+
+    public AnnouncementRegistry announcements() {
+        return announcements;
+    }
+
+    /**
+     * Undeploys the verticles (the shard withdraws its announcement), leaves the cluster and closes
+     * Vert.x. Blocks: call it from a plain thread, never an event loop.
+     */
+    public void close(Duration timeout) throws Exception {
+        try {
+            announcements.close();
+        } finally {
+            vertx.close().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+}

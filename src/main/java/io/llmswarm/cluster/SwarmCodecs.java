@@ -1,0 +1,26 @@
+package io.llmswarm.cluster;
+
+import io.vertx.core.Vertx;
+
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/** Registers the swarm's message codecs once per Vert.x instance, as the default codec of each type. */
+public final class SwarmCodecs {
+
+    private static final Set<Vertx> REGISTERED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    private SwarmCodecs() {
+    }
+
+    /** Idempotent: a second call for the same Vert.x does nothing. */
+    public static void register(Vertx vertx) {
+        if (REGISTERED.add(vertx)) {
+            vertx.eventBus()
+                    .registerDefaultCodec(ExecuteTask.class, new ExecuteTaskCodec())
+                    .registerDefaultCodec(TaskReply.class, new TaskReplyCodec())
+                    .registerDefaultCodec(SessionRelease.class, new SessionReleaseCodec());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.llmswarm.cluster;
+
+import io.llmswarm.sampling.TokenLogprob;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link TaskReply} on the wire: envelope, status, error and a sampled token as a JSON header;
+ * hidden states as a little-endian F32 body. Local delivery passes the record itself.
+ */
+public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> {
+
+    public static final String NAME = "llm.task-reply";
+
+    @Override
+    public void encodeToWire(Buffer buffer, TaskReply reply) {
+        JsonObject header = new JsonObject();
+        reply.envelope().writeTo(header);
+        header.put("status", reply.status()).put("engine_nanos", reply.engineNanos());
+        if (reply.error() != null) {
+            header.put("error", reply.error());
+        }
+        switch (reply.result()) {
+            case null -> { }
+            case TaskResult.Hidden hidden -> header.put("result", new JsonObject().put("type", "hidden")
+                    .put("shape", new JsonArray().add(hidden.rows()).add(hidden.width())).put("dtype", "F32"));
+            case TaskResult.Sampled sampled -> {
+                JsonArray top = new JsonArray();
+                for (TokenLogprob t : sampled.topLogprobs()) {
+                    top.add(new JsonObject().put("token", t.token()).put("logprob", t.logprob()));
+                }
+                header.put("result", new JsonObject().put("type", "token").put("token", sampled.token())
+                        .put("logprob", sampled.logprob()).put("top_logprobs", top));
+            }
+        }
+        Frames.writeHeader(buffer, header);
+        if (reply.result() instanceof TaskResult.Hidden hidden) {
+            HiddenEncoding.F32.write(buffer, hidden.states());
+        }
+    }
+
+    @Override
+    public TaskReply decodeFromWire(int pos, Buffer buffer) {
+        JsonObject header = Frames.readHeader(buffer, pos);
+        Envelope envelope = Envelope.readFrom(header);
+        long engineNanos = header.getLong("engine_nanos", 0L);
+        JsonObject result = header.getJsonObject("result");
+        TaskResult decoded = null;
+        if (result != null && "hidden".equals(result.getString("type"))) {
+            JsonArray shape = result.getJsonArray("shape");
+            int rows = shape.getInteger(0);
+            int width = shape.getInteger(1);
+            float[] states = HiddenEncoding.valueOf(result.getString("dtype"))
+                    .read(buffer, Frames.bodyStart(buffer, pos), rows * width);
+            decoded = new TaskResult.Hidden(states, rows, width);
+        } else if (result != null) {
+            List<TokenLogprob> top = new ArrayList<>();
+            for (Object o : result.getJsonArray("top_logprobs", new JsonArray())) {
+                JsonObject t = (JsonObject) o;
+                top.add(new TokenLogprob(t.getInteger("token"), t.getFloat("logprob")));
+            }
+            decoded = new TaskResult.Sampled(result.getInteger("token"), result.getFloat("logprob"), top);
+        }
+        return new TaskReply(envelope, header.getString("error"), decoded, engineNanos);
+    }
+
+    @Override
+    public TaskReply transform(TaskReply reply) {
+        return reply;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public byte systemCodecID() {
+        return -1;
+    }
+}

@@ -1,0 +1,26 @@
+package io.llmswarm.cluster;
+
+import io.llmswarm.sampling.TokenLogprob;
+
+import java.util.List;
+
+/** What a shard returns for a step: hidden states for the next shard, or the sampled token. */
+public sealed interface TaskResult {
+
+    /** Hidden states {@code [rows, width]} of the step's tokens after this shard's layers. */
+    record Hidden(float[] states, int rows, int width) implements TaskResult {
+        public Hidden {
+            if ((long) rows * width != states.length) {
+                throw new IllegalArgumentException("hidden states of shape [" + rows + ", " + width + "] need "
+                        + (long) rows * width + " floats; got " + states.length);
+            }
+        }
+    }
+
+    /**
+     * The token the final shard sampled, its log-probability under the raw logits, and the most
+     * likely alternatives when they were asked for (empty otherwise).
+     */
+    record Sampled(int token, float logprob, List<TokenLogprob> topLogprobs) implements TaskResult {
+    }
+}

@@ -1,0 +1,87 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.AnnouncementRegistry;
+import io.llmswarm.cluster.HiddenEncoding;
+import io.llmswarm.cluster.RoutePlanner;
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.tokenizer.Tokenizer;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Runs generations through the swarm for one model: checks the swarm is ready, plans a route,
+ * sends the prompt through every shard in one pass, then each new token through all of them
+ * again (embedding on the first, output head and sampling on the last). The decode loop of each
+ * request runs on a Vert.x event-loop context and never blocks; what is heavy happens on shards.
+ */
+public final class Coordinator {
+
+    /** The model this coordinator serves: identity, shape, and its tokenizer. */
+    public record ModelInfo(String fingerprint, int blockCount, int contextLength, Tokenizer tokenizer) {
+    }
+
+    /** Where the coordinator sits in the swarm: its node id, the announcements, the pipeline-state map. */
+    public record Wiring(String nodeId, AnnouncementRegistry announcements, PipelineStateStore states) {
+    }
+
+    /**
+     * How steps run: the time a shard has to answer a step, the encoding of hidden states between
+     * shards, which spans routes may use, and how often (at most) the pipeline state is written
+     * while decoding.
+     */
+    public record Settings(Duration stepTimeout, HiddenEncoding encoding, RoutePlanner.SpanPolicy spanPolicy,
+                           Duration stateInterval) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.WHOLE_RANGE,
+                    Duration.ofMillis(250));
+        }
+    }
+
+    private final Vertx vertx;
+    private final ModelInfo model;
+    private final Wiring wiring;
+    private final Settings settings;
+    private final RoutePlanner planner;
+
+    public Coordinator(Vertx vertx, ModelInfo model, Wiring wiring, Settings settings) {
+        this.vertx = vertx;
+        this.model = model;
+        this.wiring = wiring;
+        this.settings = settings;
+        this.planner = new RoutePlanner(settings.spanPolicy());
+    }
+
+    /** The swarm as it stands for this coordinator's model. */
+    public SwarmView status() {
+        return wiring.announcements().view(model.fingerprint(), model.blockCount());
+    }
+
+    public ModelInfo model() {
+        return model;
+    }
+
+    /**
+     * Starts a generation; tokens stream to {@code listener} as they come. The outcome fails with
+     * a {@link io.llmswarm.cluster.SwarmNotReadyException} naming the missing layers when the
+     * swarm cannot serve the model, or with the failing shard's message.
+     */
+    public Generation generate(GenerateRequest request, TokenListener listener) {
+        PipelineRun run = new PipelineRun(vertx, UUID.randomUUID().toString(), request, listener, this);
+        run.start();
+        return run;
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    Wiring wiring() {
+        return wiring;
+    }
+
+    RoutePlanner planner() {
+        return planner;
+    }
+}

@@ -1,0 +1,53 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.SwarmNotReadyException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Puts a {@link Coordinator} on the event bus: a JSON generation request on
+ * {@link Addresses#GENERATE} is answered with the whole result (failure codes: 400 bad request,
+ * 503 swarm not ready, 500 a shard failed); {@link Addresses#STATUS} answers with the swarm view.
+ */
+public final class CoordinatorVerticle extends VerticleBase {
+
+    public static final int BAD_REQUEST = 400;
+    public static final int NOT_READY = 503;
+    public static final int FAILED = 500;
+
+    private final Coordinator coordinator;
+
+    public CoordinatorVerticle(Coordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public Future<?> start() {
+        var generate = vertx.eventBus().<JsonObject>consumer(Addresses.GENERATE, this::generate);
+        var status = vertx.eventBus().<JsonObject>consumer(Addresses.STATUS,
+                message -> message.reply(coordinator.status().toJson()));
+        return Future.all(generate.completion(), status.completion());
+    }
+
+    private void generate(Message<JsonObject> message) {
+        GenerateRequest request;
+        try {
+            request = GenerateJson.request(message.body());
+        } catch (RuntimeException e) {
+            message.fail(BAD_REQUEST, e.getMessage());
+            return;
+        }
+        coordinator.generate(request, TokenListener.none()).outcome().onComplete(done -> {
+            if (done.succeeded()) {
+                message.reply(GenerateJson.response(done.result()));
+            } else {
+                Throwable cause = done.cause();
+                message.fail(cause instanceof SwarmNotReadyException ? NOT_READY
+                        : cause instanceof IllegalArgumentException ? BAD_REQUEST : FAILED, cause.getMessage());
+            }
+        });
+    }
+}

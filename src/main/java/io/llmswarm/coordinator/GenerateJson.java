@@ -1,0 +1,71 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.SamplingJson;
+import io.llmswarm.cluster.SamplingParams;
+import io.llmswarm.sampling.SamplingConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The source documents' request and response as JSON: {@code {"prompt", "max_tokens",
+ * "temperature", ...}} in; {@code request_id}, {@code result}, {@code tokens} and
+ * {@code metadata} (total latency, per-shard latencies, tokens generated, tokens per second) out.
+ */
+public final class GenerateJson {
+
+    private GenerateJson() {
+    }
+
+    /** Reads a request; sampling keys absent mean greedy (temperature 0) with seed 0. */
+    public static GenerateRequest request(JsonObject json) {
+        int maxTokens = json.getInteger("max_tokens", 128);
+        SamplingConfig sampling = SamplingJson.fromJson(json, SamplingConfig.greedy());
+        SamplingParams params = new SamplingParams(sampling, json.getBoolean("ignore_eos", false),
+                json.getInteger("top_logprobs", 0));
+        List<String> stops = new ArrayList<>();
+        Object stop = json.getValue("stop");
+        if (stop instanceof String s) {
+            stops.add(s);
+        } else if (stop instanceof JsonArray array) {
+            array.forEach(s -> stops.add((String) s));
+        }
+        JsonArray tokenArray = json.getJsonArray("prompt_tokens");
+        if (tokenArray != null) {
+            int[] tokens = tokenArray.stream().mapToInt(t -> ((Number) t).intValue()).toArray();
+            return new GenerateRequest(null, tokens, maxTokens, params, stops);
+        }
+        String prompt = json.getString("prompt");
+        if (prompt == null) {
+            throw new IllegalArgumentException("a request needs \"prompt\" (text) or \"prompt_tokens\" (ids)");
+        }
+        return new GenerateRequest(prompt, null, maxTokens, params, stops);
+    }
+
+    public static JsonObject response(GenerationOutcome outcome) {
+        JsonArray ids = new JsonArray();
+        for (int id : outcome.tokenIds()) {
+            ids.add(id);
+        }
+        JsonObject shards = new JsonObject();
+        for (ShardTiming t : outcome.timings().shards()) {
+            shards.put(t.nodeId() + "[" + t.layers() + "]", new JsonObject().put("steps", t.steps())
+                    .put("total_ms", t.roundTripNanos() / 1e6).put("engine_ms", t.engineNanos() / 1e6)
+                    .put("overhead_us_per_step", t.overheadMicrosPerStep()));
+        }
+        double seconds = outcome.timings().totalNanos() / 1e9;
+        JsonObject metadata = new JsonObject()
+                .put("total_latency_ms", outcome.timings().totalNanos() / 1e6)
+                .put("time_to_first_token_ms", outcome.timings().timeToFirstTokenNanos() / 1e6)
+                .put("shard_latencies", shards)
+                .put("tokens_generated", outcome.tokens().size())
+                .put("tokens_per_second", seconds == 0 ? 0 : outcome.tokens().size() / seconds)
+                .put("decode_tokens_per_second", outcome.decodeTokensPerSecond())
+                .put("route", outcome.route());
+        return new JsonObject().put("request_id", outcome.requestId()).put("result", outcome.text())
+                .put("tokens", ids).put("prompt_tokens", outcome.promptTokens().length)
+                .put("finish_reason", outcome.finishReason().apiName()).put("metadata", metadata);
+    }
+}

@@ -1,0 +1,263 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.Envelope;
+import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.Route;
+import io.llmswarm.cluster.SessionRelease;
+import io.llmswarm.cluster.SwarmNotReadyException;
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.cluster.TaskInput;
+import io.llmswarm.cluster.TaskParams;
+import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.cluster.TaskResult;
+import io.llmswarm.inference.FinishReason;
+import io.llmswarm.tokenizer.StreamingDecoder;
+import io.llmswarm.tokenizer.Tokenizer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One request's decode loop. Every callback runs on one event-loop context, so the fields need
+ * no locks: a step goes hop by hop (the reply of one hop sends the next), the final shard's
+ * sampled token is checked against the stop conditions, and the next step starts.
+ */
+final class PipelineRun implements Generation {
+
+    private final Vertx vertx;
+    private final Context context;
+    private final String requestId;
+    private final GenerateRequest request;
+    private final TokenListener listener;
+    private final Coordinator coordinator;
+    private final Coordinator.ModelInfo model;
+    private final Promise<GenerationOutcome> promise = Promise.promise();
+    private final List<GeneratedToken> tokens = new ArrayList<>();
+    private final StringBuilder text = new StringBuilder();
+    private final DeliveryOptions delivery;
+    private volatile boolean cancelled;
+    private StreamingDecoder decoder;
+    private Route route;
+    private ShardTiming[] timings;
+    private int[] prompt;
+    private PipelineStatus status = PipelineStatus.PENDING;
+    private long startNanos;
+    private long firstTokenNanos;
+    private long lastStateWrite;
+
+    PipelineRun(Vertx vertx, String requestId, GenerateRequest request, TokenListener listener, Coordinator coordinator) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.requestId = requestId;
+        this.request = request;
+        this.listener = listener;
+        this.coordinator = coordinator;
+        this.model = coordinator.model();
+        this.delivery = new DeliveryOptions().setSendTimeout(coordinator.settings().stepTimeout().toMillis());
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    @Override
+    public Future<GenerationOutcome> outcome() {
+        return promise.future();
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+    }
+
+    void start() {
+        context.runOnContext(ignored -> {
+            startNanos = System.nanoTime();
+            record(null, null, true);
+            SwarmView view = coordinator.status();
+            if (!view.isReady()) {
+                fail(new SwarmNotReadyException(view.notReadyReason()));
+                return;
+            }
+            try {
+                route = coordinator.planner().require(view);
+            } catch (SwarmNotReadyException e) {
+                fail(e);
+                return;
+            }
+            timings = new ShardTiming[route.size()];
+            for (int i = 0; i < timings.length; i++) {
+                Route.Hop hop = route.hops().get(i);
+                timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
+            }
+            Tokenizer tokenizer = model.tokenizer();
+            decoder = tokenizer.streamingDecoder();
+            Future<int[]> promptTokens = request.promptTokens() != null
+                    ? Future.succeededFuture(request.promptTokens())
+                    : vertx.executeBlocking(() -> tokenizer.encode(request.prompt(), true, false));
+            promptTokens.onComplete(done -> {
+                if (done.failed()) {
+                    fail(done.cause());
+                    return;
+                }
+                prompt = done.result();
+                if (prompt.length == 0) {
+                    fail(new IllegalArgumentException("the prompt is empty: it needs at least one token"));
+                } else if (request.maxTokens() == 0) {
+                    finish(FinishReason.LENGTH);
+                } else if (prompt.length > model.contextLength()) {
+                    finish(FinishReason.CONTEXT_FULL);
+                } else {
+                    status = status.moveTo(PipelineStatus.IN_PROGRESS);
+                    hop(0, prompt, 0, null);
+                }
+            });
+        });
+    }
+
+    /** Sends a step to hop {@code index}; the reply continues with the next hop or the sampled token. */
+    private void hop(int index, int[] stepTokens, int position, TaskResult.Hidden hidden) {
+        Route.Hop hop = route.hops().get(index);
+        boolean last = index == route.size() - 1;
+        TaskParams params = new TaskParams(requestId, hop.nodeId(), hop.span(), position, last, request.sampling(),
+                coordinator.settings().encoding());
+        TaskInput input = hidden == null ? TaskInput.tokens(stepTokens)
+                : new TaskInput(stepTokens, hidden.states(), hidden.width());
+        ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId,
+                coordinator.wiring().nodeId(), hop.nodeId()), params, input);
+        if (position == 0) {
+            record(hop.nodeId(), null, true);
+        }
+        long sent = System.nanoTime();
+        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> {
+            if (done.failed()) {
+                fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
+                        + ") did not answer: " + done.cause().getMessage()));
+                return;
+            }
+            TaskReply reply = done.result().body();
+            timings[index] = timings[index].add(System.nanoTime() - sent, reply.engineNanos());
+            if (!reply.isOk()) {
+                if (reply.error().startsWith("context_full")) {
+                    finish(FinishReason.CONTEXT_FULL);
+                } else {
+                    fail(new IllegalStateException(reply.error()));
+                }
+                return;
+            }
+            switch (reply.result()) {
+                case TaskResult.Hidden next when !last -> hop(index + 1, stepTokens, position, next);
+                case TaskResult.Sampled sampled when last -> onSampled(sampled);
+                default -> fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
+                        + ") returned " + reply.result().getClass().getSimpleName() + " where "
+                        + (last ? "a sampled token" : "hidden states") + " were expected"));
+            }
+        });
+    }
+
+    private void onSampled(TaskResult.Sampled sampled) {
+        int id = sampled.token();
+        if (tokens.isEmpty()) {
+            firstTokenNanos = System.nanoTime();
+        }
+        if (model.tokenizer().isEndOfGeneration(id)) {
+            finish(FinishReason.STOP);
+            return;
+        }
+        String piece = decoder.accept(id);
+        int before = text.length();
+        text.append(piece);
+        boolean stopped = cutAtStopString(before);
+        GeneratedToken token = new GeneratedToken(tokens.size(), id, text.substring(Math.min(before, text.length())),
+                sampled.logprob(), sampled.topLogprobs());
+        tokens.add(token);
+        listener.onToken(token);
+        int sessionLength = prompt.length + tokens.size() - 1;
+        if (stopped) {
+            finish(FinishReason.STOP_STRING);
+        } else if (cancelled) {
+            finish(FinishReason.CANCELLED);
+        } else if (tokens.size() >= request.maxTokens()) {
+            finish(FinishReason.LENGTH);
+        } else if (sessionLength >= model.contextLength()) {
+            finish(FinishReason.CONTEXT_FULL);
+        } else {
+            record(route.first().nodeId(), null, false);
+            hop(0, new int[] {id}, sessionLength, null);
+        }
+    }
+
+    /** Cuts the text before the first stop string that ends in the new piece; true when one did. */
+    private boolean cutAtStopString(int pieceStart) {
+        int cut = -1;
+        for (String stop : request.stopStrings()) {
+            int from = Math.max(0, pieceStart - stop.length() + 1);
+            int at = text.indexOf(stop, from);
+            if (at >= 0 && (cut < 0 || at < cut)) {
+                cut = at;
+            }
+        }
+        if (cut >= 0) {
+            text.setLength(cut);
+        }
+        return cut >= 0;
+    }
+
+    private void finish(FinishReason reason) {
+        if (promise.future().isComplete()) {
+            return;
+        }
+        if (reason != FinishReason.STOP_STRING && decoder != null) {
+            text.append(decoder.flush());
+        }
+        release(reason.apiName());
+        status = status.moveTo(PipelineStatus.COMPLETED);
+        record(null, null, true);
+        long end = System.nanoTime();
+        promise.complete(new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt, List.copyOf(tokens),
+                text.toString(), reason, route == null ? "" : route.toString(),
+                new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
+                        timings == null ? List.of() : List.of(timings))));
+    }
+
+    private void fail(Throwable cause) {
+        if (promise.future().isComplete()) {
+            return;
+        }
+        release("failed");
+        status = status.moveTo(PipelineStatus.FAILED);
+        record(null, cause.getMessage(), true);
+        promise.fail(cause);
+    }
+
+    /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */
+    private void release(String reason) {
+        if (route != null) {
+            for (Route.Hop hop : route.hops()) {
+                vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(requestId, reason));
+            }
+        }
+    }
+
+    /** Writes the pipeline state; while decoding at most once per state interval. */
+    private void record(String currentShard, String reason, boolean always) {
+        long now = System.nanoTime();
+        if (!always && now - lastStateWrite < coordinator.settings().stateInterval().toNanos()) {
+            return;
+        }
+        lastStateWrite = now;
+        PipelineStateStore states = coordinator.wiring().states();
+        if (states != null) {
+            states.record(new PipelineRecord(requestId, status, currentShard, reason, tokens.size(),
+                    timings == null ? List.of() : Arrays.asList(timings.clone())));
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.llmswarm.engine;
+
+import io.llmswarm.engine.tensor.WeightMatrix;
+import io.llmswarm.gguf.GgmlType;
+import io.llmswarm.gguf.GgufException;
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.gguf.TensorInfo;
+import io.llmswarm.gguf.Quantizer;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import java.util.function.IntConsumer;
+
+/**
+ * The weights a node needs for a range of layers: the embedding table when the range starts the
+ * model, the blocks of the range, and the final norm and output head when it ends the model.
+ * Matrices are views of the mapped file; only the tensors named here are ever touched.
+ */
+public final class ModelShard implements AutoCloseable {
+
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final LayerRange range;
+    private final WeightMatrix embedding;
+    private final LayerWeights[] layers;
+    private final float[] outputNorm;
+    private final WeightMatrix output;
+    private final float[] ropeFactors;
+
+    private ModelShard(GgufFile file, ModelConfig config, LayerRange range, WeightMatrix embedding,
+                       LayerWeights[] layers, float[] outputNorm, WeightMatrix output, float[] ropeFactors) {
+        this.file = file;
+        this.config = config;
+        this.range = range;
+        this.embedding = embedding;
+        this.layers = layers;
+        this.outputNorm = outputNorm;
+        this.output = output;
+        this.ropeFactors = ropeFactors;
+    }
+
+    /**
+     * Reads the tensors of {@code range} from an open file; the shard owns the file from then on.
+     * {@code progress} hears the number of layers loaded so far (for a progress bar).
+     */
+    public static ModelShard load(GgufFile file, LayerRange range, IntConsumer progress) {
+        ModelConfig config = ModelConfig.from(file);
+        range.checkWithin(config.blockCount());
+        Loader loader = new Loader(file, config);
+        WeightMatrix embedding = range.startsModel()
+                ? loader.matrix("token_embd.weight", config.vocabularySize(), config.embeddingLength())
+                : null;
+        LayerWeights[] layers = new LayerWeights[range.size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = loader.layer(range.first() + i);
+            progress.accept(i + 1);
+        }
+        float[] outputNorm = null;
+        WeightMatrix output = null;
+        if (range.endsModel(config.blockCount())) {
+            outputNorm = loader.vector("output_norm.weight", config.embeddingLength());
+            output = file.findTensor("output.weight").isPresent()
+                    ? loader.matrix("output.weight", config.vocabularySize(), config.embeddingLength())
+                    : loader.matrix("token_embd.weight", config.vocabularySize(), config.embeddingLength());
+        }
+        float[] ropeFactors = loader.optionalVector("rope_freqs.weight", config.ropeDimensions() / 2).orElse(null);
+        return new ModelShard(file, config, range, embedding, layers, outputNorm, output, ropeFactors);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public LayerRange range() {
+        return range;
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public boolean hasEmbedding() {
+        return embedding != null;
+    }
+
+    public boolean hasOutput() {
+        return output != null;
+    }
+
+    WeightMatrix embedding() {
+        return embedding;
+    }
+
+    LayerWeights layer(int layer) {
+        return layers[layer - range.first()];
+    }
+
+    float[] outputNorm() {
+        return outputNorm;
+    }
+
+    WeightMatrix output() {
+        return output;
+    }
+
+    /** Per-frequency divisors for rope (Llama 3.1 scaling), or {@code null}. */
+    float[] ropeFactors() {
+        return ropeFactors;
+    }
+
+    /** Bytes of weights read to push one token through this shard. */
+    public long weightBytesPerToken() {
+        long bytes = 0;
+        for (LayerWeights layer : layers) {
+            bytes += layer.weightBytes();
+        }
+        if (output != null) {
+            bytes += output.type().byteSize((long) output.rows() * output.cols());
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+
+    /** Looks up tensors by llama.cpp's names and checks their shapes. */
+    private record Loader(GgufFile file, ModelConfig config) {
+
+        LayerWeights layer(int n) {
+            String p = "blk." + n + ".";
+            int embd = config.embeddingLength();
+            int ff = config.feedForwardLength();
+            return new LayerWeights(
+                    vector(p + "attn_norm.weight", embd),
+                    matrix(p + "attn_q.weight", config.queryDim(), embd),
+                    matrix(p + "attn_k.weight", config.kvDim(), embd),
+                    matrix(p + "attn_v.weight", config.kvDim(), embd),
+                    optionalVector(p + "attn_q.bias", config.queryDim()).orElse(null),
+                    optionalVector(p + "attn_k.bias", config.kvDim()).orElse(null),
+                    optionalVector(p + "attn_v.bias", config.kvDim()).orElse(null),
+                    matrix(p + "attn_output.weight", embd, config.queryDim()),
+                    vector(p + "ffn_norm.weight", embd),
+                    matrix(p + "ffn_gate.weight", ff, embd),
+                    matrix(p + "ffn_up.weight", ff, embd),
+                    matrix(p + "ffn_down.weight", embd, ff));
+        }
+
+        WeightMatrix matrix(String name, int rows, int cols) {
+            TensorInfo info = file.tensor(name);
+            long[] shape = info.shape();
+            if (shape.length != 2 || shape[0] != cols || shape[1] != rows) {
+                throw new GgufException(file.path() + ": tensor " + name + " should have shape ["
+                        + cols + ", " + rows + "] but has " + java.util.Arrays.toString(shape));
+            }
+            MemorySegment data = file.tensorData(info);
+            // Read the pages in now, while the progress bar runs, rather than during the first token.
+            data.load();
+            return WeightMatrix.of(info.type(), data, rows, cols);
+        }
+
+        float[] vector(String name, int length) {
+            TensorInfo info = file.tensor(name);
+            return readVector(info, length);
+        }
+
+        Optional<float[]> optionalVector(String name, int length) {
+            return file.findTensor(name).map(info -> readVector(info, length));
+        }
+
+        private float[] readVector(TensorInfo info, int length) {
+            if (info.elementCount() != length) {
+                throw new GgufException(file.path() + ": tensor " + info.name() + " should have "
+                        + length + " elements but has " + info.elementCount());
+            }
+            if (info.type() != GgmlType.F32 && info.type() != GgmlType.F16 && info.type() != GgmlType.BF16) {
+                throw new GgufException(file.path() + ": tensor " + info.name()
+                        + " should be F32, F16 or BF16 but is " + info.type());
+            }
+            float[] values = new float[length];
+            MemorySegment data = file.tensorData(info);
+            Quantizer.dequantize(info.type(), data, 0, values, 0, length);
+            return values;
+        }
+    }
+}

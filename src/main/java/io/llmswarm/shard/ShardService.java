@@ -1,0 +1,242 @@
+package io.llmswarm.shard;
+
+import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.SamplingParams;
+import io.llmswarm.cluster.TaskInput;
+import io.llmswarm.cluster.TaskParams;
+import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.cluster.TaskResult;
+import io.llmswarm.engine.ForwardResult;
+import io.llmswarm.engine.KvCache;
+import io.llmswarm.engine.KvCacheBudget;
+import io.llmswarm.engine.LayerRange;
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.engine.ShardInput;
+import io.llmswarm.sampling.TokenHistory;
+import io.llmswarm.sampling.TokenLogprob;
+import io.llmswarm.sampling.TopLogprobs;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
+/**
+ * Executes EXECUTE_TASK steps for this node's layers, without Vert.x: keeps a KV cache per
+ * session (opened by a session's first step, closed on release or after sitting idle), runs the
+ * engine, and on the final shard samples the next token with the session's seeded sampler and
+ * returns its id, not the logits. Blocking and CPU-bound: call it from a worker thread.
+ */
+public final class ShardService implements AutoCloseable {
+
+    /** How many sessions the shard holds at once, and how long an idle one lives. */
+    public record Settings(int maxSessions, Duration sessionIdleTimeout) {
+        public Settings {
+            if (maxSessions < 1) {
+                throw new IllegalArgumentException("a shard needs room for at least one session; got " + maxSessions);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(16, Duration.ofMinutes(5));
+        }
+    }
+
+    private final String shardId;
+    private final ShardEngine engine;
+    private final Settings settings;
+    private final int[] endOfGenerationIds;
+    private final Map<String, ShardSession> sessions = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** @param endOfGeneration the model's end-of-generation tokens, masked when a request ignores EOS */
+    public ShardService(String shardId, ShardEngine engine, IntPredicate endOfGeneration, Settings settings) {
+        this.shardId = shardId;
+        this.engine = engine;
+        this.settings = settings;
+        this.endOfGenerationIds = IntStream.range(0, engine.config().vocabularySize()).filter(endOfGeneration).toArray();
+    }
+
+    public String shardId() {
+        return shardId;
+    }
+
+    public LayerRange layers() {
+        return engine.shard().range();
+    }
+
+    public boolean isFinalShard() {
+        return engine.shard().hasOutput();
+    }
+
+    public ShardEngine engine() {
+        return engine;
+    }
+
+    /** Sessions open now. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Sessions that could still be opened. */
+    public int freeSlots() {
+        return Math.max(0, settings.maxSessions() - sessions.size());
+    }
+
+    /** Steps running now. */
+    public int load() {
+        return inFlight.get();
+    }
+
+    public KvCacheBudget kvCacheBudget() {
+        return engine.kvCacheBudget();
+    }
+
+    /** Runs one step; every failure becomes an error reply that names this shard and its layers. */
+    public TaskReply execute(ExecuteTask task) {
+        inFlight.incrementAndGet();
+        try {
+            TaskParams params = task.params();
+            String problem = check(params, task.input());
+            if (problem != null) {
+                return TaskReply.failed(task.envelope().reply(), describe(problem));
+            }
+            ShardSession session = sessionFor(params.sessionId());
+            if (session == null) {
+                return TaskReply.failed(task.envelope().reply(), describe("no free session slot ("
+                        + settings.maxSessions() + " sessions open)"));
+            }
+            session.lock().lock();
+            try {
+                long start = System.nanoTime();
+                TaskResult result = run(session, params, task.input());
+                session.touch();
+                return TaskReply.ok(task.envelope().reply(), result, System.nanoTime() - start);
+            } finally {
+                session.lock().unlock();
+            }
+        } catch (KvCache.ContextFullException e) {
+            return TaskReply.failed(task.envelope().reply(), "context_full: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return TaskReply.failed(task.envelope().reply(), describe(e.getMessage() == null ? e.toString() : e.getMessage()));
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private String check(TaskParams params, TaskInput input) {
+        if (!params.layers().equals(layers())) {
+            return "asked to run layers " + params.layers() + " but this shard runs exactly " + layers();
+        }
+        if (params.finalShard() != isFinalShard()) {
+            return params.finalShard() ? "asked to sample but it does not hold the output head"
+                    : "it holds the output head but was not asked to sample";
+        }
+        if (engine.shard().hasEmbedding() == input.hasHidden()) {
+            return engine.shard().hasEmbedding() ? "it embeds token ids but was sent hidden states"
+                    : "it needs hidden states but was sent only token ids";
+        }
+        return null;
+    }
+
+    private String describe(String problem) {
+        return "shard " + shardId + " (layers " + layers() + "): " + problem;
+    }
+
+    private ShardSession sessionFor(String sessionId) {
+        ShardSession existing = sessions.get(sessionId);
+        if (existing != null) {
+            return existing;
+        }
+        synchronized (sessions) {
+            existing = sessions.get(sessionId);
+            if (existing == null && sessions.size() < settings.maxSessions()) {
+                existing = new ShardSession(engine.openSession(sessionId));
+                sessions.put(sessionId, existing);
+            }
+            return existing;
+        }
+    }
+
+    private TaskResult run(ShardSession session, TaskParams params, TaskInput input) {
+        int n = input.tokens().length;
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) {
+            positions[i] = params.firstPosition() + i;
+        }
+        ShardInput engineInput = input.hasHidden()
+                ? new ShardInput.Hidden(input.hidden(), n, input.width())
+                : new ShardInput.Tokens(input.tokens());
+        ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false);
+        if (result.kind() == ForwardResult.Kind.HIDDEN) {
+            return new TaskResult.Hidden(result.data(), result.rows(), result.width());
+        }
+        return sample(session, params, input.tokens(), result.data());
+    }
+
+    private TaskResult.Sampled sample(ShardSession session, TaskParams params, int[] stepTokens, float[] logits) {
+        SamplingParams sampling = params.sampling();
+        int vocab = engine.config().vocabularySize();
+        TokenHistory history = session.historyFor(params.firstPosition(), sampling.config());
+        history.addAll(stepTokens);
+        if (sampling.ignoreEos()) {
+            // As llama.cpp's ignore_eos: end-of-generation tokens can never be sampled.
+            for (int id : endOfGenerationIds) {
+                logits[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        int token = session.sampler().sample(logits, vocab, history);
+        float logprob = TopLogprobs.logprobOf(logits, vocab, token);
+        List<TokenLogprob> top = sampling.topLogprobs() > 0
+                ? TopLogprobs.compute(logits, vocab, sampling.topLogprobs())
+                : List.of();
+        return new TaskResult.Sampled(token, logprob, top);
+    }
+
+    /** Ends a session and frees its KV cache; unknown ids are ignored (a release may come twice). */
+    public boolean release(String sessionId) {
+        ShardSession session = sessions.remove(sessionId);
+        if (session == null) {
+            return false;
+        }
+        session.lock().lock();
+        try {
+            session.close();
+        } finally {
+            session.lock().unlock();
+        }
+        return true;
+    }
+
+    /** Closes sessions idle for longer than the timeout; returns how many. */
+    public int expireIdle() {
+        long limit = settings.sessionIdleTimeout().toNanos();
+        long now = System.nanoTime();
+        int expired = 0;
+        for (var entry : sessions.entrySet()) {
+            ShardSession session = entry.getValue();
+            if (now - session.lastUsedNanos() > limit && session.lock().tryLock()) {
+                try {
+                    if (sessions.remove(entry.getKey(), session)) {
+                        session.close();
+                        expired++;
+                    }
+                } finally {
+                    session.lock().unlock();
+                }
+            }
+        }
+        return expired;
+    }
+
+    /** Closes every session; the engine stays open (its owner closes it). */
+    @Override
+    public void close() {
+        for (String id : List.copyOf(sessions.keySet())) {
+            release(id);
+        }
+    }
+}

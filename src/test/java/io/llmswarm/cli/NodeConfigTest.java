@@ -1,0 +1,68 @@
+package io.llmswarm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeConfigTest {
+
+    @Test
+    void flagsWinOverEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("node.json");
+        Files.writeString(file, """
+                {"model": "/models/a.gguf", "layers": "0-7", "cluster_name": "from-file", "cluster_port": 5800,
+                 "join": "10.0.0.1:5701, 10.0.0.2:5701", "memory": "2g", "threads": 3}""");
+        NodeSettings fileOnly = NodeConfig.resolve(file, Map.of(), Map.of());
+        assertEquals(Path.of("/models/a.gguf"), fileOnly.model());
+        assertEquals("0-7", fileOnly.layers());
+        assertEquals(5800, fileOnly.cluster().port());
+        assertEquals(List.of("10.0.0.1:5701", "10.0.0.2:5701"), fileOnly.cluster().members());
+        assertEquals(2L << 30, fileOnly.memoryBytes());
+        assertEquals(3, fileOnly.threads());
+
+        NodeSettings env = NodeConfig.resolve(file, Map.of("LLMSWARM_CLUSTER_NAME", "from-env",
+                "LLMSWARM_LAYERS", "8-15"), Map.of());
+        assertEquals("from-env", env.cluster().name());
+        assertEquals("8-15", env.layers());
+
+        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--config",
+                file.toString(), "--layers", "16-23", "--cluster-port", "5900").commandSpec().commandLine()
+                .getCommand();
+        NodeSettings flags = command.settings(Map.of("LLMSWARM_LAYERS", "8-15", "LLMSWARM_CLUSTER_NAME", "from-env"));
+        assertEquals("16-23", flags.layers());
+        assertEquals(5900, flags.cluster().port());
+        assertEquals("from-env", flags.cluster().name());
+        assertEquals(Path.of("/models/a.gguf"), flags.model());
+    }
+
+    @Test
+    void defaultsAreAutoLayersOnLoopback() {
+        NodeSettings settings = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of());
+        assertTrue(settings.autoLayers());
+        assertEquals("127.0.0.1", settings.cluster().host());
+        assertEquals(5701, settings.cluster().port());
+    }
+
+    @Test
+    void badSettingsSayWhatWasExpected(@TempDir Path dir) throws Exception {
+        var noModel = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(), Map.of()));
+        assertTrue(noModel.getMessage().contains("--model"), noModel.getMessage());
+        var range = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
+                Map.of("model", "m.gguf", "join", "10.0.0.1:5701-5706")));
+        assertTrue(range.getMessage().contains("host:port"), range.getMessage());
+        Path file = dir.resolve("bad.json");
+        Files.writeString(file, "{\"modle\": \"x\"}");
+        var unknown = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(file, Map.of(), Map.of()));
+        assertTrue(unknown.getMessage().contains("unknown setting 'modle'"), unknown.getMessage());
+        assertEquals(512L << 20, NodeConfig.parseBytes("512m"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parseBytes("lots"));
+    }
+}

@@ -1,0 +1,139 @@
+package io.llmswarm.cluster;
+
+import io.llmswarm.engine.LayerRange;
+import io.llmswarm.sampling.SamplingConfig;
+import io.llmswarm.sampling.TokenLogprob;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CodecsTest {
+
+    private static final SamplingParams SAMPLING = new SamplingParams(
+            SamplingConfig.defaults(42).withRepetitionPenalty(1.1f, 32), true, 3);
+
+    private static ExecuteTask task(float[] hidden, HiddenEncoding encoding) {
+        int[] tokens = {1, 300, 70000};
+        TaskParams params = new TaskParams("session-1", "node-b", new LayerRange(8, 15), 17, false, SAMPLING, encoding);
+        return new ExecuteTask(new Envelope(Envelope.EXECUTE_TASK, "req-1", "node-a", "node-b", 1234L), params,
+                new TaskInput(tokens, hidden, hidden == null ? 0 : hidden.length / tokens.length));
+    }
+
+    private static float[] hidden(int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) Math.sin(i * 0.37) * (i + 1);
+        }
+        return values;
+    }
+
+    @Test
+    void executeTaskRoundTripsWithF32HiddenStatesBitForBit() {
+        ExecuteTask task = task(hidden(3 * 64), HiddenEncoding.F32);
+        Buffer wire = Buffer.buffer().appendString("prefix");
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        ExecuteTask back = new ExecuteTaskCodec().decodeFromWire(6, wire);
+        assertEquals(task.envelope(), back.envelope());
+        assertEquals(task.params(), back.params());
+        assertArrayEquals(task.input().tokens(), back.input().tokens());
+        assertArrayEquals(task.input().hidden(), back.input().hidden());
+        assertEquals(64, back.input().width());
+    }
+
+    @Test
+    void headerIsSmallJsonWithTheEnvelopeAndTheBodyIsLittleEndianFloats() {
+        ExecuteTask task = task(hidden(3 * 64), HiddenEncoding.F32);
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        JsonObject header = Frames.readHeader(wire, 0);
+        assertEquals("EXECUTE_TASK", header.getString("command"));
+        assertEquals("req-1", header.getString("request_id"));
+        assertEquals("node-a", header.getString("from"));
+        JsonObject params = header.getJsonObject("params");
+        assertEquals(8, params.getInteger("layer_start"));
+        assertEquals(15, params.getInteger("layer_end"));
+        assertEquals("hidden", params.getString("input_type"));
+        assertEquals(List.of(3, 64), params.getJsonArray("shape").getList());
+        assertFalse(params.getBoolean("is_final_shard"));
+        assertTrue(header.encode().length() < 600, "header stays small: " + header.encode());
+        int body = Frames.bodyStart(wire, 0);
+        assertEquals(wire.length(), body + 3 * 4 + 3 * 64 * 4);
+        assertEquals(70000, wire.getIntLE(body + 8));
+        assertEquals(Float.floatToIntBits(task.input().hidden()[1]), wire.getIntLE(body + 12 + 4));
+    }
+
+    @Test
+    void f16BodyHalvesTheBytesAndRoundsAsHalfPrecision() {
+        float[] values = hidden(2 * 3 * 32);
+        ExecuteTask task = task(values, HiddenEncoding.F16);
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        assertEquals(Frames.bodyStart(wire, 0) + 3 * 4 + values.length * 2, wire.length());
+        float[] back = new ExecuteTaskCodec().decodeFromWire(0, wire).input().hidden();
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(Float.float16ToFloat(Float.floatToFloat16(values[i])), back[i]);
+        }
+    }
+
+    @Test
+    void firstShardTaskCarriesOnlyTokenIds() {
+        ExecuteTask task = task(null, HiddenEncoding.F32);
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        ExecuteTask back = new ExecuteTaskCodec().decodeFromWire(0, wire);
+        assertNull(back.input().hidden());
+        assertArrayEquals(new int[] {1, 300, 70000}, back.input().tokens());
+        assertEquals(Frames.bodyStart(wire, 0) + 12, wire.length());
+    }
+
+    @Test
+    void repliesRoundTripHiddenSampledAndError() {
+        TaskReplyCodec codec = new TaskReplyCodec();
+        Envelope envelope = new Envelope(Envelope.TASK_RESULT, "req-2", "b", "a", 99L);
+        TaskReply hidden = TaskReply.ok(envelope, new TaskResult.Hidden(hidden(2 * 16), 2, 16), 777);
+        TaskReply sampled = TaskReply.ok(envelope, new TaskResult.Sampled(42, -0.25f,
+                List.of(new TokenLogprob(42, -0.25f), new TokenLogprob(7, -1.5f))), 5);
+        TaskReply error = TaskReply.failed(envelope, "shard b (layers 8-15): context_full");
+        for (TaskReply reply : List.of(hidden, sampled, error)) {
+            Buffer wire = Buffer.buffer();
+            codec.encodeToWire(wire, reply);
+            TaskReply back = codec.decodeFromWire(0, wire);
+            assertEquals(reply.envelope(), back.envelope());
+            assertEquals(reply.error(), back.error());
+            assertEquals(reply.engineNanos(), back.engineNanos());
+            switch (reply.result()) {
+                case null -> assertNull(back.result());
+                case TaskResult.Hidden h -> assertArrayEquals(h.states(), ((TaskResult.Hidden) back.result()).states());
+                case TaskResult.Sampled s -> assertEquals(s, back.result());
+            }
+        }
+    }
+
+    @Test
+    void localDeliveryPassesTheSameObject() {
+        ExecuteTask task = task(hidden(3), HiddenEncoding.F32);
+        assertSame(task, new ExecuteTaskCodec().transform(task));
+        TaskReply reply = TaskReply.failed(task.envelope().reply(), "x");
+        assertSame(reply, new TaskReplyCodec().transform(reply));
+    }
+
+    @Test
+    void truncatedBodyIsRejectedWithWhatWasExpected() {
+        ExecuteTask task = task(hidden(3 * 8), HiddenEncoding.F32);
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        Buffer cut = wire.getBuffer(0, wire.length() - 4);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ExecuteTaskCodec().decodeFromWire(0, cut));
+        assertTrue(e.getMessage().contains("24 F32 values"), e.getMessage());
+    }
+}

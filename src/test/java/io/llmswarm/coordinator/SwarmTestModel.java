@@ -1,0 +1,39 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.gguf.GgmlType;
+import io.llmswarm.gguf.ModelMaker;
+import io.llmswarm.gguf.ModelSpec;
+import io.llmswarm.inference.GenerationRequest;
+import io.llmswarm.inference.GenerationResult;
+import io.llmswarm.inference.LocalModel;
+import io.llmswarm.sampling.SamplingConfig;
+
+import java.nio.file.Path;
+
+/** A small many-layer model the writer makes, and what the single-process engine generates from it. */
+public final class SwarmTestModel {
+
+    private SwarmTestModel() {
+    }
+
+    /** A Q8_0 llama model, 64 wide, with {@code layers} layers and a 128-token context. */
+    public static Path write(Path dir, int layers) {
+        Path file = dir.resolve("swarm-" + layers + ".gguf");
+        ModelMaker.write(ModelSpec.builder().blockCount(layers).allTypes(GgmlType.Q8_0).outputStd(0.5f)
+                .contextLength(128).seed(7).name("swarm-test").build(), file);
+        return file;
+    }
+
+    /** The engine over all layers in this process: the reference the swarm must equal. */
+    public static LocalModel local(Path file) {
+        return LocalModel.load(file, new ShardEngine.Options(1, 64, 64L << 20), layers -> { });
+    }
+
+    public static GenerationResult generate(LocalModel model, String prompt, int maxTokens, SamplingConfig sampling,
+                                            boolean ignoreEos) {
+        int[] tokens = model.tokenizer().encode(prompt, true, false);
+        return model.generator().generate("local", new GenerationRequest(tokens, maxTokens, sampling, ignoreEos),
+                token -> true);
+    }
+}

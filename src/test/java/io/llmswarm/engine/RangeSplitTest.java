@@ -1,0 +1,102 @@
+package io.llmswarm.engine;
+
+import io.llmswarm.gguf.GgmlType;
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.gguf.ModelMaker;
+import io.llmswarm.gguf.ModelSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Running a model as four shards in a row, hidden states passed between them, equals running it whole. */
+class RangeSplitTest {
+
+    private static final ShardEngine.Options OPTIONS = new ShardEngine.Options(2, 16, 64L << 20);
+
+    @Test
+    void fourShardsGiveBitIdenticalLogitsToTheWholeModel(@TempDir Path dir) {
+        Path file = dir.resolve("deep.gguf");
+        ModelMaker.write(ModelSpec.builder().blockCount(32).embeddingLength(64).feedForwardLength(128).headCount(4)
+                .headCountKv(2).vocabSize(400).contextLength(128).allTypes(GgmlType.Q8_0).outputStd(0.5f).seed(3)
+                .build(), file);
+        int[] prompt = {1, 300, 301, 302, 17, 42, 99};
+        List<ShardEngine> shards = new ArrayList<>();
+        try (ShardEngine whole = engine(file, "0-31")) {
+            for (String range : List.of("0-7", "8-15", "16-23", "24-31")) {
+                shards.add(engine(file, range));
+            }
+            Session wholeSession = whole.openSession("whole");
+            List<Session> sessions = shards.stream().map(s -> s.openSession("split")).toList();
+
+            ShardInput input = new ShardInput.Tokens(prompt);
+            int[] positions = EngineFidelityTest.consecutive(0, prompt.length);
+            for (int step = 0; step < 12; step++) {
+                ForwardResult expected = whole.forward(wholeSession, positions, input, true);
+                ForwardResult actual = throughShards(shards, sessions, positions, input);
+                assertEquals(ForwardResult.Kind.LOGITS, actual.kind());
+                assertArrayEquals(expected.data(), actual.data(), 0f, "logits differ at step " + step);
+                int next = EngineFidelityTest.argmax(expected.lastRow());
+                input = new ShardInput.Tokens(new int[] {next});
+                positions = new int[] {wholeSession.length()};
+            }
+        } finally {
+            shards.forEach(ShardEngine::close);
+        }
+    }
+
+    @Test
+    void shardsTakeOnlyTheInputTheirPlaceAllows(@TempDir Path dir) {
+        Path file = dir.resolve("small.gguf");
+        ModelMaker.write(ModelSpec.tiny(GgmlType.Q8_0).toBuilder().blockCount(4).build(), file);
+        try (ShardEngine first = engine(file, "0-1"); ShardEngine second = engine(file, "2-3")) {
+            assertTrue(first.shard().hasEmbedding());
+            assertFalse(first.shard().hasOutput());
+            assertTrue(second.shard().hasOutput());
+            Session a = first.openSession("a");
+            Session b = second.openSession("b");
+            var wrongInput = assertThrows(IllegalArgumentException.class,
+                    () -> second.forward(b, new int[] {0}, new ShardInput.Tokens(new int[] {1}), false));
+            assertTrue(wrongInput.getMessage().contains("hidden states"), wrongInput.getMessage());
+            var narrow = assertThrows(IllegalArgumentException.class,
+                    () -> second.forward(b, new int[] {0}, new ShardInput.Hidden(new float[3], 1, 3), false));
+            assertTrue(narrow.getMessage().contains("wide"), narrow.getMessage());
+            float[] nan = new float[first.config().embeddingLength()];
+            nan[5] = Float.NaN;
+            assertThrows(IllegalArgumentException.class,
+                    () -> second.forward(b, new int[] {0}, new ShardInput.Hidden(nan, 1, nan.length), false));
+            var badToken = assertThrows(IllegalArgumentException.class,
+                    () -> first.forward(a, new int[] {0}, new ShardInput.Tokens(new int[] {100_000}), false));
+            assertTrue(badToken.getMessage().contains("vocabulary"), badToken.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> first.forward(a, new int[] {3}, new ShardInput.Tokens(new int[] {1}), false));
+            ForwardResult hidden = first.forward(a, new int[] {0, 1}, new ShardInput.Tokens(new int[] {1, 2}), false);
+            assertEquals(ForwardResult.Kind.HIDDEN, hidden.kind());
+            assertEquals(2, hidden.rows());
+            assertEquals(first.config().embeddingLength(), hidden.width());
+        }
+    }
+
+    private static ForwardResult throughShards(List<ShardEngine> shards, List<Session> sessions, int[] positions,
+                                               ShardInput input) {
+        ForwardResult result = null;
+        ShardInput next = input;
+        for (int i = 0; i < shards.size(); i++) {
+            result = shards.get(i).forward(sessions.get(i), positions, next, true);
+            next = new ShardInput.Hidden(result.data(), result.rows(), result.width());
+        }
+        return result;
+    }
+
+    private static ShardEngine engine(Path file, String range) {
+        return new ShardEngine(ModelShard.load(GgufFile.open(file), LayerRange.parse(range), layers -> { }), OPTIONS);
+    }
+}

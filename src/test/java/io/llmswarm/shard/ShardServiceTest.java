@@ -1,0 +1,136 @@
+package io.llmswarm.shard;
+
+import io.llmswarm.cluster.Envelope;
+import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.HiddenEncoding;
+import io.llmswarm.cluster.SamplingParams;
+import io.llmswarm.cluster.TaskInput;
+import io.llmswarm.cluster.TaskParams;
+import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.cluster.TaskResult;
+import io.llmswarm.coordinator.SwarmTestModel;
+import io.llmswarm.engine.LayerRange;
+import io.llmswarm.engine.ModelShard;
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.inference.GenerationResult;
+import io.llmswarm.inference.LocalModel;
+import io.llmswarm.sampling.SamplingConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shard service without Vert.x: two services over layers 0-1 and 2-3 of a 4-layer model. */
+class ShardServiceTest {
+
+    private static Path file;
+    private static ShardEngine firstEngine;
+    private static ShardEngine lastEngine;
+    private static GenerationResult expected;
+    private static int[] prompt;
+
+    @BeforeAll
+    static void load() throws Exception {
+        file = SwarmTestModel.write(Files.createTempDirectory("shard-service"), 4);
+        try (LocalModel local = SwarmTestModel.local(file)) {
+            expected = SwarmTestModel.generate(local, "Once upon a time", 6, SamplingConfig.greedy(), true);
+            prompt = expected.promptTokens();
+        }
+        firstEngine = engine("0-1");
+        lastEngine = engine("2-3");
+    }
+
+    @AfterAll
+    static void close() {
+        firstEngine.close();
+        lastEngine.close();
+    }
+
+    private static ShardEngine engine(String layers) {
+        return new ShardEngine(ModelShard.load(GgufFile.open(file), LayerRange.parse(layers), n -> { }),
+                new ShardEngine.Options(1, 64, 16L << 20));
+    }
+
+    private static ShardService service(ShardEngine engine, ShardService.Settings settings) {
+        return new ShardService(engine.shard().range().toString(), engine, id -> id == 2, settings);
+    }
+
+    private static ExecuteTask task(String session, ShardService to, int position, TaskInput input) {
+        boolean last = to.isFinalShard();
+        return new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, session, "test", to.shardId()),
+                new TaskParams(session, to.shardId(), to.layers(), position, last,
+                        new SamplingParams(SamplingConfig.greedy(), true, 0), HiddenEncoding.F32), input);
+    }
+
+    private static int step(ShardService first, ShardService last, String session, int position, int[] tokens) {
+        TaskReply hidden = first.execute(task(session, first, position, TaskInput.tokens(tokens)));
+        assertTrue(hidden.isOk(), hidden.error());
+        TaskResult.Hidden h = (TaskResult.Hidden) hidden.result();
+        TaskReply sampled = last.execute(task(session, last, position, new TaskInput(tokens, h.states(), h.width())));
+        assertTrue(sampled.isOk(), sampled.error());
+        return ((TaskResult.Sampled) sampled.result()).token();
+    }
+
+    @Test
+    void twoShardsStepByStepSampleTheSingleProcessTokens() {
+        ShardService first = service(firstEngine, ShardService.Settings.defaults());
+        ShardService last = service(lastEngine, ShardService.Settings.defaults());
+        int token = step(first, last, "s", 0, prompt);
+        int position = prompt.length;
+        for (int i = 0; i < expected.tokens().length; i++) {
+            assertEquals(expected.tokens()[i], token, "token " + i);
+            token = step(first, last, "s", position++, new int[] {token});
+        }
+        assertTrue(first.release("s"));
+        assertTrue(last.release("s"));
+        assertFalse(last.release("s"), "a second release is a no-op");
+        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
+        assertEquals(0, lastEngine.kvCacheBudget().usedBytes());
+    }
+
+    @Test
+    void wrongRequestsAreRefusedNamingTheShardAndItsLayers() {
+        ShardService first = service(firstEngine, ShardService.Settings.defaults());
+        ShardService last = service(lastEngine, ShardService.Settings.defaults());
+        TaskReply hiddenToFirst = first.execute(task("x", first, 0, new TaskInput(new int[] {1}, new float[64], 64)));
+        assertEquals("shard 0-1 (layers 0-1): it embeds token ids but was sent hidden states", hiddenToFirst.error());
+        TaskReply tokensToLast = last.execute(task("x", last, 0, TaskInput.tokens(1)));
+        assertTrue(tokensToLast.error().contains("needs hidden states"), tokensToLast.error());
+        ExecuteTask wrongLayers = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, "x", "t", "2-3"),
+                new TaskParams("x", "2-3", LayerRange.parse("2-2"), 0, true, SamplingParams.greedy(), HiddenEncoding.F32),
+                new TaskInput(new int[] {1}, new float[64], 64));
+        assertTrue(last.execute(wrongLayers).error().contains("asked to run layers 2-2 but this shard runs exactly 2-3"));
+        TaskReply skipAhead = first.execute(task("y", first, 5, TaskInput.tokens(1)));
+        assertTrue(skipAhead.error().contains("skips ahead"), skipAhead.error());
+        first.close();
+    }
+
+    @Test
+    void sessionsAreBoundedAndIdleOnesExpire() {
+        ShardService first = service(firstEngine, new ShardService.Settings(1, Duration.ZERO));
+        assertTrue(first.execute(task("a", first, 0, TaskInput.tokens(prompt))).isOk());
+        assertEquals(0, first.freeSlots());
+        TaskReply refused = first.execute(task("b", first, 0, TaskInput.tokens(prompt)));
+        assertTrue(refused.error().contains("no free session slot"), refused.error());
+        assertTrue(firstEngine.kvCacheBudget().usedBytes() > 0);
+        assertEquals(1, first.expireIdle());
+        assertEquals(0, first.sessionCount());
+        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
+    }
+
+    @Test
+    void aFullContextIsReportedAsSuch() {
+        ShardService first = service(firstEngine, ShardService.Settings.defaults());
+        TaskReply full = first.execute(task("c", first, 0, TaskInput.tokens(new int[129])));
+        assertTrue(full.error().startsWith("context_full"), full.error());
+        first.close();
+    }
+}
