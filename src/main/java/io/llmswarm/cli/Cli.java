@@ -6,13 +6,20 @@ import picocli.CommandLine.Command;
 /** The {@code node} command line: one subcommand per job. */
 @Command(name = "node", mixinStandardHelpOptions = true, version = "LLM Swarm 0.1.0",
         description = "A node of LLM Swarm: serves a large language model alone or with other nodes.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, MakeModelCommand.class, io.llmswarm.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, GenerateCommand.class, TokenizeCommand.class, MakeModelCommand.class, io.llmswarm.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static int run(String... args) {
+        // The documents' form `node.jar -cluster --model F --layers A-B` is the node subcommand.
+        if (args.length > 0 && args[0].equals("-cluster")) {
+            String[] withCommand = new String[args.length + 1];
+            withCommand[0] = "node";
+            System.arraycopy(args, 0, withCommand, 1, args.length);
+            args = withCommand;
+        }
         CommandLine commandLine = new CommandLine(new Cli());
         // A user's mistake (bad file, bad option value) gets one clear line, not a stack trace.
         commandLine.setExecutionExceptionHandler((error, cmd, parsed) -> {
