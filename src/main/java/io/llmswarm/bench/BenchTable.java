@@ -13,7 +13,7 @@ final class BenchTable {
         StringBuilder table = new StringBuilder();
         table.append("| type | backend | weights read/token GB | prompt tok/s (").append(longPrompt)
                 .append(" tokens) | decode tok/s | TTFT ms (").append(shortPrompt)
-                .append(" tokens) | peak RSS MiB | bandwidth-bound tok/s | decode vs llama.cpp | same text as llama.cpp |\n");
+                .append(" tokens) | peak RSS MiB | bandwidth-bound tok/s | decode vs llama.cpp | same text as llama.cpp (short, long prompt) |\n");
         table.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (BenchRow row : rows) {
             table.append("| ").append(row.type()).append(" | ").append(row.backend().label()).append(" | ")
@@ -60,9 +60,20 @@ final class BenchTable {
         if (reference == null || reference == row) {
             return "–";
         }
-        boolean same = row.shortPrompt().text().equals(reference.shortPrompt().text())
-                && row.longPrompt().text().equals(reference.longPrompt().text());
-        return same ? "yes" : "no";
+        return agreement(row.shortPrompt().text(), reference.shortPrompt().text()) + ", "
+                + agreement(row.longPrompt().text(), reference.longPrompt().text());
+    }
+
+    /** "yes", or how many leading characters agree: where greedy texts part shows how close two engines are. */
+    private static String agreement(String ours, String reference) {
+        if (ours.equals(reference)) {
+            return "yes";
+        }
+        int common = 0;
+        while (common < ours.length() && common < reference.length() && ours.charAt(common) == reference.charAt(common)) {
+            common++;
+        }
+        return "first " + common + "/" + reference.length() + " chars";
     }
 
     private static String format(double value, int decimals) {

@@ -81,6 +81,22 @@ class BenchPartsTest {
     }
 
     @Test
+    void theTableComparesEachBackendWithLlamaCppAndTheMemoryBound() {
+        ModelWeights weights = new ModelWeights(2_000_000_000L, 1_000_000_000L);
+        GenerationResult llama = new GenerationResult(new int[5], new int[0], "abcdef", 300, 60, 20, 1300);
+        GenerationResult java = new GenerationResult(new int[5], new int[64], "abcxyz", 250, 80, 25, 1200);
+        List<BenchRow> rows = List.of(
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Backend.JAVA, weights, java, java, null),
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Backend.LLAMA_CPP, weights, llama, llama, null),
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q4_0, Backend.JAVA, weights, null, null, "exit 2"));
+        String table = BenchTable.markdown(rows, 40.0, 5, 64);
+        assertTrue(table.contains("| Q8_0 | java | 1.000 | 80.0 | 25.0 | 250 | 1200 | 40.0 | 1.25× | first 3/6 chars, first 3/6 chars |"), table);
+        assertTrue(table.contains("| Q8_0 | llama.cpp | 1.000 | 60.0 | 20.0 | 300 | 1300 | 40.0 | 1.00× | – |"), table);
+        assertTrue(table.contains("| Q4_0 | java | 1.000 | failed (see below) |"), table);
+        assertTrue(table.contains("Q4_0 on java failed: exit 2"), table);
+    }
+
+    @Test
     void vectorSumsReadEveryFloat() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             var segment = arena.allocate(1 << 16, 64);
