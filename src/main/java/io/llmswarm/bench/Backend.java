@@ -7,8 +7,8 @@ import java.util.List;
 public enum Backend {
     /** The project's Java engine, through the node's {@code generate} command. */
     JAVA("java", "io.llmswarm.cli.Main"),
-    /** Native llama.cpp through java-llama.cpp, run by {@link LlamaCppRunner}. */
-    LLAMA_CPP("llama.cpp", "io.llmswarm.bench.LlamaCppRunner");
+    /** Native llama.cpp through java-llama.cpp, through the same {@code generate} command. */
+    LLAMA_CPP("llama.cpp", "io.llmswarm.cli.Main");
 
     private final String label;
     private final String mainClass;
@@ -26,9 +26,7 @@ public enum Backend {
     List<String> childArguments(GenerationRequest request) {
         List<String> arguments = new ArrayList<>();
         arguments.add(mainClass);
-        if (this == JAVA) {
-            arguments.addAll(List.of("generate", "--backend", label));
-        }
+        arguments.addAll(List.of("generate", "--backend", label));
         arguments.addAll(request.generateArguments());
         return arguments;
     }

@@ -4,6 +4,8 @@ import io.llmswarm.gguf.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,12 +133,18 @@ public final class BenchCommand implements Callable<Integer> {
         return child.run(backend, new GenerationRequest(model.file(), prompt, decodeTokens, threads), runName);
     }
 
-    /** Prompts of the asked token counts, measured with llama.cpp's tokenizer (all types share one vocabulary). */
+    /**
+     * Prompts of the asked token counts (BOS included), counted with the model's tokenizer, which
+     * gives llama.cpp's ids (LlamaCppTokenizerFidelityTest); all types share one vocabulary.
+     */
     private Map<Integer, String> prompts(Path file, int shortPrompt, int longPrompt) {
         Map<Integer, String> prompts = new LinkedHashMap<>();
-        LlamaCppRunner tokenizer = LlamaCppRunner.open(file, 1);
+        Tokenizer tokenizer;
+        try (GgufFile gguf = GgufFile.open(file)) {
+            tokenizer = Tokenizer.of(gguf.metadata());
+        }
         for (int tokens : List.of(shortPrompt, longPrompt)) {
-            prompts.put(tokens, PromptBuilder.ofTokens(tokens, text -> tokenizer.promptTokens(text).length));
+            prompts.put(tokens, PromptBuilder.ofTokens(tokens, text -> tokenizer.encode(text, true, false).length));
         }
         return prompts;
     }
