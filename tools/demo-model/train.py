@@ -7,8 +7,10 @@ the token ids that occur in the corpus; every other token keeps a zero embedding
 logit in the shipped model is exactly 0, and the softmax here adds one column of logit
 log(count of those tokens) standing for all of them: the loss is the full 32000-way loss.
 
-usage: train.py TRAIN.bin OUT_DIR [EPOCHS]
-Writes OUT_DIR/checkpoint.pt after every epoch and OUT_DIR/train.log.
+usage: train.py TRAIN.bin OUT_DIR [EPOCHS [FROM_CHECKPOINT]]
+Writes OUT_DIR/checkpoint.pt after every epoch and appends to OUT_DIR/train.log. With
+FROM_CHECKPOINT it continues that checkpoint's weights for EPOCHS more epochs (fresh optimizer,
+short warm-up, peak learning rate RESUME_LEARNING_RATE, shuffles seeded by the epoch reached).
 """
 import math
 import os
@@ -31,6 +33,8 @@ RMS_EPS = 1e-5
 BATCH = 48
 LEARNING_RATE = 3e-3
 WARMUP_STEPS = 200
+RESUME_LEARNING_RATE = 1.5e-3
+RESUME_WARMUP_STEPS = 50
 WEIGHT_DECAY = 0.01
 
 
@@ -144,10 +148,14 @@ def collate(examples, indices, remap):
 
 def main():
     train_path, out_dir = sys.argv[1], sys.argv[2]
-    epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 12
+    epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 14
+    resume = torch.load(sys.argv[4], map_location="cpu") if len(sys.argv) > 4 else None
+    first_epoch = resume["epoch"] if resume else 0
+    peak_lr = RESUME_LEARNING_RATE if resume else LEARNING_RATE
+    warmup = RESUME_WARMUP_STEPS if resume else WARMUP_STEPS
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(SEED + first_epoch)
     os.makedirs(out_dir, exist_ok=True)
     examples = read_examples(train_path)
     assert max(len(e[0]) for e in examples) <= CONTEXT
@@ -158,6 +166,8 @@ def main():
     unused_logit = math.log(VOCAB - len(used))
 
     model = DemoModel()
+    if resume:
+        model.load_state_dict(resume["model"])
     with torch.no_grad():
         keep = torch.zeros(VOCAB, dtype=torch.bool)
         keep[used_ids] = True
@@ -165,7 +175,7 @@ def main():
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=LEARNING_RATE, betas=(0.9, 0.95))
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=peak_lr, betas=(0.9, 0.95))
     steps_per_epoch = math.ceil(len(examples) / BATCH) + 32
     total_steps = epochs * steps_per_epoch
     log = open(os.path.join(out_dir, "train.log"), "a")
@@ -175,14 +185,15 @@ def main():
         log.write(text + "\n")
         log.flush()
 
-    say(f"{len(examples)} examples, {len(used)} distinct tokens, {epochs} epochs, seed {SEED}, "
+    say(f"{len(examples)} examples, {len(used)} distinct tokens, {epochs} epochs from epoch {first_epoch}, seed {SEED}, "
         f"{sum(p.numel() for p in model.parameters())} parameters")
     start, step = time.time(), 0
-    for epoch in range(epochs):
+    seconds_before = resume["seconds"] if resume else 0.0
+    for epoch in range(first_epoch, first_epoch + epochs):
         total, count = 0.0, 0
         for indices in batches(examples, rng):
             ids, rows, cols, targets = collate(examples, indices, remap)
-            lr = LEARNING_RATE * min(1.0, (step + 1) / WARMUP_STEPS) * (
+            lr = peak_lr * min(1.0, (step + 1) / warmup) * (
                 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total_steps))))
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -201,9 +212,10 @@ def main():
             step += 1
             if step % 50 == 0:
                 say(f"step {step} epoch {epoch + 1} loss {loss.item():.4f} lr {lr:.5f} {time.time() - start:.0f}s")
-        say(f"epoch {epoch + 1} mean answer loss {total / count:.4f} after {time.time() - start:.0f}s")
-        torch.save({"model": model.state_dict(), "epoch": epoch + 1, "loss": total / count,
-                    "seconds": time.time() - start}, os.path.join(out_dir, "checkpoint.pt"))
+        seconds = seconds_before + time.time() - start
+        say(f"epoch {epoch + 1} mean answer loss {total / count:.4f} after {seconds:.0f}s")
+        torch.save({"model": model.state_dict(), "epoch": epoch + 1, "loss": total / count, "seconds": seconds},
+                   os.path.join(out_dir, "checkpoint.pt"))
 
 
 if __name__ == "__main__":
