@@ -1,8 +1,11 @@
 package io.llmswarm.demo;
 
 import io.llmswarm.gguf.GgmlType;
+import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.gguf.GgufMetadata;
 import io.llmswarm.gguf.GgufWriter;
 import io.llmswarm.gguf.ModelMaker;
+import io.llmswarm.gguf.TensorInfo;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,11 +55,34 @@ public final class ExportGguf {
         }
         Path weights = Path.of(args[0]);
         Manifest manifest = readManifest(weights.resolve("manifest.txt"));
-        write(weights, manifest, GgmlType.F32, Path.of(args[1]));
-        write(weights, manifest, GgmlType.Q8_0, Path.of(args[2]));
+        TensorSource values = tensor -> readFloats(weights.resolve(tensor.name() + ".f32"), tensor.shape());
+        write(manifest, values, GgmlType.F32, Path.of(args[1]));
+        write(manifest, values, GgmlType.Q8_0, Path.of(args[2]));
+        for (String file : new String[] {args[1], args[2]}) {
+            System.out.println(file + ": " + Files.size(Path.of(file)) + " bytes");
+        }
     }
 
-    static void write(Path weights, Manifest manifest, GgmlType type, Path out) throws IOException {
+    /** The float values of a tensor of the manifest. */
+    @FunctionalInterface
+    interface TensorSource {
+        float[] values(TensorEntry tensor) throws IOException;
+    }
+
+    /** The manifest of an existing demo model file, for writing it again as another type. */
+    static Manifest manifestOf(GgufFile file) {
+        GgufMetadata metadata = file.metadata();
+        List<TensorEntry> tensors = new ArrayList<>();
+        for (TensorInfo info : file.tensors().values()) {
+            tensors.add(new TensorEntry(info.name(), info.shape()));
+        }
+        return new Manifest(metadata.getInt("llama.attention.head_count"), metadata.getInt("llama.context_length"),
+                metadata.getFloat("llama.rope.freq_base"), metadata.getFloat("llama.attention.layer_norm_rms_epsilon"),
+                tensors);
+    }
+
+    /** Writes the demo model with 2-D weights of {@code type} (norms stay F32). */
+    static void write(Manifest manifest, TensorSource source, GgmlType type, Path out) throws IOException {
         long[] embedding = manifest.shape("token_embd.weight");
         int dim = (int) embedding[0];
         int vocab = (int) embedding[1];
@@ -81,12 +107,11 @@ public final class ExportGguf {
         DemoFormat.llama2().toGgufVocabulary(DemoFormat.CHAT_TEMPLATE).writeTo(writer);
         writer.putBool("tokenizer.ggml.add_space_prefix", true);
         for (TensorEntry tensor : manifest.tensors()) {
-            float[] values = readFloats(weights.resolve(tensor.name() + ".f32"), tensor.shape());
+            float[] values = source.values(tensor);
             GgmlType tensorType = tensor.shape().length == 2 ? type : GgmlType.F32;
             writer.addTensor(tensor.name(), tensorType, tensor.shape(), values);
         }
         writer.write(out);
-        System.out.println(out + ": " + Files.size(out) + " bytes");
     }
 
     static Manifest readManifest(Path path) throws IOException {
