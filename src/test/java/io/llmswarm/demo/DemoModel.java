@@ -1,0 +1,66 @@
+package io.llmswarm.demo;
+
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.inference.GenerationRequest;
+import io.llmswarm.inference.GenerationResult;
+import io.llmswarm.inference.LocalModel;
+import io.llmswarm.sampling.SamplingConfig;
+import io.llmswarm.tokenizer.StreamingDecoder;
+
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+
+/** The shipped demo model (Q8_0), loaded once per JVM into the Java engine, and greedy answers from it. */
+final class DemoModel {
+
+    static final String RESOURCE = "/models/demo-wordnet-q8_0.gguf";
+    static final int MAX_ANSWER_TOKENS = 48;
+
+    private static LocalModel model;
+
+    private DemoModel() {
+    }
+
+    static Path path() {
+        URL url = DemoModel.class.getResource(RESOURCE);
+        if (url == null) {
+            throw new IllegalStateException("the demo model " + RESOURCE + " is not on the classpath: run tools/demo-model/run.sh");
+        }
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("bad resource URL " + url, e);
+        }
+    }
+
+    static synchronized LocalModel engine() {
+        if (model == null) {
+            model = LocalModel.load(path(), new ShardEngine.Options(2, 64, 16L << 20), layers -> { });
+        }
+        return model;
+    }
+
+    /** The prompt tokens of a question, with BOS, as llama.cpp tokenizes the same prompt text. */
+    static int[] promptTokens(String question) {
+        return engine().tokenizer().encode(DemoFormat.prompt(question), true, true);
+    }
+
+    /** The engine's greedy answer as llama.cpp would stream it (a leading space kept), up to the EOS. */
+    static String answer(String question) {
+        LocalModel m = engine();
+        GenerationRequest request = new GenerationRequest(promptTokens(question), MAX_ANSWER_TOKENS,
+                SamplingConfig.greedy(), false);
+        GenerationResult result = m.generator().generate("demo", request, token -> true);
+        return text(result.tokens());
+    }
+
+    static String text(int[] tokens) {
+        StreamingDecoder decoder = engine().tokenizer().streamingDecoder();
+        StringBuilder text = new StringBuilder();
+        for (int token : tokens) {
+            text.append(decoder.accept(token));
+        }
+        return text.toString();
+    }
+}
