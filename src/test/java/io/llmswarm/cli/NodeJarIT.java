@@ -84,6 +84,15 @@ class NodeJarIT {
     }
 
     @Test
+    void withoutAModelTheShippedDemoModelAnswersTheDocumentsQuestion() throws Exception {
+        Run run = node(List.of(), "generate", "--prompt", "What is artificial intelligence?", "--temperature", "0",
+                "--max-tokens", "40");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("computer"), run.out());
+        assertTrue(run.err().contains("loading demo-wordnet-q8_0.gguf"), run.err());
+    }
+
+    @Test
     void explicitModuleFlagsWorkToo() throws Exception {
         Run run = node(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"),
                 "tokenize", "--model", model.toString(), "--text", "Hello world");
