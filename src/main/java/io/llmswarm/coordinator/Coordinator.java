@@ -58,6 +58,15 @@ public final class Coordinator {
         return wiring.announcements().view(model.fingerprint(), model.blockCount());
     }
 
+    /** A request's pipeline state (status, current shard, reason, per-shard latencies), while it has not expired. */
+    public io.vertx.core.Future<java.util.Optional<io.vertx.core.json.JsonObject>> pipelineState(String requestId) {
+        PipelineStateStore states = wiring.states();
+        if (states == null) {
+            return io.vertx.core.Future.succeededFuture(java.util.Optional.empty());
+        }
+        return vertx.executeBlocking(() -> states.find(requestId));
+    }
+
     public ModelInfo model() {
         return model;
     }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,81 +58,47 @@ class FourProcessSwarmTest {
         }
 
         TestClusters cluster = new TestClusters(LAYERS.length + 1);
-        List<String> nodes = cluster.memberAddresses().subList(0, LAYERS.length);
-        List<Process> processes = new ArrayList<>();
-        SwarmCluster client = null;
-        try {
+        String join = String.join(",", cluster.memberAddresses().subList(0, LAYERS.length));
+        try (NodeProcesses processes = new NodeProcesses(dir)) {
             for (int i = 0; i < LAYERS.length; i++) {
-                processes.add(startNode(dir, model, cluster, i, String.join(",", nodes)));
+                processes.start(model, cluster.name(), join,
+                        new NodeProcesses.Node(LAYERS[i], cluster.member(i).port(), 1, "256m"));
             }
             ClusterSettings clientSettings = cluster.member(LAYERS.length).asLiteMember();
-            client = SwarmCluster.join(clientSettings).await(60, TimeUnit.SECONDS);
-            SwarmCluster observer = client;
-            TestClusters.awaitTrue(WAIT, () -> observer.announcements().view(fingerprint, 32).isReady(),
-                    () -> "the four processes to be ready: " + observer.announcements().view(fingerprint, 32).toJson()
-                            + logs(dir));
+            SwarmCluster client = SwarmCluster.join(clientSettings).await(60, TimeUnit.SECONDS);
+            try {
+                SwarmCluster observer = client;
+                TestClusters.awaitTrue(WAIT, () -> observer.announcements().view(fingerprint, 32).isReady(),
+                        () -> "the four processes to be ready: " + observer.announcements().view(fingerprint, 32).toJson()
+                                + processes.logs());
 
-            JsonObject reply = client.vertx().eventBus().<JsonObject>request(Addresses.GENERATE,
-                    new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 24).put("temperature", 0)
-                            .put("ignore_eos", true),
-                    new DeliveryOptions().setSendTimeout(60_000)).await(60, TimeUnit.SECONDS).body();
-            int[] tokens = reply.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
-            assertArrayEquals(expected.tokens(), tokens, reply.encode());
-            assertEquals(4, reply.getJsonObject("metadata").getJsonObject("shard_latencies").size(), reply.encode());
+                JsonObject reply = client.vertx().eventBus().<JsonObject>request(Addresses.GENERATE,
+                        new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 24).put("temperature", 0)
+                                .put("ignore_eos", true),
+                        new DeliveryOptions().setSendTimeout(60_000)).await(60, TimeUnit.SECONDS).body();
+                int[] tokens = reply.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
+                assertArrayEquals(expected.tokens(), tokens, reply.encode());
+                assertEquals(4, reply.getJsonObject("metadata").getJsonObject("shard_latencies").size(), reply.encode());
 
-            processes.get(2).destroyForcibly().waitFor(20, TimeUnit.SECONDS);
-            TestClusters.awaitTrue(WAIT, () -> !observer.announcements().view(fingerprint, 32).isReady(),
-                    () -> "readiness to turn false after the kill: "
-                            + observer.announcements().view(fingerprint, 32).toJson());
-            SwarmView view = observer.announcements().view(fingerprint, 32);
-            assertEquals(List.of(new LayerRange(16, 23)), view.missingLayers());
-            assertEquals(3, view.shards().size());
+                processes.get(2).destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+                TestClusters.awaitTrue(WAIT, () -> !observer.announcements().view(fingerprint, 32).isReady(),
+                        () -> "readiness to turn false after the kill: "
+                                + observer.announcements().view(fingerprint, 32).toJson());
+                SwarmView view = observer.announcements().view(fingerprint, 32);
+                assertEquals(List.of(new LayerRange(16, 23)), view.missingLayers());
+                assertEquals(3, view.shards().size());
 
-            ExecutionException refused = assertThrows(ExecutionException.class, () -> observer.vertx().eventBus()
-                    .request(Addresses.GENERATE, new JsonObject().put("prompt", "Hi").put("max_tokens", 4),
-                            new DeliveryOptions().setSendTimeout(30_000))
-                    .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
-            ReplyException cause = assertInstanceOf(ReplyException.class, refused.getCause());
-            assertEquals(CoordinatorVerticle.NOT_READY, cause.failureCode());
-            assertTrue(cause.getMessage().contains("layers 16-23"), cause.getMessage());
-        } finally {
-            for (Process p : processes) {
-                p.destroyForcibly();
-            }
-            for (Process p : processes) {
-                p.waitFor(20, TimeUnit.SECONDS);
-            }
-            if (client != null) {
+                ExecutionException refused = assertThrows(ExecutionException.class, () -> observer.vertx().eventBus()
+                        .request(Addresses.GENERATE, new JsonObject().put("prompt", "Hi").put("max_tokens", 4),
+                                new DeliveryOptions().setSendTimeout(30_000))
+                        .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
+                ReplyException cause = assertInstanceOf(ReplyException.class, refused.getCause());
+                assertEquals(CoordinatorVerticle.NOT_READY, cause.failureCode());
+                assertTrue(cause.getMessage().contains("layers 16-23"), cause.getMessage());
+            } finally {
+                // leave before the processes are killed, so no member is left alone with no data
                 client.close(Duration.ofSeconds(10));
             }
         }
-    }
-
-    private static Process startNode(Path dir, Path model, TestClusters cluster, int i, String join) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Main.JVM_OPTIONS);
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0",
-                "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-                "-cluster", "--model", model.toString(), "--layers", LAYERS[i],
-                "--cluster-name", cluster.name(), "--cluster-host", "127.0.0.1",
-                "--cluster-port", String.valueOf(cluster.member(i).port()), "--join", join,
-                "--threads", "1", "--memory", "512m"));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("node-" + i + ".log").toFile()).start();
-    }
-
-    private static String logs(Path dir) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < LAYERS.length; i++) {
-            try {
-                String log = Files.readString(dir.resolve("node-" + i + ".log"));
-                text.append("\n--- node ").append(i).append(":\n")
-                        .append(log.length() > 3000 ? log.substring(log.length() - 3000) : log);
-            } catch (Exception e) {
-                text.append("\n--- node ").append(i).append(": ").append(e);
-            }
-        }
-        return text.toString();
     }
 }
