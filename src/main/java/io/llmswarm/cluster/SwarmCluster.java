@@ -1,5 +1,6 @@
 package io.llmswarm.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SwarmCluster {
 
+    private static final Duration DATA_MEMBER_WAIT = Duration.ofSeconds(30);
+
     private final Vertx vertx;
     private final HazelcastClusterManager clusterManager;
     private final AnnouncementRegistry announcements;
@@ -41,9 +44,26 @@ public final class SwarmCluster {
         options.getEventBusOptions().setHost(settings.host()).setPort(0);
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered().compose(vertx -> {
             SwarmCodecs.register(vertx);
-            return vertx.executeBlocking(() -> AnnouncementRegistry.open(manager.getHazelcastInstance()))
+            return vertx.executeBlocking(() -> {
+                        awaitDataMember(manager.getHazelcastInstance(), settings);
+                        return AnnouncementRegistry.open(manager.getHazelcastInstance());
+                    })
                     .map(registry -> new SwarmCluster(vertx, manager, registry));
         });
+    }
+
+    /** A lite member holds no map data: it can read the swarm only once a full member is there. */
+    private static void awaitDataMember(HazelcastInstance hazelcast, ClusterSettings settings) throws InterruptedException {
+        long deadline = System.nanoTime() + DATA_MEMBER_WAIT.toNanos();
+        while (hazelcast.getCluster().getMembers().stream().allMatch(Member::isLiteMember)) {
+            if (System.nanoTime() > deadline) {
+                hazelcast.shutdown();
+                throw new IllegalStateException("no swarm node answered at " + settings.members() + " within "
+                        + DATA_MEMBER_WAIT.toSeconds() + " s: a lite member needs at least one node in cluster "
+                        + settings.name());
+            }
+            Thread.sleep(100);
+        }
     }
 
     static Config hazelcastConfig(ClusterSettings settings) {

@@ -65,6 +65,7 @@ class FourProcessSwarmTest {
                         new NodeProcesses.Node(LAYERS[i], cluster.member(i).port(), 1, "256m"));
             }
             ClusterSettings clientSettings = cluster.member(LAYERS.length).asLiteMember();
+            processes.awaitStarted(Duration.ofMinutes(2));
             SwarmCluster client = SwarmCluster.join(clientSettings).await(60, TimeUnit.SECONDS);
             try {
                 SwarmCluster observer = client;

@@ -42,6 +42,22 @@ final class NodeProcesses implements AutoCloseable {
         return processes.get(i);
     }
 
+    /** Waits until every node has logged that it serves its layers (it is then announced ready). */
+    void awaitStarted(java.time.Duration timeout) {
+        io.llmswarm.cluster.TestClusters.awaitTrue(timeout, () -> {
+            for (int i = 0; i < processes.size(); i++) {
+                try {
+                    if (!Files.readString(logDir.resolve("node-" + i + ".log")).contains(" serves layers ")) {
+                        return false;
+                    }
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "the nodes to start:" + logs());
+    }
+
     /** The tail of every node's log, for a failure message. */
     String logs() {
         StringBuilder text = new StringBuilder();

@@ -74,6 +74,7 @@ public final class SwarmBench {
                 processes.start(model, cluster.name(), join,
                         new NodeProcesses.Node(LAYERS[i], cluster.member(i).port(), threads, "768m"));
             }
+            processes.awaitStarted(Duration.ofMinutes(2));
             SwarmCluster client = SwarmCluster.join(cluster.member(LAYERS.length).asLiteMember()).await(60, TimeUnit.SECONDS);
             try {
                 SwarmCluster observer = client;
