@@ -34,6 +34,7 @@ public final class SwarmNode {
     private final ShardService shard;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
                       ShardAnnouncement claimed) {
@@ -131,8 +132,11 @@ public final class SwarmNode {
         return coordinator;
     }
 
-    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. */
+    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */
     public void close(Duration timeout) throws Exception {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             cluster.close(timeout);
         } finally {

@@ -28,11 +28,13 @@ public final class SwarmCluster {
     private final Vertx vertx;
     private final HazelcastClusterManager clusterManager;
     private final AnnouncementRegistry announcements;
+    private final String nodeId;
 
     private SwarmCluster(Vertx vertx, HazelcastClusterManager clusterManager, AnnouncementRegistry announcements) {
         this.vertx = vertx;
         this.clusterManager = clusterManager;
         this.announcements = announcements;
+        this.nodeId = clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
     }
 
     /** Starts Vert.x clustered with these settings; completes once the member has joined. */
@@ -98,7 +100,7 @@ public final class SwarmCluster {
      * events name (Vert.x's own node id is a different UUID).
      */
     public String nodeId() {
-        return hazelcast().getCluster().getLocalMember().getUuid().toString();
+        return nodeId;
     }
 
     public HazelcastInstance hazelcast() {

@@ -28,14 +28,18 @@ public final class Coordinator {
 
     /**
      * How steps run: the time a shard has to answer a step, the encoding of hidden states between
-     * shards, which spans routes may use, and how often (at most) the pipeline state is written
-     * while decoding.
+     * shards, which spans routes may use, how often (at most) the pipeline state is written while
+     * decoding, and how many times a request may fail over to a new route when a shard fails.
      */
     public record Settings(Duration stepTimeout, HiddenEncoding encoding, RoutePlanner.SpanPolicy spanPolicy,
-                           Duration stateInterval) {
+                           Duration stateInterval, int maxFailovers) {
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.WHOLE_RANGE,
-                    Duration.ofMillis(250));
+                    Duration.ofMillis(250), 2);
+        }
+
+        public Settings withStepTimeout(Duration value) {
+            return new Settings(value, encoding, spanPolicy, stateInterval, maxFailovers);
         }
     }
 

@@ -48,6 +48,9 @@ final class PipelineRun implements Generation {
     private ShardTiming[] timings;
     private int[] prompt;
     private PipelineStatus status = PipelineStatus.PENDING;
+    private final java.util.Set<String> failedNodes = new java.util.HashSet<>();
+    private final List<ShardTiming> earlierTimings = new ArrayList<>();
+    private int attempt;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
@@ -88,15 +91,10 @@ final class PipelineRun implements Generation {
                 return;
             }
             try {
-                route = coordinator.planner().require(view);
+                useRoute(coordinator.planner().require(view));
             } catch (SwarmNotReadyException e) {
                 fail(e);
                 return;
-            }
-            timings = new ShardTiming[route.size()];
-            for (int i = 0; i < timings.length; i++) {
-                Route.Hop hop = route.hops().get(i);
-                timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
             }
             Tokenizer tokenizer = model.tokenizer();
             decoder = tokenizer.streamingDecoder();
@@ -127,7 +125,7 @@ final class PipelineRun implements Generation {
     private void hop(int index, int[] stepTokens, int position, TaskResult.Hidden hidden) {
         Route.Hop hop = route.hops().get(index);
         boolean last = index == route.size() - 1;
-        TaskParams params = new TaskParams(requestId, hop.nodeId(), hop.span(), position, last, request.sampling(),
+        TaskParams params = new TaskParams(sessionId(), hop.nodeId(), hop.span(), position, last, request.sampling(),
                 coordinator.settings().encoding());
         TaskInput input = hidden == null ? TaskInput.tokens(stepTokens)
                 : new TaskInput(stepTokens, hidden.states(), hidden.width());
@@ -139,8 +137,8 @@ final class PipelineRun implements Generation {
         long sent = System.nanoTime();
         vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> {
             if (done.failed()) {
-                fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
-                        + ") did not answer: " + done.cause().getMessage()));
+                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") did not answer: "
+                        + done.cause().getMessage());
                 return;
             }
             TaskReply reply = done.result().body();
@@ -149,18 +147,68 @@ final class PipelineRun implements Generation {
                 if (reply.error().startsWith("context_full")) {
                     finish(FinishReason.CONTEXT_FULL);
                 } else {
-                    fail(new IllegalStateException(reply.error()));
+                    failOver(hop, reply.error());
                 }
                 return;
             }
             switch (reply.result()) {
                 case TaskResult.Hidden next when !last -> hop(index + 1, stepTokens, position, next);
                 case TaskResult.Sampled sampled when last -> onSampled(sampled);
-                default -> fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
+                default -> failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span()
                         + ") returned " + reply.result().getClass().getSimpleName() + " where "
-                        + (last ? "a sampled token" : "hidden states") + " were expected"));
+                        + (last ? "a sampled token" : "hidden states") + " were expected");
             }
         });
+    }
+
+    private String sessionId() {
+        return attempt == 0 ? requestId : requestId + "#" + attempt;
+    }
+
+    private void useRoute(Route next) {
+        if (timings != null) {
+            earlierTimings.addAll(List.of(timings));
+        }
+        route = next;
+        timings = new ShardTiming[route.size()];
+        for (int i = 0; i < timings.length; i++) {
+            Route.Hop hop = route.hops().get(i);
+            timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
+        }
+    }
+
+    /**
+     * A shard failed: plan a route around it and replay the whole token history (prompt and the
+     * tokens generated so far) through it in one pass, as a new session, so that the stream goes on
+     * with the token the failed step would have given, neither dropping nor repeating one. A seeded
+     * sampler starts afresh on the new final shard; greedy decoding continues exactly.
+     */
+    private void failOver(Route.Hop failed, String why) {
+        if (attempt >= coordinator.settings().maxFailovers()) {
+            fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
+            return;
+        }
+        failedNodes.add(failed.nodeId());
+        release("failover");
+        SwarmView view = coordinator.status();
+        SwarmView without = new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
+                .filter(s -> !failedNodes.contains(s.nodeId())).toList());
+        java.util.Optional<Route> next = coordinator.planner().plan(without);
+        if (next.isEmpty()) {
+            String missing = without.notReadyReason();
+            fail(new IllegalStateException(why + "; no other route: "
+                    + (missing != null ? missing : "the remaining shards do not chain")));
+            return;
+        }
+        attempt++;
+        useRoute(next.get());
+        int[] history = new int[prompt.length + tokens.size()];
+        System.arraycopy(prompt, 0, history, 0, prompt.length);
+        for (int i = 0; i < tokens.size(); i++) {
+            history[prompt.length + i] = tokens.get(i).id();
+        }
+        record(route.first().nodeId(), null, true);
+        hop(0, history, 0, null);
     }
 
     private void onSampled(TaskResult.Sampled sampled) {
@@ -225,7 +273,7 @@ final class PipelineRun implements Generation {
         promise.complete(new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt, List.copyOf(tokens),
                 text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        timings == null ? List.of() : List.of(timings))));
+                        allTimings())));
     }
 
     private void fail(Throwable cause) {
@@ -242,9 +290,17 @@ final class PipelineRun implements Generation {
     private void release(String reason) {
         if (route != null) {
             for (Route.Hop hop : route.hops()) {
-                vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(requestId, reason));
+                vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(sessionId(), reason));
             }
         }
+    }
+
+    private List<ShardTiming> allTimings() {
+        List<ShardTiming> all = new ArrayList<>(earlierTimings);
+        if (timings != null) {
+            all.addAll(Arrays.asList(timings));
+        }
+        return List.copyOf(all);
     }
 
     /** Writes the pipeline state; while decoding at most once per state interval. */
@@ -257,7 +313,7 @@ final class PipelineRun implements Generation {
         PipelineStateStore states = coordinator.wiring().states();
         if (states != null) {
             states.record(new PipelineRecord(requestId, status, currentShard, reason, tokens.size(),
-                    timings == null ? List.of() : Arrays.asList(timings.clone())));
+                    allTimings()));
         }
     }
 }
