@@ -77,7 +77,8 @@ public final class SwarmNode {
             ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                     ShardService.Settings.defaults());
             Coordinator coordinator = new Coordinator(cluster.vertx(),
-                    new Coordinator.ModelInfo(fingerprint, config.blockCount(), config.contextLength(), tokenizer),
+                    new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
+                            config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
                     Coordinator.Settings.defaults());

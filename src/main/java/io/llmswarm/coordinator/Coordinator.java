@@ -18,8 +18,20 @@ import java.util.UUID;
  */
 public final class Coordinator {
 
-    /** The model this coordinator serves: identity, shape, and its tokenizer. */
-    public record ModelInfo(String fingerprint, int blockCount, int contextLength, Tokenizer tokenizer) {
+    /** The model this coordinator serves: identity, shape (layers, context, hidden width), and its tokenizer. */
+    public record ModelInfo(String fingerprint, Shape shape, Tokenizer tokenizer) {
+
+        /** What the coordinator checks shards' results against. */
+        public record Shape(int blockCount, int contextLength, int embeddingLength, int vocabularySize) {
+        }
+
+        public int blockCount() {
+            return shape.blockCount();
+        }
+
+        public int contextLength() {
+            return shape.contextLength();
+        }
     }
 
     /** Where the coordinator sits in the swarm: its node id, the announcements, the pipeline-state map. */

@@ -151,6 +151,11 @@ final class PipelineRun implements Generation {
                 }
                 return;
             }
+            String invalid = invalid(reply.result(), stepTokens.length);
+            if (invalid != null) {
+                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") returned " + invalid);
+                return;
+            }
             switch (reply.result()) {
                 case TaskResult.Hidden next when !last -> hop(index + 1, stepTokens, position, next);
                 case TaskResult.Sampled sampled when last -> onSampled(sampled);
@@ -159,6 +164,33 @@ final class PipelineRun implements Generation {
                         + (last ? "a sampled token" : "hidden states") + " were expected");
             }
         });
+    }
+
+    /** What is wrong with a shard's result (shape, non-finite values, token id), or null. */
+    private String invalid(TaskResult result, int rows) {
+        switch (result) {
+            case TaskResult.Hidden hidden -> {
+                int width = model.shape().embeddingLength();
+                if (hidden.rows() != rows || hidden.width() != width) {
+                    return "hidden states of shape [" + hidden.rows() + ", " + hidden.width() + "] where [" + rows
+                            + ", " + width + "] were expected";
+                }
+                for (float v : hidden.states()) {
+                    if (!Float.isFinite(v)) {
+                        return "hidden states containing " + v;
+                    }
+                }
+                return null;
+            }
+            case TaskResult.Sampled sampled -> {
+                int vocab = model.shape().vocabularySize();
+                return sampled.token() < 0 || sampled.token() >= vocab
+                        ? "token id " + sampled.token() + " outside the vocabulary 0-" + (vocab - 1) : null;
+            }
+            case null -> {
+                return "no result";
+            }
+        }
     }
 
     private String sessionId() {
