@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,8 @@ public final class AnnouncementRegistry implements AutoCloseable {
     private final IMap<String, String> map;
     private final ConcurrentMap<String, ShardAnnouncement> mirror = new ConcurrentHashMap<>();
     private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Set<String> removedWhileLoading = ConcurrentHashMap.newKeySet();
+    private volatile boolean loading = true;
     private UUID entryListener;
     private UUID membershipListener;
 
@@ -61,6 +64,9 @@ public final class AnnouncementRegistry implements AutoCloseable {
             @Override
             public void memberRemoved(MembershipEvent event) {
                 String nodeId = event.getMember().getUuid().toString();
+                if (loading) {
+                    removedWhileLoading.add(nodeId);
+                }
                 mirror.remove(nodeId);
                 if (hazelcast.getLifecycleService().isRunning()) {
                     map.removeAsync(nodeId);
@@ -68,8 +74,29 @@ public final class AnnouncementRegistry implements AutoCloseable {
                 changed();
             }
         });
-        map.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
+        // Events that arrive while the map is read are newer than what the read may return: they win.
+        map.forEach((key, value) -> {
+            if (!removedWhileLoading.contains(key)) {
+                mirror.putIfAbsent(key, ShardAnnouncement.fromJson(new JsonObject(value)));
+            }
+        });
+        loading = false;
+        removedWhileLoading.clear();
         sweep();
+    }
+
+    /**
+     * Makes the local mirror equal to the map, in case an event was missed; the shard's
+     * housekeeping calls it now and then. Blocks.
+     */
+    public void resync() {
+        Map<String, String> current = Map.copyOf(map);
+        for (String key : Set.copyOf(mirror.keySet())) {
+            if (!current.containsKey(key)) {
+                mirror.remove(key);
+            }
+        }
+        current.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
     }
 
     /** Removes announcements of node ids that are not members of the cluster. */
@@ -82,15 +109,6 @@ public final class AnnouncementRegistry implements AutoCloseable {
                 mirror.remove(nodeId);
             }
         }
-    }
-
-    private boolean isMember(String nodeId) {
-        for (Member member : hazelcast.getCluster().getMembers()) {
-            if (member.getUuid().toString().equals(nodeId)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Publishes (or replaces) a node's announcement. Blocks. */
@@ -195,14 +213,14 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
 
         private void put(EntryEvent<String, String> event) {
-            if (!isMember(event.getKey())) {
-                return; // a late event of a member already gone
-            }
             mirror.put(event.getKey(), ShardAnnouncement.fromJson(new JsonObject(event.getValue())));
             changed();
         }
 
         private void remove(String key) {
+            if (loading) {
+                removedWhileLoading.add(key);
+            }
             mirror.remove(key);
             changed();
         }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class SwarmCluster {
 
     private static final Duration DATA_MEMBER_WAIT = Duration.ofSeconds(30);
+    private static final Duration RESYNC = Duration.ofSeconds(10);
 
     private final Vertx vertx;
     private final HazelcastClusterManager clusterManager;
@@ -50,7 +51,16 @@ public final class SwarmCluster {
                         awaitDataMember(manager.getHazelcastInstance(), settings);
                         return AnnouncementRegistry.open(manager.getHazelcastInstance());
                     })
-                    .map(registry -> new SwarmCluster(vertx, manager, registry));
+                    .map(registry -> {
+                        // Heals a mirror that missed an event; cheap, as the map is small.
+                        vertx.setPeriodic(RESYNC.toMillis(), id -> vertx.executeBlocking(() -> {
+                            if (manager.getHazelcastInstance().getLifecycleService().isRunning()) {
+                                registry.resync();
+                            }
+                            return null;
+                        }));
+                        return new SwarmCluster(vertx, manager, registry);
+                    });
         });
     }
 

@@ -107,8 +107,13 @@ final class PipelineRun implements Generation {
                     return;
                 }
                 prompt = done.result();
+                int vocab = model.shape().vocabularySize();
+                int outside = Arrays.stream(prompt).filter(id -> id < 0 || id >= vocab).findFirst().orElse(0);
                 if (prompt.length == 0) {
                     fail(new IllegalArgumentException("the prompt is empty: it needs at least one token"));
+                } else if (outside != 0) {
+                    fail(new IllegalArgumentException("prompt token id " + outside + " is outside the vocabulary 0-"
+                            + (vocab - 1)));
                 } else if (request.maxTokens() == 0) {
                     finish(FinishReason.LENGTH);
                 } else if (prompt.length > model.contextLength()) {

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 public final class SwarmBench {
 
     private static final String PROMPT = "Once upon a time";
-    private static final String[] LAYERS = {"0-5", "6-11", "12-16", "17-21"};
+    private static final int NODES = 4;
 
     private SwarmBench() {
     }
@@ -66,16 +66,17 @@ public final class SwarmBench {
             System.out.printf("single process: %d tokens, decode %.2f tokens/s%n", result.tokens().length, single);
         }
 
-        TestClusters cluster = new TestClusters(LAYERS.length + 1);
-        String join = String.join(",", cluster.memberAddresses().subList(0, LAYERS.length));
+        String[] layers = split(blocks, NODES);
+        TestClusters cluster = new TestClusters(NODES + 1);
+        String join = String.join(",", cluster.memberAddresses().subList(0, NODES));
         Path logs = Files.createTempDirectory("swarm-bench");
         try (NodeProcesses processes = new NodeProcesses(logs)) {
-            for (int i = 0; i < LAYERS.length; i++) {
+            for (int i = 0; i < NODES; i++) {
                 processes.start(model, cluster.name(), join,
-                        new NodeProcesses.Node(LAYERS[i], cluster.member(i).port(), threads, "768m"));
+                        new NodeProcesses.Node(layers[i], cluster.member(i).port(), threads, "768m"));
             }
             processes.awaitStarted(Duration.ofMinutes(2));
-            SwarmCluster client = SwarmCluster.join(cluster.member(LAYERS.length).asLiteMember()).await(60, TimeUnit.SECONDS);
+            SwarmCluster client = SwarmCluster.join(cluster.member(NODES).asLiteMember()).await(60, TimeUnit.SECONDS);
             try {
                 SwarmCluster observer = client;
                 TestClusters.awaitTrue(Duration.ofMinutes(3), () -> observer.announcements().view(fingerprint, blocks).isReady(),
@@ -99,5 +100,17 @@ public final class SwarmBench {
                 client.close(Duration.ofSeconds(10));
             }
         }
+    }
+
+    /** {@code blocks} layers in {@code parts} contiguous spans, the larger ones first (22 → 0-5, 6-11, 12-16, 17-21). */
+    static String[] split(int blocks, int parts) {
+        String[] spans = new String[parts];
+        int first = 0;
+        for (int i = 0; i < parts; i++) {
+            int size = blocks / parts + (i < blocks % parts ? 1 : 0);
+            spans[i] = first + "-" + (first + size - 1);
+            first += size;
+        }
+        return spans;
     }
 }

@@ -211,6 +211,23 @@ class SwarmPipelineTest {
     }
 
     @Test
+    @Order(8)
+    void badRequestsAreRefusedWithA400NamingTheProblem() {
+        var bus = nodes.get(1).cluster().vertx().eventBus();
+        ExecutionException badToken = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
+                new JsonObject().put("prompt_tokens", new io.vertx.core.json.JsonArray().add(1).add(99_999))
+                        .put("max_tokens", 3), new DeliveryOptions().setSendTimeout(30_000))
+                .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
+        var reply = assertInstanceOf(io.vertx.core.eventbus.ReplyException.class, badToken.getCause());
+        assertEquals(CoordinatorVerticle.BAD_REQUEST, reply.failureCode());
+        assertTrue(reply.getMessage().contains("token id 99999 is outside the vocabulary 0-399"), reply.getMessage());
+        ExecutionException noPrompt = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
+                new JsonObject().put("max_tokens", 3), new DeliveryOptions().setSendTimeout(30_000))
+                .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
+        assertTrue(noPrompt.getCause().getMessage().contains("\"prompt\""), noPrompt.getCause().getMessage());
+    }
+
+    @Test
     @Order(100)
     void aNodeThatLeavesTakesItsLayersAndNewRequestsNameThem() throws Exception {
         SwarmNode leaving = nodes.remove(2);
