@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Four node processes, each its own JVM joined over Hazelcast TCP/IP on loopback, serve layers
  * 0-7, 8-15, 16-23 and 24-31 of a 32-layer model; this JVM joins as a lite member, waits for
  * readiness, and asks a node's coordinator for a generation over the event bus. The tokens must be
- * exactly the single-process engine's. Then one process is killed: its announcement goes, and a
+ * exactly the single-process engine's, and so must those of ten concurrent requests with different
+ * prompts and sampling settings. Then one process is killed: its announcement goes, and a
  * new request is refused naming its layers.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -53,8 +55,18 @@ class FourProcessSwarmTest {
             fingerprint = file.fingerprint();
         }
         GenerationResult expected;
+        List<JsonObject> concurrent = new ArrayList<>();
+        List<int[]> concurrentExpected = new ArrayList<>();
         try (LocalModel local = SwarmTestModel.local(model)) {
             expected = SwarmTestModel.generate(local, "Once upon a time", 24, SamplingConfig.greedy(), true);
+            for (int i = 0; i < 10; i++) {
+                SamplingConfig sampling = i % 3 == 0 ? SamplingConfig.greedy()
+                        : SamplingConfig.defaults(500 + i).withTemperature(0.6f + 0.1f * i);
+                String prompt = "Story " + i + " begins";
+                concurrentExpected.add(SwarmTestModel.generate(local, prompt, 6 + i, sampling, true).tokens());
+                concurrent.add(io.llmswarm.cluster.SamplingJson.toJson(sampling).put("prompt", prompt)
+                        .put("max_tokens", 6 + i).put("ignore_eos", true));
+            }
         }
 
         TestClusters cluster = new TestClusters(LAYERS.length + 1);
@@ -80,6 +92,17 @@ class FourProcessSwarmTest {
                 int[] tokens = reply.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
                 assertArrayEquals(expected.tokens(), tokens, reply.encode());
                 assertEquals(4, reply.getJsonObject("metadata").getJsonObject("shard_latencies").size(), reply.encode());
+
+                List<io.vertx.core.Future<io.vertx.core.eventbus.Message<JsonObject>>> replies = new ArrayList<>();
+                for (JsonObject request : concurrent) {
+                    replies.add(client.vertx().eventBus().request(Addresses.GENERATE, request,
+                            new DeliveryOptions().setSendTimeout(60_000)));
+                }
+                for (int i = 0; i < replies.size(); i++) {
+                    JsonObject body = replies.get(i).await(60, TimeUnit.SECONDS).body();
+                    int[] ids = body.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
+                    assertArrayEquals(concurrentExpected.get(i), ids, "concurrent request " + i + ": " + body.encode());
+                }
 
                 processes.get(2).destroyForcibly().waitFor(20, TimeUnit.SECONDS);
                 TestClusters.awaitTrue(WAIT, () -> !observer.announcements().view(fingerprint, 32).isReady(),
