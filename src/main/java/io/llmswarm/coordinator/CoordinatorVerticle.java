@@ -10,7 +10,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * Puts a {@link Coordinator} on the event bus: a JSON generation request on
  * {@link Addresses#GENERATE} is answered with the whole result (failure codes: 400 bad request,
- * 503 swarm not ready, 500 a shard failed); {@link Addresses#STATUS} answers with the swarm view.
+ * 503 swarm not ready, 500 a shard failed). With {@code "stream_to": ADDRESS} in the request each
+ * token is also sent to that address as it comes ({@code {"index", "id", "text", "logprob"}}), for
+ * clients elsewhere on the bus. {@link Addresses#STATUS} answers with the swarm view.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -40,7 +42,10 @@ public final class CoordinatorVerticle extends VerticleBase {
             message.fail(BAD_REQUEST, e.getMessage());
             return;
         }
-        coordinator.generate(request, TokenListener.none()).outcome().onComplete(done -> {
+        String streamTo = message.body().getString("stream_to");
+        TokenListener listener = streamTo == null ? TokenListener.none()
+                : token -> vertx.eventBus().send(streamTo, GenerateJson.token(token));
+        coordinator.generate(request, listener).outcome().onComplete(done -> {
             if (done.succeeded()) {
                 message.reply(GenerateJson.response(done.result()));
             } else {

@@ -199,8 +199,13 @@ class SwarmPipelineTest {
     @Order(7)
     void jsonRequestOnTheEventBusReturnsTheDocumentsResponse() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), false);
-        JsonObject reply = nodes.get(3).cluster().vertx().eventBus().<JsonObject>request(Addresses.GENERATE,
-                new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0),
+        var bus = nodes.get(3).cluster().vertx().eventBus();
+        List<JsonObject> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String streamTo = "test.stream." + java.util.UUID.randomUUID();
+        bus.<JsonObject>consumer(streamTo, message -> streamed.add(message.body())).completion().await(10, TimeUnit.SECONDS);
+        JsonObject reply = bus.<JsonObject>request(Addresses.GENERATE,
+                new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
+                        .put("stream_to", streamTo),
                 new DeliveryOptions().setSendTimeout(60_000)).await(60, TimeUnit.SECONDS).body();
         int[] tokens = reply.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
         assertArrayEquals(expected.tokens(), tokens, reply.encode());
@@ -208,6 +213,10 @@ class SwarmPipelineTest {
         assertEquals(expected.tokens().length, metadata.getInteger("tokens_generated"));
         assertEquals(4, metadata.getJsonObject("shard_latencies").size());
         assertTrue(reply.getString("request_id").length() > 10);
+        TestClusters.awaitTrue(WAIT, () -> streamed.size() == expected.tokens().length, () -> "streamed " + streamed);
+        assertArrayEquals(expected.tokens(), streamed.stream().mapToInt(t -> t.getInteger("id")).toArray());
+        assertEquals(reply.getString("result"), streamed.stream().map(t -> t.getString("text"))
+                .reduce("", String::concat));
     }
 
     @Test
