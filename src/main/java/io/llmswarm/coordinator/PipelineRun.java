@@ -82,7 +82,7 @@ final class PipelineRun implements Generation {
     }
 
     void start() {
-        context.runOnContext(ignored -> {
+        context.runOnContext(ignored -> guarded(() -> {
             startNanos = System.nanoTime();
             record(null, null, true);
             SwarmView view = coordinator.status();
@@ -101,7 +101,7 @@ final class PipelineRun implements Generation {
             Future<int[]> promptTokens = request.promptTokens() != null
                     ? Future.succeededFuture(request.promptTokens())
                     : vertx.executeBlocking(() -> tokenizer.encode(request.prompt(), true, false));
-            promptTokens.onComplete(done -> {
+            promptTokens.onComplete(done -> guarded(() -> {
                 if (done.failed()) {
                     fail(done.cause());
                     return;
@@ -122,8 +122,8 @@ final class PipelineRun implements Generation {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
                     hop(0, prompt, 0, null);
                 }
-            });
-        });
+            }));
+        }));
     }
 
     /** Sends a step to hop {@code index}; the reply continues with the next hop or the sampled token. */
@@ -140,7 +140,7 @@ final class PipelineRun implements Generation {
             record(hop.nodeId(), null, true);
         }
         long sent = System.nanoTime();
-        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> {
+        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> guarded(() -> {
             if (done.failed()) {
                 failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") did not answer: "
                         + done.cause().getMessage());
@@ -168,7 +168,16 @@ final class PipelineRun implements Generation {
                         + ") returned " + reply.result().getClass().getSimpleName() + " where "
                         + (last ? "a sampled token" : "hidden states") + " were expected");
             }
-        });
+        }));
+    }
+
+    /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
+    private void guarded(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            fail(new IllegalStateException("request " + requestId + " failed: " + e, e));
+        }
     }
 
     /** What is wrong with a shard's result (shape, non-finite values, token id), or null. */
@@ -303,24 +312,40 @@ final class PipelineRun implements Generation {
         if (reason != FinishReason.STOP_STRING && decoder != null) {
             text.append(decoder.flush());
         }
-        release(reason.apiName());
-        status = status.moveTo(PipelineStatus.COMPLETED);
-        record(null, null, true);
         long end = System.nanoTime();
-        promise.complete(new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt, List.copyOf(tokens),
-                text.toString(), reason, route == null ? "" : route.toString(),
+        GenerationOutcome outcome = new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt,
+                List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        allTimings())));
+                        allTimings()));
+        RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
+        if (cleanUp == null) {
+            promise.complete(outcome);
+        } else {
+            promise.fail(cleanUp);
+        }
     }
 
     private void fail(Throwable cause) {
         if (promise.future().isComplete()) {
             return;
         }
-        release("failed");
-        status = status.moveTo(PipelineStatus.FAILED);
-        record(null, cause.getMessage(), true);
+        RuntimeException cleanUp = endSessions("failed", PipelineStatus.FAILED, cause.getMessage());
+        if (cleanUp != null) {
+            cause.addSuppressed(cleanUp);
+        }
         promise.fail(cause);
+    }
+
+    /** Frees the sessions and records the final state; returns what went wrong instead of throwing. */
+    private RuntimeException endSessions(String reason, PipelineStatus end, String failure) {
+        try {
+            release(reason);
+            status = status.moveTo(end);
+            record(null, failure, true);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 
     /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */

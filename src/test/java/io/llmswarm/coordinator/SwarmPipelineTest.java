@@ -196,6 +196,24 @@ class SwarmPipelineTest {
     }
 
     @Test
+    @Order(6)
+    void aFailingListenerFailsTheRequestAndFreesTheSessions() {
+        Generation generation = nodes.get(1).coordinator().generate(GenerateRequest.text("Once upon a time", 20,
+                new SamplingParams(SamplingConfig.greedy(), true, 0)), token -> {
+                    if (token.index() == 2) {
+                        throw new IllegalStateException("the client went away");
+                    }
+                });
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> generation.outcome().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("the client went away"), failure.getCause().getMessage());
+        for (SwarmNode node : nodes) {
+            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
+                    () -> "sessions to close on " + node.layers());
+        }
+    }
+
+    @Test
     @Order(7)
     void jsonRequestOnTheEventBusReturnsTheDocumentsResponse() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), false);
