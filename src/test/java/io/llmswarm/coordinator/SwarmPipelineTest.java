@@ -221,7 +221,7 @@ class SwarmPipelineTest {
         List<JsonObject> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
         String streamTo = "test.stream." + java.util.UUID.randomUUID();
         bus.<JsonObject>consumer(streamTo, message -> streamed.add(message.body())).completion().await(10, TimeUnit.SECONDS);
-        JsonObject reply = bus.<JsonObject>request(Addresses.GENERATE,
+        JsonObject reply = bus.<JsonObject>request(Addresses.generateFor(nodes.get(0).coordinator().model().fingerprint()),
                 new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
                         .put("stream_to", streamTo),
                 new DeliveryOptions().setSendTimeout(60_000)).await(60, TimeUnit.SECONDS).body();
