@@ -27,8 +27,8 @@ import java.util.stream.Collectors;
 /**
  * The shard announcements of the swarm, in a Hazelcast map keyed by node id (JSON values, so no
  * class has to be shared), mirrored locally through an entry listener so that reading the swarm
- * never blocks. When a member leaves or dies every member removes its entry; on opening, entries
- * of members that are gone are swept, so no stale announcement survives a lost member.
+ * never blocks (and resynchronised now and then). When a member leaves or dies every other member
+ * removes its entry, so no stale announcement survives a lost member.
  * Writes block on Hazelcast: call them off the event loop.
  */
 public final class AnnouncementRegistry implements AutoCloseable {
@@ -47,7 +47,7 @@ public final class AnnouncementRegistry implements AutoCloseable {
         this.map = hazelcast.getMap(Addresses.ANNOUNCEMENTS_MAP);
     }
 
-    /** Opens the map, starts listening, loads what is there and sweeps entries of departed members. Blocks. */
+    /** Opens the map, starts listening and loads what is there. Blocks. */
     public static AnnouncementRegistry open(HazelcastInstance hazelcast) {
         AnnouncementRegistry registry = new AnnouncementRegistry(hazelcast);
         registry.start();
@@ -82,12 +82,11 @@ public final class AnnouncementRegistry implements AutoCloseable {
         });
         loading = false;
         removedWhileLoading.clear();
-        sweep();
     }
 
     /**
-     * Makes the local mirror equal to the map, in case an event was missed; the shard's
-     * housekeeping calls it now and then. Blocks.
+     * Makes the local mirror equal to the map, in case an event was missed; {@link SwarmCluster}
+     * calls it every few seconds. Blocks.
      */
     public void resync() {
         Map<String, String> current = Map.copyOf(map);
@@ -99,7 +98,11 @@ public final class AnnouncementRegistry implements AutoCloseable {
         current.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
     }
 
-    /** Removes announcements of node ids that are not members of the cluster. */
+    /**
+     * Removes announcements of node ids that are not members of the cluster, for an operator who
+     * suspects a stale entry (every member already removes a lost member's entry). Not run on its
+     * own: a member that has just joined may not yet be in this member's list. Blocks.
+     */
     public void sweep() {
         Set<String> members = hazelcast.getCluster().getMembers().stream()
                 .map(Member::getUuid).map(UUID::toString).collect(Collectors.toSet());
