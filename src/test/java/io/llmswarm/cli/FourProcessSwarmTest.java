@@ -17,8 +17,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,13 +43,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class FourProcessSwarmTest {
 
+    @TempDir
+    Path dir;
+
     private static final String[] LAYERS = {"0-7", "8-15", "16-23", "24-31"};
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     @Test
     void fourProcessesGiveTheSingleProcessTokensAndAKilledOneIsNamed() throws Exception {
-        Path dir = Files.createTempDirectory("swarm-processes");
-        Path model = SwarmTestModel.write(dir, 32);
+                Path model = SwarmTestModel.write(dir, 32);
         String fingerprint;
         try (GgufFile file = GgufFile.open(model)) {
             fingerprint = file.fingerprint();

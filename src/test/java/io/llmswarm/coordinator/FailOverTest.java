@@ -10,8 +10,8 @@ import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,9 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class FailOverTest {
 
+    @TempDir
+    Path dir;
+
     @Test
     void aShardLostMidStreamIsReplacedByAReplicaWithoutLosingATokenRepeated() throws Exception {
-        Path model = SwarmTestModel.write(Files.createTempDirectory("fail-over"), 8);
+        Path model = SwarmTestModel.write(dir, 8);
         GenerationResult expected;
         try (LocalModel local = SwarmTestModel.local(model)) {
             expected = SwarmTestModel.generate(local, "Once upon a time", 30, SamplingConfig.greedy(), true);

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwarmPipelineTest {
 
+    @TempDir
+    static Path dir;
+
     private static final String[] LAYERS = {"0-1", "2-3", "4-5", "6-7"};
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -54,7 +57,6 @@ class SwarmPipelineTest {
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        Path dir = Files.createTempDirectory("swarm");
         file = SwarmTestModel.write(dir, 8);
         local = SwarmTestModel.local(file);
         TestClusters cluster = new TestClusters(LAYERS.length);
