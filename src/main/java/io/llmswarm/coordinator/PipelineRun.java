@@ -140,7 +140,10 @@ final class PipelineRun implements Generation {
             record(hop.nodeId(), null, true);
         }
         long sent = System.nanoTime();
-        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> guarded(() -> {
+        // A prompt or replay step of many tokens gets proportionally longer than a decode step.
+        DeliveryOptions options = stepTokens.length <= 64 ? delivery : new DeliveryOptions()
+                .setSendTimeout(delivery.getSendTimeout() * ((stepTokens.length + 63) / 64));
+        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options).onComplete(done -> guarded(() -> {
             if (done.failed()) {
                 failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") did not answer: "
                         + done.cause().getMessage());
