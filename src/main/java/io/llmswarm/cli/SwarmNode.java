@@ -34,6 +34,7 @@ public final class SwarmNode {
     private final ShardService shard;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
                       ShardAnnouncement claimed) {
@@ -76,7 +77,8 @@ public final class SwarmNode {
             ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                     ShardService.Settings.defaults());
             Coordinator coordinator = new Coordinator(cluster.vertx(),
-                    new Coordinator.ModelInfo(fingerprint, config.blockCount(), config.contextLength(), tokenizer),
+                    new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
+                            config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
                     Coordinator.Settings.defaults());
@@ -131,8 +133,11 @@ public final class SwarmNode {
         return coordinator;
     }
 
-    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. */
+    /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */
     public void close(Duration timeout) throws Exception {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             cluster.close(timeout);
         } finally {

@@ -24,6 +24,11 @@ public final class Addresses {
     private Addresses() {
     }
 
+    /** Where the coordinators of one model (by fingerprint) take generation requests, in a swarm of several models. */
+    public static String generateFor(String fingerprint) {
+        return GENERATE + "." + fingerprint;
+    }
+
     /** The address a node's shard takes EXECUTE_TASK messages on. */
     public static String shardExecute(String nodeId) {
         return SHARD_PREFIX + nodeId + ".execute";

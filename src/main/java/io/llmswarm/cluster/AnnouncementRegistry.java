@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,8 +27,8 @@ import java.util.stream.Collectors;
 /**
  * The shard announcements of the swarm, in a Hazelcast map keyed by node id (JSON values, so no
  * class has to be shared), mirrored locally through an entry listener so that reading the swarm
- * never blocks. When a member leaves or dies every member removes its entry; on opening, entries
- * of members that are gone are swept, so no stale announcement survives a lost member.
+ * never blocks (and resynchronised now and then). When a member leaves or dies every other member
+ * removes its entry, so no stale announcement survives a lost member.
  * Writes block on Hazelcast: call them off the event loop.
  */
 public final class AnnouncementRegistry implements AutoCloseable {
@@ -36,6 +37,8 @@ public final class AnnouncementRegistry implements AutoCloseable {
     private final IMap<String, String> map;
     private final ConcurrentMap<String, ShardAnnouncement> mirror = new ConcurrentHashMap<>();
     private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Set<String> removedWhileLoading = ConcurrentHashMap.newKeySet();
+    private volatile boolean loading = true;
     private UUID entryListener;
     private UUID membershipListener;
 
@@ -44,7 +47,7 @@ public final class AnnouncementRegistry implements AutoCloseable {
         this.map = hazelcast.getMap(Addresses.ANNOUNCEMENTS_MAP);
     }
 
-    /** Opens the map, starts listening, loads what is there and sweeps entries of departed members. Blocks. */
+    /** Opens the map, starts listening and loads what is there. Blocks. */
     public static AnnouncementRegistry open(HazelcastInstance hazelcast) {
         AnnouncementRegistry registry = new AnnouncementRegistry(hazelcast);
         registry.start();
@@ -61,6 +64,9 @@ public final class AnnouncementRegistry implements AutoCloseable {
             @Override
             public void memberRemoved(MembershipEvent event) {
                 String nodeId = event.getMember().getUuid().toString();
+                if (loading) {
+                    removedWhileLoading.add(nodeId);
+                }
                 mirror.remove(nodeId);
                 if (hazelcast.getLifecycleService().isRunning()) {
                     map.removeAsync(nodeId);
@@ -68,11 +74,35 @@ public final class AnnouncementRegistry implements AutoCloseable {
                 changed();
             }
         });
-        map.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
-        sweep();
+        // Events that arrive while the map is read are newer than what the read may return: they win.
+        map.forEach((key, value) -> {
+            if (!removedWhileLoading.contains(key)) {
+                mirror.putIfAbsent(key, ShardAnnouncement.fromJson(new JsonObject(value)));
+            }
+        });
+        loading = false;
+        removedWhileLoading.clear();
     }
 
-    /** Removes announcements of node ids that are not members of the cluster. */
+    /**
+     * Makes the local mirror equal to the map, in case an event was missed; {@link SwarmCluster}
+     * calls it every few seconds. Blocks.
+     */
+    public void resync() {
+        Map<String, String> current = Map.copyOf(map);
+        for (String key : Set.copyOf(mirror.keySet())) {
+            if (!current.containsKey(key)) {
+                mirror.remove(key);
+            }
+        }
+        current.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
+    }
+
+    /**
+     * Removes announcements of node ids that are not members of the cluster, for an operator who
+     * suspects a stale entry (every member already removes a lost member's entry). Not run on its
+     * own: a member that has just joined may not yet be in this member's list. Blocks.
+     */
     public void sweep() {
         Set<String> members = hazelcast.getCluster().getMembers().stream()
                 .map(Member::getUuid).map(UUID::toString).collect(Collectors.toSet());
@@ -82,15 +112,6 @@ public final class AnnouncementRegistry implements AutoCloseable {
                 mirror.remove(nodeId);
             }
         }
-    }
-
-    private boolean isMember(String nodeId) {
-        for (Member member : hazelcast.getCluster().getMembers()) {
-            if (member.getUuid().toString().equals(nodeId)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Publishes (or replaces) a node's announcement. Blocks. */
@@ -195,14 +216,14 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
 
         private void put(EntryEvent<String, String> event) {
-            if (!isMember(event.getKey())) {
-                return; // a late event of a member already gone
-            }
             mirror.put(event.getKey(), ShardAnnouncement.fromJson(new JsonObject(event.getValue())));
             changed();
         }
 
         private void remove(String key) {
+            if (loading) {
+                removedWhileLoading.add(key);
+            }
             mirror.remove(key);
             changed();
         }

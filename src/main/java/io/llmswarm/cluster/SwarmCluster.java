@@ -1,5 +1,6 @@
 package io.llmswarm.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -22,14 +23,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SwarmCluster {
 
+    private static final Duration DATA_MEMBER_WAIT = Duration.ofSeconds(30);
+    private static final Duration RESYNC = Duration.ofSeconds(10);
+
     private final Vertx vertx;
     private final HazelcastClusterManager clusterManager;
     private final AnnouncementRegistry announcements;
+    private final String nodeId;
 
     private SwarmCluster(Vertx vertx, HazelcastClusterManager clusterManager, AnnouncementRegistry announcements) {
         this.vertx = vertx;
         this.clusterManager = clusterManager;
         this.announcements = announcements;
+        this.nodeId = clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
     }
 
     /** Starts Vert.x clustered with these settings; completes once the member has joined. */
@@ -41,9 +47,35 @@ public final class SwarmCluster {
         options.getEventBusOptions().setHost(settings.host()).setPort(0);
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered().compose(vertx -> {
             SwarmCodecs.register(vertx);
-            return vertx.executeBlocking(() -> AnnouncementRegistry.open(manager.getHazelcastInstance()))
-                    .map(registry -> new SwarmCluster(vertx, manager, registry));
+            return vertx.executeBlocking(() -> {
+                        awaitDataMember(manager.getHazelcastInstance(), settings);
+                        return AnnouncementRegistry.open(manager.getHazelcastInstance());
+                    })
+                    .map(registry -> {
+                        // Heals a mirror that missed an event; cheap, as the map is small.
+                        vertx.setPeriodic(RESYNC.toMillis(), id -> vertx.executeBlocking(() -> {
+                            if (manager.getHazelcastInstance().getLifecycleService().isRunning()) {
+                                registry.resync();
+                            }
+                            return null;
+                        }));
+                        return new SwarmCluster(vertx, manager, registry);
+                    });
         });
+    }
+
+    /** A lite member holds no map data: it can read the swarm only once a full member is there. */
+    private static void awaitDataMember(HazelcastInstance hazelcast, ClusterSettings settings) throws InterruptedException {
+        long deadline = System.nanoTime() + DATA_MEMBER_WAIT.toNanos();
+        while (hazelcast.getCluster().getMembers().stream().allMatch(Member::isLiteMember)) {
+            if (System.nanoTime() > deadline) {
+                hazelcast.shutdown();
+                throw new IllegalStateException("no swarm node answered at " + settings.members() + " within "
+                        + DATA_MEMBER_WAIT.toSeconds() + " s: a lite member needs at least one node in cluster "
+                        + settings.name());
+            }
+            Thread.sleep(100);
+        }
     }
 
     static Config hazelcastConfig(ClusterSettings settings) {
@@ -78,7 +110,7 @@ public final class SwarmCluster {
      * events name (Vert.x's own node id is a different UUID).
      */
     public String nodeId() {
-        return hazelcast().getCluster().getLocalMember().getUuid().toString();
+        return nodeId;
     }
 
     public HazelcastInstance hazelcast() {

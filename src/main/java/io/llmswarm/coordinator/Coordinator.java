@@ -18,8 +18,20 @@ import java.util.UUID;
  */
 public final class Coordinator {
 
-    /** The model this coordinator serves: identity, shape, and its tokenizer. */
-    public record ModelInfo(String fingerprint, int blockCount, int contextLength, Tokenizer tokenizer) {
+    /** The model this coordinator serves: identity, shape (layers, context, hidden width), and its tokenizer. */
+    public record ModelInfo(String fingerprint, Shape shape, Tokenizer tokenizer) {
+
+        /** What the coordinator checks shards' results against. */
+        public record Shape(int blockCount, int contextLength, int embeddingLength, int vocabularySize) {
+        }
+
+        public int blockCount() {
+            return shape.blockCount();
+        }
+
+        public int contextLength() {
+            return shape.contextLength();
+        }
     }
 
     /** Where the coordinator sits in the swarm: its node id, the announcements, the pipeline-state map. */
@@ -28,14 +40,18 @@ public final class Coordinator {
 
     /**
      * How steps run: the time a shard has to answer a step, the encoding of hidden states between
-     * shards, which spans routes may use, and how often (at most) the pipeline state is written
-     * while decoding.
+     * shards, which spans routes may use, how often (at most) the pipeline state is written while
+     * decoding, and how many times a request may fail over to a new route when a shard fails.
      */
     public record Settings(Duration stepTimeout, HiddenEncoding encoding, RoutePlanner.SpanPolicy spanPolicy,
-                           Duration stateInterval) {
+                           Duration stateInterval, int maxFailovers) {
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.WHOLE_RANGE,
-                    Duration.ofMillis(250));
+                    Duration.ofMillis(250), 2);
+        }
+
+        public Settings withStepTimeout(Duration value) {
+            return new Settings(value, encoding, spanPolicy, stateInterval, maxFailovers);
         }
     }
 
@@ -56,6 +72,15 @@ public final class Coordinator {
     /** The swarm as it stands for this coordinator's model. */
     public SwarmView status() {
         return wiring.announcements().view(model.fingerprint(), model.blockCount());
+    }
+
+    /** A request's pipeline state (status, current shard, reason, per-shard latencies), while it has not expired. */
+    public io.vertx.core.Future<java.util.Optional<io.vertx.core.json.JsonObject>> pipelineState(String requestId) {
+        PipelineStateStore states = wiring.states();
+        if (states == null) {
+            return io.vertx.core.Future.succeededFuture(java.util.Optional.empty());
+        }
+        return vertx.executeBlocking(() -> states.find(requestId));
     }
 
     public ModelInfo model() {

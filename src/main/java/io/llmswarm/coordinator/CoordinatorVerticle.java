@@ -9,8 +9,10 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Puts a {@link Coordinator} on the event bus: a JSON generation request on
- * {@link Addresses#GENERATE} is answered with the whole result (failure codes: 400 bad request,
- * 503 swarm not ready, 500 a shard failed); {@link Addresses#STATUS} answers with the swarm view.
+ * {@link Addresses#GENERATE} (any node) or {@link Addresses#generateFor} (nodes of one model) is answered with the whole result (failure codes: 400 bad request,
+ * 503 swarm not ready, 500 a shard failed). With {@code "stream_to": ADDRESS} in the request each
+ * token is also sent to that address as it comes ({@code {"index", "id", "text", "logprob"}}), for
+ * clients elsewhere on the bus. {@link Addresses#STATUS} answers with the swarm view.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -27,9 +29,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         var generate = vertx.eventBus().<JsonObject>consumer(Addresses.GENERATE, this::generate);
+        var generateThisModel = vertx.eventBus().<JsonObject>consumer(
+                Addresses.generateFor(coordinator.model().fingerprint()), this::generate);
         var status = vertx.eventBus().<JsonObject>consumer(Addresses.STATUS,
                 message -> message.reply(coordinator.status().toJson()));
-        return Future.all(generate.completion(), status.completion());
+        return Future.all(generate.completion(), generateThisModel.completion(), status.completion());
     }
 
     private void generate(Message<JsonObject> message) {
@@ -40,7 +44,10 @@ public final class CoordinatorVerticle extends VerticleBase {
             message.fail(BAD_REQUEST, e.getMessage());
             return;
         }
-        coordinator.generate(request, TokenListener.none()).outcome().onComplete(done -> {
+        String streamTo = message.body().getString("stream_to");
+        TokenListener listener = streamTo == null ? TokenListener.none()
+                : token -> vertx.eventBus().send(streamTo, GenerateJson.token(token));
+        coordinator.generate(request, listener).outcome().onComplete(done -> {
             if (done.succeeded()) {
                 message.reply(GenerateJson.response(done.result()));
             } else {

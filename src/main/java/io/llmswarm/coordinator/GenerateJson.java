@@ -44,6 +44,18 @@ public final class GenerateJson {
         return new GenerateRequest(prompt, null, maxTokens, params, stops);
     }
 
+    /** One streamed token: index, id, text piece, log-probability and top alternatives when asked for. */
+    public static JsonObject token(GeneratedToken token) {
+        JsonObject json = new JsonObject().put("index", token.index()).put("id", token.id()).put("text", token.text())
+                .put("logprob", token.logprob());
+        if (!token.topLogprobs().isEmpty()) {
+            JsonArray top = new JsonArray();
+            token.topLogprobs().forEach(t -> top.add(new JsonObject().put("id", t.token()).put("logprob", t.logprob())));
+            json.put("top_logprobs", top);
+        }
+        return json;
+    }
+
     public static JsonObject response(GenerationOutcome outcome) {
         JsonArray ids = new JsonArray();
         for (int id : outcome.tokenIds()) {

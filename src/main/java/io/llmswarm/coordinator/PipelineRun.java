@@ -48,6 +48,9 @@ final class PipelineRun implements Generation {
     private ShardTiming[] timings;
     private int[] prompt;
     private PipelineStatus status = PipelineStatus.PENDING;
+    private final java.util.Set<String> failedNodes = new java.util.HashSet<>();
+    private final List<ShardTiming> earlierTimings = new ArrayList<>();
+    private int attempt;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
@@ -79,7 +82,7 @@ final class PipelineRun implements Generation {
     }
 
     void start() {
-        context.runOnContext(ignored -> {
+        context.runOnContext(ignored -> guarded(() -> {
             startNanos = System.nanoTime();
             record(null, null, true);
             SwarmView view = coordinator.status();
@@ -88,29 +91,29 @@ final class PipelineRun implements Generation {
                 return;
             }
             try {
-                route = coordinator.planner().require(view);
+                useRoute(coordinator.planner().require(view));
             } catch (SwarmNotReadyException e) {
                 fail(e);
                 return;
-            }
-            timings = new ShardTiming[route.size()];
-            for (int i = 0; i < timings.length; i++) {
-                Route.Hop hop = route.hops().get(i);
-                timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
             }
             Tokenizer tokenizer = model.tokenizer();
             decoder = tokenizer.streamingDecoder();
             Future<int[]> promptTokens = request.promptTokens() != null
                     ? Future.succeededFuture(request.promptTokens())
                     : vertx.executeBlocking(() -> tokenizer.encode(request.prompt(), true, false));
-            promptTokens.onComplete(done -> {
+            promptTokens.onComplete(done -> guarded(() -> {
                 if (done.failed()) {
                     fail(done.cause());
                     return;
                 }
                 prompt = done.result();
+                int vocab = model.shape().vocabularySize();
+                int outside = Arrays.stream(prompt).filter(id -> id < 0 || id >= vocab).findFirst().orElse(0);
                 if (prompt.length == 0) {
                     fail(new IllegalArgumentException("the prompt is empty: it needs at least one token"));
+                } else if (outside != 0) {
+                    fail(new IllegalArgumentException("prompt token id " + outside + " is outside the vocabulary 0-"
+                            + (vocab - 1)));
                 } else if (request.maxTokens() == 0) {
                     finish(FinishReason.LENGTH);
                 } else if (prompt.length > model.contextLength()) {
@@ -119,15 +122,15 @@ final class PipelineRun implements Generation {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
                     hop(0, prompt, 0, null);
                 }
-            });
-        });
+            }));
+        }));
     }
 
     /** Sends a step to hop {@code index}; the reply continues with the next hop or the sampled token. */
     private void hop(int index, int[] stepTokens, int position, TaskResult.Hidden hidden) {
         Route.Hop hop = route.hops().get(index);
         boolean last = index == route.size() - 1;
-        TaskParams params = new TaskParams(requestId, hop.nodeId(), hop.span(), position, last, request.sampling(),
+        TaskParams params = new TaskParams(sessionId(), hop.nodeId(), hop.span(), position, last, request.sampling(),
                 coordinator.settings().encoding());
         TaskInput input = hidden == null ? TaskInput.tokens(stepTokens)
                 : new TaskInput(stepTokens, hidden.states(), hidden.width());
@@ -137,10 +140,13 @@ final class PipelineRun implements Generation {
             record(hop.nodeId(), null, true);
         }
         long sent = System.nanoTime();
-        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, delivery).onComplete(done -> {
+        // A prompt or replay step of many tokens gets proportionally longer than a decode step.
+        DeliveryOptions options = stepTokens.length <= 64 ? delivery : new DeliveryOptions()
+                .setSendTimeout(delivery.getSendTimeout() * ((stepTokens.length + 63) / 64));
+        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options).onComplete(done -> guarded(() -> {
             if (done.failed()) {
-                fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
-                        + ") did not answer: " + done.cause().getMessage()));
+                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") did not answer: "
+                        + done.cause().getMessage());
                 return;
             }
             TaskReply reply = done.result().body();
@@ -149,18 +155,109 @@ final class PipelineRun implements Generation {
                 if (reply.error().startsWith("context_full")) {
                     finish(FinishReason.CONTEXT_FULL);
                 } else {
-                    fail(new IllegalStateException(reply.error()));
+                    failOver(hop, reply.error());
                 }
+                return;
+            }
+            String invalid = invalid(reply.result(), stepTokens.length);
+            if (invalid != null) {
+                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") returned " + invalid);
                 return;
             }
             switch (reply.result()) {
                 case TaskResult.Hidden next when !last -> hop(index + 1, stepTokens, position, next);
                 case TaskResult.Sampled sampled when last -> onSampled(sampled);
-                default -> fail(new IllegalStateException("shard " + hop.nodeId() + " (layers " + hop.span()
+                default -> failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span()
                         + ") returned " + reply.result().getClass().getSimpleName() + " where "
-                        + (last ? "a sampled token" : "hidden states") + " were expected"));
+                        + (last ? "a sampled token" : "hidden states") + " were expected");
             }
-        });
+        }));
+    }
+
+    /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
+    private void guarded(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            fail(new IllegalStateException("request " + requestId + " failed: " + e, e));
+        }
+    }
+
+    /** What is wrong with a shard's result (shape, non-finite values, token id), or null. */
+    private String invalid(TaskResult result, int rows) {
+        switch (result) {
+            case TaskResult.Hidden hidden -> {
+                int width = model.shape().embeddingLength();
+                if (hidden.rows() != rows || hidden.width() != width) {
+                    return "hidden states of shape [" + hidden.rows() + ", " + hidden.width() + "] where [" + rows
+                            + ", " + width + "] were expected";
+                }
+                for (float v : hidden.states()) {
+                    if (!Float.isFinite(v)) {
+                        return "hidden states containing " + v;
+                    }
+                }
+                return null;
+            }
+            case TaskResult.Sampled sampled -> {
+                int vocab = model.shape().vocabularySize();
+                return sampled.token() < 0 || sampled.token() >= vocab
+                        ? "token id " + sampled.token() + " outside the vocabulary 0-" + (vocab - 1) : null;
+            }
+            case null -> {
+                return "no result";
+            }
+        }
+    }
+
+    private String sessionId() {
+        return attempt == 0 ? requestId : requestId + "#" + attempt;
+    }
+
+    private void useRoute(Route next) {
+        if (timings != null) {
+            earlierTimings.addAll(List.of(timings));
+        }
+        route = next;
+        timings = new ShardTiming[route.size()];
+        for (int i = 0; i < timings.length; i++) {
+            Route.Hop hop = route.hops().get(i);
+            timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
+        }
+    }
+
+    /**
+     * A shard failed: plan a route around it and replay the whole token history (prompt and the
+     * tokens generated so far) through it in one pass, as a new session, so that the stream goes on
+     * with the token the failed step would have given, neither dropping nor repeating one. A seeded
+     * sampler starts afresh on the new final shard; greedy decoding continues exactly.
+     */
+    private void failOver(Route.Hop failed, String why) {
+        if (attempt >= coordinator.settings().maxFailovers()) {
+            fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
+            return;
+        }
+        failedNodes.add(failed.nodeId());
+        release("failover");
+        SwarmView view = coordinator.status();
+        SwarmView without = new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
+                .filter(s -> !failedNodes.contains(s.nodeId())).toList());
+        java.util.Optional<Route> next = coordinator.planner().plan(without);
+        if (next.isEmpty()) {
+            String missing = without.notReadyReason();
+            fail(new IllegalStateException(why + "; no other route: "
+                    + (missing != null ? missing : "the remaining shards do not chain")));
+            return;
+        }
+        attempt++;
+        useRoute(next.get());
+        int[] history = new int[prompt.length + tokens.size()];
+        System.arraycopy(prompt, 0, history, 0, prompt.length);
+        for (int i = 0; i < tokens.size(); i++) {
+            history[prompt.length + i] = tokens.get(i).id();
+        }
+        record(route.first().nodeId(), null, true);
+        hop(0, history, 0, null);
     }
 
     private void onSampled(TaskResult.Sampled sampled) {
@@ -218,33 +315,57 @@ final class PipelineRun implements Generation {
         if (reason != FinishReason.STOP_STRING && decoder != null) {
             text.append(decoder.flush());
         }
-        release(reason.apiName());
-        status = status.moveTo(PipelineStatus.COMPLETED);
-        record(null, null, true);
         long end = System.nanoTime();
-        promise.complete(new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt, List.copyOf(tokens),
-                text.toString(), reason, route == null ? "" : route.toString(),
+        GenerationOutcome outcome = new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt,
+                List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        timings == null ? List.of() : List.of(timings))));
+                        allTimings()));
+        RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
+        if (cleanUp == null) {
+            promise.complete(outcome);
+        } else {
+            promise.fail(cleanUp);
+        }
     }
 
     private void fail(Throwable cause) {
         if (promise.future().isComplete()) {
             return;
         }
-        release("failed");
-        status = status.moveTo(PipelineStatus.FAILED);
-        record(null, cause.getMessage(), true);
+        RuntimeException cleanUp = endSessions("failed", PipelineStatus.FAILED, cause.getMessage());
+        if (cleanUp != null) {
+            cause.addSuppressed(cleanUp);
+        }
         promise.fail(cause);
+    }
+
+    /** Frees the sessions and records the final state; returns what went wrong instead of throwing. */
+    private RuntimeException endSessions(String reason, PipelineStatus end, String failure) {
+        try {
+            release(reason);
+            status = status.moveTo(end);
+            record(null, failure, true);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 
     /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */
     private void release(String reason) {
         if (route != null) {
             for (Route.Hop hop : route.hops()) {
-                vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(requestId, reason));
+                vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(sessionId(), reason));
             }
         }
+    }
+
+    private List<ShardTiming> allTimings() {
+        List<ShardTiming> all = new ArrayList<>(earlierTimings);
+        if (timings != null) {
+            all.addAll(Arrays.asList(timings));
+        }
+        return List.copyOf(all);
     }
 
     /** Writes the pipeline state; while decoding at most once per state interval. */
@@ -257,7 +378,7 @@ final class PipelineRun implements Generation {
         PipelineStateStore states = coordinator.wiring().states();
         if (states != null) {
             states.record(new PipelineRecord(requestId, status, currentShard, reason, tokens.size(),
-                    timings == null ? List.of() : Arrays.asList(timings.clone())));
+                    allTimings()));
         }
     }
 }

@@ -12,6 +12,8 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Puts a {@link ShardService} on the event bus: EXECUTE_TASK steps and session releases arrive on
  * the node's shard addresses and run on a worker pool, never on the event loop. Once its consumers
@@ -38,7 +40,8 @@ public final class ShardVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         // Steps of different sessions may run at once; the engine serialises its forward passes.
-        workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), 4);
+        // A long prompt may keep a worker busy for minutes: that is work, not a blocked thread.
+        workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), 4, 10, TimeUnit.MINUTES);
         String nodeId = announcement.nodeId();
         MessageConsumer<ExecuteTask> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<SessionRelease> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);

@@ -16,8 +16,8 @@ import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,9 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class AutoLayersTest {
 
+    @TempDir
+    Path dir;
+
     @Test
     void nodesStartedTogetherSplitTheModelAndALaterOneReplicatesAShard() throws Exception {
-        Path model = SwarmTestModel.write(Files.createTempDirectory("auto-layers"), 8);
+        Path model = SwarmTestModel.write(dir, 8);
         long halfTheLayers;
         try (GgufFile file = GgufFile.open(model)) {
             LayerChooser.Capacity capacity = SwarmNode.capacity(file, ModelConfig.from(file), 1);

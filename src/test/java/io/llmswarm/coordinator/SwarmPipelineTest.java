@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwarmPipelineTest {
 
+    @TempDir
+    static Path dir;
+
     private static final String[] LAYERS = {"0-1", "2-3", "4-5", "6-7"};
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -54,7 +57,6 @@ class SwarmPipelineTest {
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        Path dir = Files.createTempDirectory("swarm");
         file = SwarmTestModel.write(dir, 8);
         local = SwarmTestModel.local(file);
         TestClusters cluster = new TestClusters(LAYERS.length);
@@ -196,11 +198,34 @@ class SwarmPipelineTest {
     }
 
     @Test
+    @Order(6)
+    void aFailingListenerFailsTheRequestAndFreesTheSessions() {
+        Generation generation = nodes.get(1).coordinator().generate(GenerateRequest.text("Once upon a time", 20,
+                new SamplingParams(SamplingConfig.greedy(), true, 0)), token -> {
+                    if (token.index() == 2) {
+                        throw new IllegalStateException("the client went away");
+                    }
+                });
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> generation.outcome().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("the client went away"), failure.getCause().getMessage());
+        for (SwarmNode node : nodes) {
+            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
+                    () -> "sessions to close on " + node.layers());
+        }
+    }
+
+    @Test
     @Order(7)
     void jsonRequestOnTheEventBusReturnsTheDocumentsResponse() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), false);
-        JsonObject reply = nodes.get(3).cluster().vertx().eventBus().<JsonObject>request(Addresses.GENERATE,
-                new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0),
+        var bus = nodes.get(3).cluster().vertx().eventBus();
+        List<JsonObject> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String streamTo = "test.stream." + java.util.UUID.randomUUID();
+        bus.<JsonObject>consumer(streamTo, message -> streamed.add(message.body())).completion().await(10, TimeUnit.SECONDS);
+        JsonObject reply = bus.<JsonObject>request(Addresses.generateFor(nodes.get(0).coordinator().model().fingerprint()),
+                new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
+                        .put("stream_to", streamTo),
                 new DeliveryOptions().setSendTimeout(60_000)).await(60, TimeUnit.SECONDS).body();
         int[] tokens = reply.getJsonArray("tokens").stream().mapToInt(t -> ((Number) t).intValue()).toArray();
         assertArrayEquals(expected.tokens(), tokens, reply.encode());
@@ -208,6 +233,27 @@ class SwarmPipelineTest {
         assertEquals(expected.tokens().length, metadata.getInteger("tokens_generated"));
         assertEquals(4, metadata.getJsonObject("shard_latencies").size());
         assertTrue(reply.getString("request_id").length() > 10);
+        TestClusters.awaitTrue(WAIT, () -> streamed.size() == expected.tokens().length, () -> "streamed " + streamed);
+        assertArrayEquals(expected.tokens(), streamed.stream().mapToInt(t -> t.getInteger("id")).toArray());
+        assertEquals(reply.getString("result"), streamed.stream().map(t -> t.getString("text"))
+                .reduce("", String::concat));
+    }
+
+    @Test
+    @Order(8)
+    void badRequestsAreRefusedWithA400NamingTheProblem() {
+        var bus = nodes.get(1).cluster().vertx().eventBus();
+        ExecutionException badToken = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
+                new JsonObject().put("prompt_tokens", new io.vertx.core.json.JsonArray().add(1).add(99_999))
+                        .put("max_tokens", 3), new DeliveryOptions().setSendTimeout(30_000))
+                .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
+        var reply = assertInstanceOf(io.vertx.core.eventbus.ReplyException.class, badToken.getCause());
+        assertEquals(CoordinatorVerticle.BAD_REQUEST, reply.failureCode());
+        assertTrue(reply.getMessage().contains("token id 99999 is outside the vocabulary 0-399"), reply.getMessage());
+        ExecutionException noPrompt = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
+                new JsonObject().put("max_tokens", 3), new DeliveryOptions().setSendTimeout(30_000))
+                .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
+        assertTrue(noPrompt.getCause().getMessage().contains("\"prompt\""), noPrompt.getCause().getMessage());
     }
 
     @Test

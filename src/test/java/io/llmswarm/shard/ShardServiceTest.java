@@ -19,8 +19,8 @@ import io.llmswarm.sampling.SamplingConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The shard service without Vert.x: two services over layers 0-1 and 2-3 of a 4-layer model. */
 class ShardServiceTest {
 
+    @TempDir
+    static Path dir;
+
     private static Path file;
     private static ShardEngine firstEngine;
     private static ShardEngine lastEngine;
@@ -39,7 +42,7 @@ class ShardServiceTest {
 
     @BeforeAll
     static void load() throws Exception {
-        file = SwarmTestModel.write(Files.createTempDirectory("shard-service"), 4);
+        file = SwarmTestModel.write(dir, 4);
         try (LocalModel local = SwarmTestModel.local(file)) {
             expected = SwarmTestModel.generate(local, "Once upon a time", 6, SamplingConfig.greedy(), true);
             prompt = expected.promptTokens();

@@ -1,0 +1,86 @@
+package io.llmswarm.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Node processes for tests and benchmarks: separate JVMs with the node's JVM options, logs in a folder. */
+final class NodeProcesses implements AutoCloseable {
+
+    /** How one node process runs: its layers, Hazelcast port, kernel threads and heap. */
+    record Node(String layers, int port, int threads, String heap) {
+    }
+
+    private final Path logDir;
+    private final List<Process> processes = new ArrayList<>();
+
+    NodeProcesses(Path logDir) {
+        this.logDir = logDir;
+    }
+
+    /** Starts a node of cluster {@code clusterName} that contacts the members in {@code join}. */
+    Process start(Path model, String clusterName, String join, Node node) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Main.JVM_OPTIONS);
+        command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0",
+                "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
+                "-cluster", "--model", model.toString(), "--layers", node.layers(),
+                "--cluster-name", clusterName, "--cluster-host", "127.0.0.1",
+                "--cluster-port", String.valueOf(node.port()), "--join", join,
+                "--threads", String.valueOf(node.threads()), "--memory", "512m"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
+        processes.add(process);
+        return process;
+    }
+
+    Process get(int i) {
+        return processes.get(i);
+    }
+
+    /** Waits until every node has logged that it serves its layers (it is then announced ready). */
+    void awaitStarted(java.time.Duration timeout) {
+        io.llmswarm.cluster.TestClusters.awaitTrue(timeout, () -> {
+            for (int i = 0; i < processes.size(); i++) {
+                try {
+                    if (!Files.readString(logDir.resolve("node-" + i + ".log")).contains(" serves layers ")) {
+                        return false;
+                    }
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "the nodes to start:" + logs());
+    }
+
+    /** The tail of every node's log, for a failure message. */
+    String logs() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < processes.size(); i++) {
+            try {
+                String log = Files.readString(logDir.resolve("node-" + i + ".log"));
+                text.append("\n--- node ").append(i).append(":\n")
+                        .append(log.length() > 3000 ? log.substring(log.length() - 3000) : log);
+            } catch (IOException e) {
+                text.append("\n--- node ").append(i).append(": ").append(e);
+            }
+        }
+        return text.toString();
+    }
+
+    /** Kills every process and waits for each to end. */
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+        }
+        for (Process p : processes) {
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+}
