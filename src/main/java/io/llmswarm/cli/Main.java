@@ -30,6 +30,9 @@ public final class Main {
     /** Set on the child so that a broken set-up can never relaunch forever. */
     static final String RELAUNCHED_PROPERTY = "llmswarm.relaunched";
 
+    /** The launcher's pid, set on the child: a child whose launcher died (even by SIGKILL) exits too. */
+    static final String PARENT_PID_PROPERTY = "llmswarm.parent.pid";
+
     private Main() {
     }
 
@@ -42,6 +45,7 @@ public final class Main {
             }
             System.exit(relaunch(args));
         }
+        exitWithLauncher();
         System.exit(Cli.run(args));
     }
 
@@ -51,6 +55,7 @@ public final class Main {
         command.addAll(JVM_OPTIONS);
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.add("-D" + RELAUNCHED_PROPERTY + "=true");
+        command.add("-D" + PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
         command.add("-cp");
         command.add(classPath());
         command.add(Main.class.getName());
@@ -68,6 +73,16 @@ public final class Main {
             }
         }));
         return child.waitFor();
+    }
+
+    /** In a relaunched JVM: leave when the launcher does, so no orphaned node keeps serving. */
+    private static void exitWithLauncher() {
+        String parent = System.getProperty(PARENT_PID_PROPERTY);
+        if (parent != null) {
+            ProcessHandle.of(Long.parseLong(parent)).ifPresentOrElse(
+                    launcher -> launcher.onExit().thenRun(() -> System.exit(1)),
+                    () -> System.exit(1));
+        }
     }
 
     private static String javaExecutable() {

@@ -25,10 +25,9 @@ final class NodeProcesses implements AutoCloseable {
     Process start(Path model, String clusterName, String join, Node node) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Main.JVM_OPTIONS);
+        // Exactly as a user starts a node: java -jar node.jar -cluster … (the jar adds its own JVM flags).
         command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0",
-                "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-                "-cluster", "--model", model.toString(), "--layers", node.layers(),
+                "-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
                 "--cluster-name", clusterName, "--cluster-host", "127.0.0.1",
                 "--cluster-port", String.valueOf(node.port()), "--join", join,
                 "--threads", String.valueOf(node.threads()), "--memory", "512m"));
@@ -38,8 +37,24 @@ final class NodeProcesses implements AutoCloseable {
         return process;
     }
 
+    /** The packaged node.jar (failsafe passes its path; run {@code mvn package} first otherwise). */
+    static Path nodeJar() {
+        Path jar = Path.of(System.getProperty("node.jar", "target/node.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run mvn package first");
+        }
+        return jar;
+    }
+
     Process get(int i) {
         return processes.get(i);
+    }
+
+    /** Kills node {@code i} at once, like a crash: the JVM that node.jar relaunched first, then its launcher. */
+    void kill(int i) throws InterruptedException {
+        Process process = processes.get(i);
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
     }
 
     /** Waits until every node has logged that it serves its layers (it is then announced ready). */
@@ -77,6 +92,7 @@ final class NodeProcesses implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
         for (Process p : processes) {

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * new request is refused naming its layers.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
-class FourProcessSwarmTest {
+class FourProcessSwarmIT {
 
     @TempDir
     Path dir;
@@ -106,7 +106,7 @@ class FourProcessSwarmTest {
                     assertArrayEquals(concurrentExpected.get(i), ids, "concurrent request " + i + ": " + body.encode());
                 }
 
-                processes.get(2).destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+                processes.kill(2);
                 TestClusters.awaitTrue(WAIT, () -> !observer.announcements().view(fingerprint, 32).isReady(),
                         () -> "readiness to turn false after the kill: "
                                 + observer.announcements().view(fingerprint, 32).toJson());
