@@ -23,6 +23,7 @@ public final class ActivationBatch {
     private final float[] sums;
     private final int[] groupSums;
     private final float[] quantSums;
+    private final short[] shortQuants;
     private int rows;
 
     public ActivationBatch(ActivationFormat format, int maxRows, int cols) {
@@ -42,6 +43,7 @@ public final class ActivationBatch {
         this.scales = blocked ? new float[blocks] : new float[0];
         this.sums = format == ActivationFormat.Q8_1 ? new float[blocks] : new float[0];
         this.quantSums = format == ActivationFormat.Q8_0 ? new float[blocks] : new float[0];
+        this.shortQuants = format == ActivationFormat.Q8_0 ? new short[values.length] : new short[0];
         this.groupSums = format == ActivationFormat.Q8_K ? new int[maxRows * (cols / Q8_K_SUM_GROUP)] : new int[0];
     }
 
@@ -91,6 +93,11 @@ public final class ActivationBatch {
             float q = (float) Math.rint(x[from + i] * inverse);
             values[base + i] = q;
             sum += (int) q;
+        }
+        if (format == ActivationFormat.Q8_0) {
+            for (int i = 0; i < 32; i++) {
+                shortQuants[base + i] = (short) values[base + i];
+            }
         }
         scales[block] = roundToF16(d);
         if (format == ActivationFormat.Q8_1) {
@@ -181,6 +188,11 @@ public final class ActivationBatch {
     /** Q8_0 only, per block: the plain sum of its quants (lets kernels fold a weight offset out). */
     float[] quantSums() {
         return quantSums;
+    }
+
+    /** Q8_0 only: the quants again as 16-bit integers, for integer kernels (one token at a time). */
+    short[] shortQuants() {
+        return shortQuants;
     }
 
     /** Q8_K only, per 16 values: the sum of their quants. */

@@ -12,7 +12,7 @@ import java.util.Locale;
 public final class SingleMatrixBench {
     public static void main(String[] args) {
         String[] types = args.length > 0 ? args : new String[] {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "F16"};
-        int rows = 32768;
+        int rows = Integer.getInteger("rows", 32768);
         int cols = 2048;
         for (String name : types) {
             GgmlType type = GgmlType.valueOf(name);
@@ -22,12 +22,13 @@ public final class SingleMatrixBench {
                 x.encode(RandomWeights.activations(1, cols, 2), 0, 1);
                 float[] out = new float[rows];
                 double best = 0;
+                int reps = Math.max(5, 5 * 32768 / rows);
                 for (int round = 0; round < 8; round++) {
                     long start = System.nanoTime();
-                    for (int r = 0; r < 5; r++) {
+                    for (int r = 0; r < reps; r++) {
                         w.multiply(x, out, rows, 0, rows);
                     }
-                    best = Math.max(best, 5.0 * rows * cols / (System.nanoTime() - start));
+                    best = Math.max(best, (double) reps * rows * cols / (System.nanoTime() - start));
                 }
                 System.out.printf(Locale.ROOT, "%-5s %6.2f Gelem/s %6.2f GB/s%n", name, best,
                         best * type.typeSize() / type.blockSize());
