@@ -84,8 +84,8 @@ final class Q80Matrix extends SegmentMatrix {
             ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B32, memory, o + 2, LE)
                     .convertShape(VectorOperators.B2S, S32, 0);
             IntVector p = w.mul(ShortVector.fromArray(S32, xs, xBase + b * 32)).reinterpretAsInts();
-            IntVector pairs = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(p.lanewise(VectorOperators.ASHR, 16));
+            // hi*2^16 + lo (+ lo*2^16) >> 16 = hi + lo: the pair sum fits 16 bits, so no carry is lost.
+            IntVector pairs = p.lanewise(VectorOperators.LSHL, 16).add(p).lanewise(VectorOperators.ASHR, 16);
             acc = floats(pairs).fma(FloatVector.broadcast(F, halfAt(o) * xd[dBase + b]), acc);
         }
         return sumLanes(acc, lanes);
