@@ -21,16 +21,16 @@ final class Q80Matrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         float[] xv = x.values();
         short[] xs = x.shortQuants();
         float[] xd = x.scales();
         int blocks = cols / 32;
-        int tokens = x.rows();
+        int tokens = tokenEnd;
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
-            int t = 0;
+            int t = tokenStart;
             // A batch (prompt): widen each weight block once for four tokens.
             for (; t + 4 <= tokens; t += 4) {
                 dot4(offset, xv, xd, t, blocks, out, t * outStride + r, outStride, lanes);
