@@ -43,7 +43,8 @@ public final class ActivationBatch {
         this.scales = blocked ? new float[blocks] : new float[0];
         this.sums = format == ActivationFormat.Q8_1 ? new float[blocks] : new float[0];
         this.quantSums = format == ActivationFormat.Q8_0 ? new float[blocks] : new float[0];
-        this.shortQuants = format == ActivationFormat.Q8_0 ? new short[values.length] : new short[0];
+        boolean shorts = format == ActivationFormat.Q8_0 || format == ActivationFormat.Q8_K;
+        this.shortQuants = shorts ? new short[values.length] : new short[0];
         this.groupSums = format == ActivationFormat.Q8_K ? new int[maxRows * (cols / Q8_K_SUM_GROUP)] : new int[0];
     }
 
@@ -122,6 +123,7 @@ public final class ActivationBatch {
         if (amax == 0) {
             scales[block] = 0;
             java.util.Arrays.fill(values, base, base + 256, 0f);
+            java.util.Arrays.fill(shortQuants, base, base + 256, (short) 0);
             java.util.Arrays.fill(groupSums, groupBase, groupBase + 256 / Q8_K_SUM_GROUP, 0);
             return;
         }
@@ -131,6 +133,7 @@ public final class ActivationBatch {
             for (int i = g * Q8_K_SUM_GROUP; i < (g + 1) * Q8_K_SUM_GROUP; i++) {
                 int q = Math.min(127, (int) Math.rint(iscale * x[from + i]));
                 values[base + i] = q;
+                shortQuants[base + i] = (short) q;
                 sum += q;
             }
             groupSums[groupBase + g] = sum;
@@ -190,7 +193,7 @@ public final class ActivationBatch {
         return quantSums;
     }
 
-    /** Q8_0 only: the quants again as 16-bit integers, for integer kernels (one token at a time). */
+    /** Q8_0 and Q8_K only: the quants again as 16-bit integers, for kernels that multiply in 16-bit lanes. */
     short[] shortQuants() {
         return shortQuants;
     }

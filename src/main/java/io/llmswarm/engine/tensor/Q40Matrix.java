@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 weights (blocks of 32: fp16 d, 16 bytes of nibbles; low nibbles are values 0-15, high
@@ -15,7 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Q40Matrix extends SegmentMatrix {
     private static final int BLOCK_BYTES = 18;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
     Q40Matrix(MemorySegment data, int rows, int cols) {
         super(GgmlType.Q4_0, data, rows, cols);
@@ -120,9 +118,9 @@ final class Q40Matrix extends SegmentMatrix {
      */
     private FloatVector block(long o, short[] xs, int xi, float d, FloatVector acc) {
         ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
-        ShortVector p = q.and((short) 0x0F).mul(ShortVector.fromArray(S16, xs, xi))
-                .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, xs, xi + 16)));
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector p = q.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi))
+                .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 16)));
         return floats((IntVector) p.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, d), acc);
     }
 
