@@ -23,6 +23,7 @@ public final class ActivationBatch {
     private final float[] sums;
     private final int[] groupSums;
     private final float[] quantSums;
+    private final short[] shortQuants;
     private int rows;
 
     public ActivationBatch(ActivationFormat format, int maxRows, int cols) {
@@ -42,6 +43,8 @@ public final class ActivationBatch {
         this.scales = blocked ? new float[blocks] : new float[0];
         this.sums = format == ActivationFormat.Q8_1 ? new float[blocks] : new float[0];
         this.quantSums = format == ActivationFormat.Q8_0 ? new float[blocks] : new float[0];
+        boolean shorts = format == ActivationFormat.Q8_0 || format == ActivationFormat.Q8_K;
+        this.shortQuants = shorts ? new short[values.length] : new short[0];
         this.groupSums = format == ActivationFormat.Q8_K ? new int[maxRows * (cols / Q8_K_SUM_GROUP)] : new int[0];
     }
 
@@ -92,6 +95,11 @@ public final class ActivationBatch {
             values[base + i] = q;
             sum += (int) q;
         }
+        if (format == ActivationFormat.Q8_0) {
+            for (int i = 0; i < 32; i++) {
+                shortQuants[base + i] = (short) values[base + i];
+            }
+        }
         scales[block] = roundToF16(d);
         if (format == ActivationFormat.Q8_1) {
             sums[block] = roundToF16(d * sum);
@@ -115,6 +123,7 @@ public final class ActivationBatch {
         if (amax == 0) {
             scales[block] = 0;
             java.util.Arrays.fill(values, base, base + 256, 0f);
+            java.util.Arrays.fill(shortQuants, base, base + 256, (short) 0);
             java.util.Arrays.fill(groupSums, groupBase, groupBase + 256 / Q8_K_SUM_GROUP, 0);
             return;
         }
@@ -124,6 +133,7 @@ public final class ActivationBatch {
             for (int i = g * Q8_K_SUM_GROUP; i < (g + 1) * Q8_K_SUM_GROUP; i++) {
                 int q = Math.min(127, (int) Math.rint(iscale * x[from + i]));
                 values[base + i] = q;
+                shortQuants[base + i] = (short) q;
                 sum += q;
             }
             groupSums[groupBase + g] = sum;
@@ -181,6 +191,11 @@ public final class ActivationBatch {
     /** Q8_0 only, per block: the plain sum of its quants (lets kernels fold a weight offset out). */
     float[] quantSums() {
         return quantSums;
+    }
+
+    /** Q8_0 and Q8_K only: the quants again as 16-bit integers, for kernels that multiply in 16-bit lanes. */
+    short[] shortQuants() {
+        return shortQuants;
     }
 
     /** Q8_K only, per 16 values: the sum of their quants. */

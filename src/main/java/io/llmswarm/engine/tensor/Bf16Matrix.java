@@ -15,11 +15,11 @@ final class Bf16Matrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         float[] xv = x.values();
         for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = 0; t < x.rows(); t++) {
+            for (int t = tokenStart; t < tokenEnd; t++) {
                 out[t * outStride + r] = dot(base + r * rowBytes, xv, t * cols, lanes);
             }
         }

@@ -11,6 +11,8 @@ import java.util.Objects;
 public final class MatMul implements AutoCloseable {
     /** Aim for chunks of at least this many weight bytes, so dispatch cost stays small. */
     private static final long MIN_CHUNK_BYTES = 64 * 1024;
+    /** Weight bytes of one chunk of a batch, so they stay in L2 while every token tile passes. */
+    private static final long MAX_BATCH_CHUNK_BYTES = 384 * 1024;
     /** Chunks per thread: enough for balance when one core is busy with something else. */
     private static final int CHUNKS_PER_THREAD = 8;
     /** 16 floats = one 64-byte cache line of output: chunks never share a line. */
@@ -56,7 +58,7 @@ public final class MatMul implements AutoCloseable {
         if (totalRows == 0 || x.rows() == 0) {
             return;
         }
-        int chunkRows = chunkRows(totalRows, totalBytes * x.rows());
+        int chunkRows = chunkRows(totalRows, totalBytes, x.rows());
         int[] firstChunk = new int[ws.length + 1];
         for (int i = 0; i < ws.length; i++) {
             firstChunk[i + 1] = firstChunk[i] + (ws[i].rows() + chunkRows - 1) / chunkRows;
@@ -72,11 +74,16 @@ public final class MatMul implements AutoCloseable {
         });
     }
 
-    private int chunkRows(long totalRows, long work) {
-        long bytesPerRow = Math.max(1, work / totalRows);
+    private int chunkRows(long totalRows, long totalBytes, int tokens) {
+        long weightBytesPerRow = Math.max(1, totalBytes / totalRows);
+        long bytesPerRow = weightBytesPerRow * tokens;
         long byBalance = totalRows / ((long) pool.threads() * CHUNKS_PER_THREAD);
         long byCost = (MIN_CHUNK_BYTES + bytesPerRow - 1) / bytesPerRow;
         long rows = Math.max(byBalance, byCost);
+        if (tokens > 1) {
+            // A batch reads its rows once per tile of tokens: keep them in cache for that.
+            rows = Math.min(rows, Math.max(1, MAX_BATCH_CHUNK_BYTES / weightBytesPerRow));
+        }
         rows = (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
         return (int) Math.min(rows, Integer.MAX_VALUE - ROW_ALIGN);
     }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,13 +20,13 @@ final class Q40Matrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         int blocks = cols / 32;
-        int tokens = x.rows();
+        int tokens = tokenEnd;
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = base + r * rowBytes;
-            int t = 0;
+            int t = tokenStart;
             // A batch (prompt): unpack each weight block once for four tokens.
             for (; t + 4 <= tokens; t += 4) {
                 dot4(offset, x, t, blocks, out, t * outStride + r, outStride, lanes);
@@ -87,37 +88,26 @@ final class Q40Matrix extends SegmentMatrix {
      * vector operations per block.
      */
     private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks, float[] lanes) {
-        float[] xv = x.values();
+        short[] xs = x.shortQuants();
         float[] xd = x.scales();
         float[] xsum = x.quantSums();
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(F);
         float offsets = 0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        // One loop body, no helper: the JIT unrolls it and keeps the activations in registers.
+        for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
-            float d0 = halfAt(o) * xd[dBase + b];
-            float d1 = halfAt(o + BLOCK_BYTES) * xd[dBase + b + 1];
-            acc0 = block(o, xv, xBase + b * 32, d0, acc0);
-            acc1 = block(o + BLOCK_BYTES, xv, xBase + b * 32 + 32, d1, acc1);
-            offsets += d0 * xsum[dBase + b] + d1 * xsum[dBase + b + 1];
+            float d = halfAt(o) * xd[dBase + b];
+            int xi = xBase + b * 32;
+            // Nibbles times quants in 16-bit lanes (at most 15 * 127, two summed): lane i holds
+            // lo[i]*x[i] + hi[i]*x[i+16].
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector p = q.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 16)));
+            acc = floats((IntVector) p.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, d), acc);
+            offsets += d * xsum[dBase + b];
         }
-        if (b < blocks) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            float d0 = halfAt(o) * xd[dBase + b];
-            acc0 = block(o, xv, xBase + b * 32, d0, acc0);
-            offsets += d0 * xsum[dBase + b];
-        }
-        return sumLanes(acc0.add(acc1), lanes) - 8 * offsets;
-    }
-
-    private FloatVector block(long o, float[] xv, int xi, float d, FloatVector acc) {
-        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, memory, o + 2, LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        FloatVector w0 = (FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
-        FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
-        FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
-        return p.fma(FloatVector.broadcast(F, d), acc);
+        return sumLanes(acc, lanes) - 8 * offsets;
     }
 
     @Override

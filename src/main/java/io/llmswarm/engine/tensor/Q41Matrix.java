@@ -18,11 +18,11 @@ final class Q41Matrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = 0; t < x.rows(); t++) {
+            for (int t = tokenStart; t < tokenEnd; t++) {
                 out[t * outStride + r] = dot(r * rowBytes, x, t * cols, t * blocks, blocks, lanes);
             }
         }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,18 +21,18 @@ final class Q4KMatrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
         float[] lanes = new float[16];
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = 0; t < x.rows(); t++) {
+            for (int t = tokenStart; t < tokenEnd; t++) {
                 out[t * outStride + r] = dot(base + r * rowBytes, x, t, blocks, lanes);
             }
         }
     }
 
     private float dot(long offset, ActivationBatch x, int t, int blocks, float[] lanes) {
-        float[] xv = x.values();
+        short[] xv = x.shortQuants();
         int[] groupSums = x.groupSums();
         float[] xd = x.scales();
         FloatVector acc = FloatVector.zero(F);
@@ -76,14 +77,20 @@ final class Q4KMatrix extends SegmentMatrix {
         return sumLanes(acc, lanes) - mins;
     }
 
-    /** 64 values from 32 bytes: low nibbles scaled by {@code s0}, high nibbles by {@code s1}. */
-    private FloatVector chunk(long q, float[] xv, int xi, int s0, int s1, FloatVector isum) {
-        IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, memory, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, memory, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        FloatVector lo = floats(qb.and(0x0F)).fma(FloatVector.fromArray(F, xv, xi + 16), floats(qa.and(0x0F)).mul(FloatVector.fromArray(F, xv, xi)));
-        FloatVector hi = floats(qb.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xv, xi + 48),
-                floats(qa.lanewise(VectorOperators.LSHR, 4)).mul(FloatVector.fromArray(F, xv, xi + 32)));
-        return hi.fma(FloatVector.broadcast(F, (float) s1), lo.fma(FloatVector.broadcast(F, (float) s0), isum));
+    /**
+     * 64 values from 32 bytes: low nibbles scaled by {@code s0}, high nibbles by {@code s1}.
+     * Nibbles and products in 16-bit lanes (a lane sums two, at most 2 * 15 * 127); lane i holds
+     * the same integers as the float version did, at half the width.
+     */
+    private FloatVector chunk(long q, short[] xs, int xi, int s0, int s1, FloatVector isum) {
+        ShortVector qa = (ShortVector) ByteVector.fromMemorySegment(B, memory, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector qb = (ShortVector) ByteVector.fromMemorySegment(B, memory, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector lo = qa.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi))
+                .add(qb.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi + 16)));
+        ShortVector hi = qa.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 32))
+                .add(qb.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 48)));
+        isum = floats((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, (float) s0), isum);
+        return floats((IntVector) hi.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, (float) s1), isum);
     }
 
     private int quant(long o, int i) {

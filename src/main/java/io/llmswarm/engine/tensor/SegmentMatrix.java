@@ -36,6 +36,9 @@ abstract sealed class SegmentMatrix implements WeightMatrix
      * bounds check is cheaper than a slice's, which is worth ~25% on the hot path. Offsets are
      * safe because the slice's size was checked against the matrix shape up front.
      */
+    /** Activation bytes per token tile: a quarter of a 1 MiB L2, the rest for weight rows. */
+    static final long TILE_BYTES = 256 * 1024;
+
     private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     final GgmlType type;
@@ -85,7 +88,12 @@ abstract sealed class SegmentMatrix implements WeightMatrix
             throw new IllegalStateException("the memory of this " + type + " matrix has been released");
         }
         if (rowStart < rowEnd && x.rows() > 0) {
-            multiplyRows(x, out, outStride, rowStart, rowEnd);
+            // A batch goes through in tiles of tokens whose activations stay in cache while
+            // the rows of this range are read once per tile.
+            int tile = tokenTile(cols);
+            for (int t = 0; t < x.rows(); t += tile) {
+                multiplyRows(x, t, Math.min(x.rows(), t + tile), out, outStride, rowStart, rowEnd);
+            }
         }
     }
 
@@ -120,8 +128,16 @@ abstract sealed class SegmentMatrix implements WeightMatrix
         }
     }
 
-    /** Vectorised kernel: rows in range times every activation row; arguments already checked. */
-    abstract void multiplyRows(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd);
+    /** Tokens per tile: a multiple of four whose float activations take about {@link #TILE_BYTES}. */
+    static int tokenTile(int cols) {
+        return Math.max(4, (int) (TILE_BYTES / (4L * cols)) & ~3);
+    }
+
+    /**
+     * Vectorised kernel: rows in range times activation rows {@code [tokenStart, tokenEnd)};
+     * arguments already checked.
+     */
+    abstract void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd);
 
     /** Plain scalar kernel for one dot product, with the same formula as llama.cpp's. */
     abstract float referenceDot(int row, ActivationBatch x, int t);

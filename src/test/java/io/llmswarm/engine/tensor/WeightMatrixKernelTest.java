@@ -37,6 +37,14 @@ class WeightMatrixKernelTest {
     }
 
     @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void aBatchLongerThanOneTokenTileGivesEveryTokenItsDots(GgmlType type) {
+        int cols = 8192;
+        int tokens = SegmentMatrix.tokenTile(cols) * 2 + 3;
+        compare(type, 5, cols, tokens, 1, 4);
+    }
+
+    @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16"})
     void floatKernelsHandleRowsThatAreNotAWholeNumberOfVectors(GgmlType type) {
         compare(type, 9, 40 + 7, 3, 0, 9);
