@@ -11,8 +11,8 @@ import java.util.Optional;
  * Plans a route through the ready shards of a model: a chain whose spans cover layers 0..N-1 in
  * order, with as few hops as possible, then the least total load. A shortest path over layer
  * boundaries: from boundary p a shard holding layer p leads to the boundary after a span it runs.
- * Whether a shard may run only part of its layers (a sub-span) is a policy: the engine today
- * runs a shard's whole range, so the coordinator plans with {@link SpanPolicy#WHOLE_RANGE}.
+ * Whether a shard may run only part of its layers (a sub-span) is a policy; the engine runs any
+ * sub-span of a shard's layers, so the coordinator plans with {@link SpanPolicy#SUB_SPANS}.
  */
 public final class RoutePlanner {
 

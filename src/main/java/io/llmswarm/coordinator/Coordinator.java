@@ -46,7 +46,7 @@ public final class Coordinator {
     public record Settings(Duration stepTimeout, HiddenEncoding encoding, RoutePlanner.SpanPolicy spanPolicy,
                            Duration stateInterval, int maxFailovers) {
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.WHOLE_RANGE,
+            return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.SUB_SPANS,
                     Duration.ofMillis(250), 2);
         }
 

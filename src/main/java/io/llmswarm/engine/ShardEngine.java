@@ -125,20 +125,35 @@ public final class ShardEngine implements AutoCloseable {
      * every token, or logits — of the last token only unless {@code allLogits}.
      */
     public ForwardResult forward(Session session, int[] positions, ShardInput input, boolean allLogits) {
-        int n = checkInput(positions, input);
+        return forward(session, positions, input, allLogits, shard.range());
+    }
+
+    /**
+     * As {@link #forward(Session, int[], ShardInput, boolean)}, over a sub-span of the shard's
+     * layers: a route may use a node for only part of what it holds. The span decides the ends:
+     * token ids in when it starts at layer 0, logits out when it ends the model. A session should
+     * keep one span: the KV cache of layers it skips is not filled.
+     */
+    public ForwardResult forward(Session session, int[] positions, ShardInput input, boolean allLogits,
+                                 LayerRange span) {
+        if (span.first() < shard.range().first() || span.last() > shard.range().last()) {
+            throw new IllegalArgumentException("layers " + span + " are not all held here: this shard holds "
+                    + shard.range());
+        }
+        int n = checkInput(positions, input, span);
         lock.lock();
         try {
             KvCache cache = session.cache();
             cache.prepare(positions[0], n);
             int embd = config.embeddingLength();
-            boolean logits = shard.hasOutput();
+            boolean logits = span.endsModel(config.blockCount());
             int outRows = logits ? (allLogits ? n : 1) : n;
             int width = logits ? config.vocabularySize() : embd;
             float[] out = new float[outRows * width];
             for (int start = 0; start < n; start += options.maxBatch()) {
                 int count = Math.min(options.maxBatch(), n - start);
                 load(input, start, count);
-                for (int layer = shard.range().first(); layer <= shard.range().last(); layer++) {
+                for (int layer = span.first(); layer <= span.last(); layer++) {
                     block(cache, layer, positions[0] + start, count);
                 }
                 cache.advanceTo(positions[0] + start + count);
@@ -157,7 +172,7 @@ public final class ShardEngine implements AutoCloseable {
         }
     }
 
-    private int checkInput(int[] positions, ShardInput input) {
+    private int checkInput(int[] positions, ShardInput input, LayerRange span) {
         int n = input.tokenCount();
         if (n == 0) {
             throw new IllegalArgumentException("a forward pass needs at least one token");
@@ -173,8 +188,8 @@ public final class ShardEngine implements AutoCloseable {
         }
         switch (input) {
             case ShardInput.Tokens tokens -> {
-                if (!shard.hasEmbedding()) {
-                    throw new IllegalArgumentException("layers " + shard.range()
+                if (!span.startsModel()) {
+                    throw new IllegalArgumentException("layers " + span
                             + " take hidden states, not token ids: only the shard holding layer 0 embeds tokens");
                 }
                 for (int id : tokens.ids()) {
@@ -185,8 +200,8 @@ public final class ShardEngine implements AutoCloseable {
                 }
             }
             case ShardInput.Hidden hidden -> {
-                if (shard.hasEmbedding()) {
-                    throw new IllegalArgumentException("layers " + shard.range() + " start the model and take token ids");
+                if (span.startsModel()) {
+                    throw new IllegalArgumentException("layers " + span + " start the model and take token ids");
                 }
                 if (hidden.width() != config.embeddingLength()) {
                     throw new IllegalArgumentException("hidden states must be " + config.embeddingLength()

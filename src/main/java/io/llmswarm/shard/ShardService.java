@@ -128,16 +128,18 @@ public final class ShardService implements AutoCloseable {
     }
 
     private String check(TaskParams params, TaskInput input) {
-        if (!params.layers().equals(layers())) {
-            return "asked to run layers " + params.layers() + " but this shard runs exactly " + layers();
+        LayerRange span = params.layers();
+        if (span.first() < layers().first() || span.last() > layers().last()) {
+            return "asked to run layers " + span + " but this shard holds " + layers();
         }
-        if (params.finalShard() != isFinalShard()) {
-            return params.finalShard() ? "asked to sample but it does not hold the output head"
-                    : "it holds the output head but was not asked to sample";
+        boolean endsModel = span.endsModel(engine.config().blockCount());
+        if (params.finalShard() != endsModel) {
+            return params.finalShard() ? "asked to sample after layers " + span + ", which do not end the model"
+                    : "layers " + span + " end the model but it was not asked to sample";
         }
-        if (engine.shard().hasEmbedding() == input.hasHidden()) {
-            return engine.shard().hasEmbedding() ? "it embeds token ids but was sent hidden states"
-                    : "it needs hidden states but was sent only token ids";
+        if (span.startsModel() == input.hasHidden()) {
+            return span.startsModel() ? "layers " + span + " embed token ids but it was sent hidden states"
+                    : "layers " + span + " need hidden states but it was sent only token ids";
         }
         return null;
     }
@@ -170,7 +172,7 @@ public final class ShardService implements AutoCloseable {
         ShardInput engineInput = input.hasHidden()
                 ? new ShardInput.Hidden(input.hidden(), n, input.width())
                 : new ShardInput.Tokens(input.tokens());
-        ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false);
+        ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false, params.layers());
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
             return new TaskResult.Hidden(result.data(), result.rows(), result.width());
         }

@@ -54,6 +54,36 @@ class RangeSplitTest {
     }
 
     @Test
+    void aShardRunsASubSpanOfItsLayersForARoute(@TempDir Path dir) {
+        Path file = dir.resolve("overlap.gguf");
+        ModelMaker.write(ModelSpec.builder().blockCount(8).embeddingLength(64).feedForwardLength(128).headCount(4)
+                .headCountKv(2).vocabSize(400).contextLength(128).allTypes(GgmlType.Q8_0).outputStd(0.5f).seed(5)
+                .build(), file);
+        int[] prompt = {1, 300, 301, 302};
+        // Overlapping holders 0-5 and 3-7: a route runs 0-5 on the first, then only 6-7 on the second.
+        try (ShardEngine whole = engine(file, "0-7"); ShardEngine first = engine(file, "0-5");
+             ShardEngine second = engine(file, "3-7")) {
+            Session w = whole.openSession("w");
+            Session a = first.openSession("a");
+            Session b = second.openSession("b");
+            ShardInput input = new ShardInput.Tokens(prompt);
+            int[] positions = EngineFidelityTest.consecutive(0, prompt.length);
+            for (int step = 0; step < 6; step++) {
+                ForwardResult expected = whole.forward(w, positions, input, false);
+                ForwardResult hidden = first.forward(a, positions, input, false);
+                ForwardResult actual = second.forward(b, positions,
+                        new ShardInput.Hidden(hidden.data(), hidden.rows(), hidden.width()), false, LayerRange.parse("6-7"));
+                assertArrayEquals(expected.data(), actual.data(), 0f, "logits differ at step " + step);
+                input = new ShardInput.Tokens(new int[] {EngineFidelityTest.argmax(expected.lastRow())});
+                positions = new int[] {w.length()};
+            }
+            var outside = assertThrows(IllegalArgumentException.class, () -> second.forward(b, new int[] {0},
+                    new ShardInput.Tokens(new int[] {1}), false, LayerRange.parse("0-7")));
+            assertTrue(outside.getMessage().contains("3-7"), outside.getMessage());
+        }
+    }
+
+    @Test
     void shardsTakeOnlyTheInputTheirPlaceAllows(@TempDir Path dir) {
         Path file = dir.resolve("small.gguf");
         ModelMaker.write(ModelSpec.tiny(GgmlType.Q8_0).toBuilder().blockCount(4).build(), file);
