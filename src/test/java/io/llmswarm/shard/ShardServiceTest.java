@@ -104,13 +104,20 @@ class ShardServiceTest {
         ShardService first = service(firstEngine, ShardService.Settings.defaults());
         ShardService last = service(lastEngine, ShardService.Settings.defaults());
         TaskReply hiddenToFirst = first.execute(task("x", first, 0, new TaskInput(new int[] {1}, new float[64], 64)));
-        assertEquals("shard 0-1 (layers 0-1): it embeds token ids but was sent hidden states", hiddenToFirst.error());
+        assertEquals("shard 0-1 (layers 0-1): layers 0-1 embed token ids but it was sent hidden states",
+                hiddenToFirst.error());
         TaskReply tokensToLast = last.execute(task("x", last, 0, TaskInput.tokens(1)));
-        assertTrue(tokensToLast.error().contains("needs hidden states"), tokensToLast.error());
+        assertTrue(tokensToLast.error().contains("need hidden states"), tokensToLast.error());
         ExecuteTask wrongLayers = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, "x", "t", "2-3"),
                 new TaskParams("x", "2-3", LayerRange.parse("2-2"), 0, true, SamplingParams.greedy(), HiddenEncoding.F32),
                 new TaskInput(new int[] {1}, new float[64], 64));
-        assertTrue(last.execute(wrongLayers).error().contains("asked to run layers 2-2 but this shard runs exactly 2-3"));
+        String notFinal = last.execute(wrongLayers).error();
+        assertTrue(notFinal.contains("asked to sample after layers 2-2, which do not end the model"), notFinal);
+        ExecuteTask outside = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, "x", "t", "2-3"),
+                new TaskParams("x", "2-3", LayerRange.parse("1-3"), 0, true, SamplingParams.greedy(), HiddenEncoding.F32),
+                new TaskInput(new int[] {1}, new float[64], 64));
+        String notHeld = last.execute(outside).error();
+        assertTrue(notHeld.contains("asked to run layers 1-3 but this shard holds 2-3"), notHeld);
         TaskReply skipAhead = first.execute(task("y", first, 5, TaskInput.tokens(1)));
         assertTrue(skipAhead.error().contains("skips ahead"), skipAhead.error());
         first.close();
