@@ -1,13 +1,11 @@
 package io.llmswarm.coordinator;
 
-import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
-import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,16 +42,9 @@ class FailOverTest {
             expected = SwarmTestModel.generate(local, "Once upon a time", 30, SamplingConfig.greedy(), true);
         }
         String[] layers = {"0-3", "4-7", "4-7"};
-        TestClusters cluster = new TestClusters(layers.length);
         List<SwarmNode> nodes = new ArrayList<>();
         try {
-            List<Future<SwarmNode>> starts = new ArrayList<>();
-            for (int i = 0; i < layers.length; i++) {
-                starts.add(SwarmNode.start(new NodeSettings(model, layers[i], cluster.member(i), 0, 1, 1L << 30)));
-            }
-            for (Future<SwarmNode> start : starts) {
-                nodes.add(start.await(60, TimeUnit.SECONDS));
-            }
+            SwarmTestModel.startNodes(model, nodes, layers);
             SwarmNode head = nodes.getFirst();
             TestClusters.awaitTrue(Duration.ofSeconds(30), () -> head.coordinator().status().readyShards().size() == 3,
                     () -> "three ready shards: " + head.coordinator().status().toJson());

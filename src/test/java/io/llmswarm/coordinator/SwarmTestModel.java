@@ -9,7 +9,15 @@ import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
 
+import io.llmswarm.cli.NodeSettings;
+import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.TestClusters;
+import io.vertx.core.Future;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** A small many-layer model the writer makes, and what the single-process engine generates from it. */
 public final class SwarmTestModel {
@@ -35,5 +43,20 @@ public final class SwarmTestModel {
         int[] tokens = model.tokenizer().encode(prompt, true, false);
         return model.generator().generate("local", new GenerationRequest(tokens, maxTokens, sampling, ignoreEos),
                 token -> true);
+    }
+
+    /**
+     * Starts one clustered node per entry of {@code layers} (in one JVM, on loopback) and adds each to
+     * {@code nodes} as it comes up, so the caller's finally block closes whatever did start.
+     */
+    public static void startNodes(Path model, List<SwarmNode> nodes, String... layers) throws Exception {
+        TestClusters cluster = new TestClusters(layers.length);
+        List<Future<SwarmNode>> starts = new ArrayList<>();
+        for (int i = 0; i < layers.length; i++) {
+            starts.add(SwarmNode.start(new NodeSettings(model, layers[i], cluster.member(i), 0, 1, 1L << 30)));
+        }
+        for (Future<SwarmNode> start : starts) {
+            nodes.add(start.await(60, TimeUnit.SECONDS));
+        }
     }
 }
