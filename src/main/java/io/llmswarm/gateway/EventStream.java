@@ -1,6 +1,5 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GeneratedToken;
 import io.llmswarm.coordinator.GenerationOutcome;
@@ -8,26 +7,29 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
+import java.util.function.Consumer;
+
 /**
  * One generation as Server-Sent Events: an unnamed {@code data:} event per token
  * ({@code {"index", "id", "text", "logprob"}}), then a {@code done} event with the whole response
- * and its metadata, or an {@code error} event with the reason. Tokens arrive on the coordinator's
- * event loop; every write hops onto the request's context, in order.
+ * and its metadata, or an {@code error} event with the reason. The head goes out with the first
+ * event, so a request that fails before its first token still gets a plain HTTP error status.
+ * Tokens arrive on the coordinator's event loop; every write hops onto the request's context, in order.
  */
 final class EventStream {
 
     private final HttpServerResponse response;
     private final Context context;
+    private final Consumer<Throwable> failBeforeFirstEvent;
+    private boolean started;
 
-    EventStream(HttpServerResponse response, Context context) {
+    EventStream(HttpServerResponse response, Context context, Consumer<Throwable> failBeforeFirstEvent) {
         this.response = response;
         this.context = context;
+        this.failBeforeFirstEvent = failBeforeFirstEvent;
     }
 
-    /**
-     * Sends the headers now, so the client sees the stream open; a closed connection calls
-     * {@code onClose}. Called on the request's context, so it runs before any queued token write.
-     */
+    /** Sets the stream's headers; a closed connection calls {@code onClose}. Call on the request's context. */
     void open(String requestId, Runnable onClose) {
         response.closeHandler(closed -> onClose.run());
         if (response.closed()) {
@@ -37,7 +39,6 @@ final class EventStream {
         response.setChunked(true).putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
                 .putHeader(InferenceHandler.REQUEST_ID_HEADER, requestId);
-        response.writeHead();
     }
 
     void token(GeneratedToken token) {
@@ -45,14 +46,17 @@ final class EventStream {
         context.runOnContext(v -> write(null, json));
     }
 
+    /** Sends the final event and ends the stream; {@code failure} null means {@code outcome} is the result. */
     void finish(GenerationOutcome outcome, Throwable failure) {
         context.runOnContext(v -> {
+            if (failure != null && !started) {
+                failBeforeFirstEvent.accept(failure);
+                return;
+            }
             if (failure == null) {
                 write("done", GenerateJson.response(outcome));
             } else {
-                String kind = failure instanceof SwarmNotReadyException ? "not_ready"
-                        : failure instanceof IllegalArgumentException ? "bad_request" : "failed";
-                write("error", new JsonObject().put("error", String.valueOf(failure.getMessage())).put("kind", kind));
+                write("error", new JsonObject().put("error", String.valueOf(failure.getMessage())));
             }
             if (!response.closed() && !response.ended()) {
                 response.end();
@@ -64,6 +68,7 @@ final class EventStream {
         if (response.closed() || response.ended()) {
             return;
         }
+        started = true;
         String frame = (event == null ? "" : "event: " + event + "\n") + "data: " + data.encode() + "\n\n";
         response.write(frame);
     }

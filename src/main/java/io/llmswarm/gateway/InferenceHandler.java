@@ -6,6 +6,8 @@ import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.Generation;
+import io.llmswarm.coordinator.GenerationOutcome;
+import io.llmswarm.inference.FinishReason;
 import io.llmswarm.coordinator.TokenListener;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
@@ -35,6 +37,7 @@ final class InferenceHandler implements Handler<RoutingContext> {
         boolean stream;
         try {
             body = parse(ctx);
+            RequestCheck.check(body, coordinator.model().contextLength());
             request = GenerateJson.request(body);
             stream = body.getBoolean("stream", false) || acceptsEventStream(ctx);
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -47,12 +50,15 @@ final class InferenceHandler implements Handler<RoutingContext> {
             return;
         }
         if (stream) {
-            EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext());
+            EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext(),
+                    cause -> fail(ctx, cause));
             Generation generation = start(ctx, request, events::token);
             if (generation != null) {
-                // On the request's context: the head goes out before any token write queued behind it.
                 events.open(generation.requestId(), generation::cancel);
-                generation.outcome().onComplete(done -> events.finish(done.result(), done.cause()));
+                generation.outcome().onComplete(done -> {
+                    Throwable failure = done.failed() ? done.cause() : promptTooLong(done.result());
+                    events.finish(done.result(), failure);
+                });
             }
         } else {
             Generation generation = start(ctx, request, TokenListener.none());
@@ -61,10 +67,11 @@ final class InferenceHandler implements Handler<RoutingContext> {
                 // A client that goes away does not need the rest of its answer.
                 ctx.response().closeHandler(closed -> generation.cancel());
                 generation.outcome().onComplete(done -> {
-                    if (done.succeeded()) {
+                    Throwable failure = done.failed() ? done.cause() : promptTooLong(done.result());
+                    if (failure == null) {
                         HttpJson.send(ctx, 200, GenerateJson.response(done.result()));
                     } else {
-                        fail(ctx, done.cause());
+                        fail(ctx, failure);
                     }
                 });
             }
@@ -78,6 +85,17 @@ final class InferenceHandler implements Handler<RoutingContext> {
             fail(ctx, e);
             return null;
         }
+    }
+
+    /** A prompt that fills the whole context leaves no room for a single token: the client's error. */
+    private IllegalArgumentException promptTooLong(GenerationOutcome outcome) {
+        int context = coordinator.model().contextLength();
+        if (outcome.tokens().isEmpty() && outcome.finishReason() == FinishReason.CONTEXT_FULL
+                && outcome.promptTokens().length >= context) {
+            return new IllegalArgumentException("\"prompt\" is " + outcome.promptTokens().length
+                    + " tokens long; the model's context holds " + context + " tokens");
+        }
+        return null;
     }
 
     private void fail(RoutingContext ctx, Throwable cause) {

@@ -221,6 +221,29 @@ class GatewayTest {
         assertTrue(new JsonObject(negative.body()).getString("error").contains("max_tokens"), negative.body());
         HttpResponse<String> empty = post(nodes.get(1), "");
         assertEquals(400, empty.statusCode(), empty.body());
+        assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": 0}", "max_tokens");
+        assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": \"ten\"}", "\"max_tokens\" must be an integer");
+        assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": 100000}", "context length 128");
+        assertRefused("{\"prompt\": \"Hello\", \"temperature\": -1}", "temperature");
+        assertRefused("{\"prompt\": \"Hello\", \"top_p\": 1.5}", "topP");
+        assertRefused("{\"prompt\": \"Hello\", \"stream\": \"yes\"}", "\"stream\" must be true or false");
+        assertRefused("{\"prompt\": 5}", "\"prompt\" must be a string");
+        assertRefused("{\"prompt\": \"\"}", "\"prompt\" is empty");
+        assertRefused("[1, 2]", "not a JSON object");
+        String tooLong = new JsonObject().put("prompt", "a long story ".repeat(200)).encode();
+        assertRefused(tooLong, "the model's context holds 128 tokens");
+        HttpResponse<InputStream> tooLongStreamed = postStream(nodes.get(1), new JsonObject(tooLong));
+        assertEquals(400, tooLongStreamed.statusCode(), "a stream that fails before its first token is a plain 400");
+        tooLongStreamed.body().close();
+        HttpResponse<String> huge = post(nodes.get(0), new JsonObject().put("prompt", "x".repeat(2 << 20)).encode());
+        assertEquals(413, huge.statusCode());
+    }
+
+    private static void assertRefused(String body, String reason) throws Exception {
+        HttpResponse<String> response = post(nodes.get(0), body);
+        assertEquals(400, response.statusCode(), body + " -> " + response.body());
+        String error = new JsonObject(response.body()).getString("error");
+        assertTrue(error.contains(reason), body + " -> " + error);
     }
 
     @Test
