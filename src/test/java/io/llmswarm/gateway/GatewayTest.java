@@ -93,10 +93,14 @@ class GatewayTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Asks for a stream with the Accept header; {@code "stream": true} in the body asks as well. */
     private static HttpResponse<InputStream> postStream(SwarmNode node, JsonObject body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(node, "/api/inference")).timeout(WAIT)
-                .header("Content-Type", "application/json").header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(node, "/api/inference")).timeout(WAIT)
+                .header("Content-Type", "application/json");
+        if (!body.getBoolean("stream", false)) {
+            request.header("Accept", "text/event-stream");
+        }
+        return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
     }
 
