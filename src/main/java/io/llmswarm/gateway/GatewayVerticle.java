@@ -39,7 +39,9 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
         HttpServer server = vertx.createHttpServer().requestHandler(router);
-        return server.listen(port).onSuccess(bound -> boundPort = bound.actualPort());
+        return server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
+                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on port "
+                        + port + " (--http-port; 0 picks a free one): " + e.getMessage(), e)));
     }
 
     private void ready(RoutingContext ctx) {
