@@ -8,6 +8,7 @@ import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.CoordinatorVerticle;
 import io.llmswarm.coordinator.PipelineStateStore;
 import io.llmswarm.engine.LayerRange;
+import io.llmswarm.gateway.GatewayVerticle;
 import io.llmswarm.engine.ModelConfig;
 import io.llmswarm.engine.ModelShard;
 import io.llmswarm.engine.ShardEngine;
@@ -34,11 +35,13 @@ public final class SwarmNode {
     private final ShardService shard;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    private final GatewayVerticle gateway;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
-                      ShardAnnouncement claimed) {
+                      ShardAnnouncement claimed, int httpPort) {
         this.cluster = cluster;
+        this.gateway = new GatewayVerticle(coordinator, httpPort);
         this.engine = engine;
         this.shard = shard;
         this.coordinator = coordinator;
@@ -82,7 +85,7 @@ public final class SwarmNode {
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
                     Coordinator.Settings.defaults());
-            return new SwarmNode(cluster, engine, shard, coordinator, claimed);
+            return new SwarmNode(cluster, engine, shard, coordinator, claimed, settings.httpPort());
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -91,7 +94,8 @@ public final class SwarmNode {
 
     private Future<?> deploy() {
         return cluster.vertx().deployVerticle(new ShardVerticle(shard, cluster.announcements(), claimed))
-                .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)));
+                .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
+                .compose(ignored -> cluster.vertx().deployVerticle(gateway));
     }
 
     /** What a node can hold: its memory against one layer's weights plus one full-context KV cache. */
@@ -131,6 +135,11 @@ public final class SwarmNode {
 
     public Coordinator coordinator() {
         return coordinator;
+    }
+
+    /** The port the node's HTTP gateway listens on (the bound one when settings asked for 0). */
+    public int httpPort() {
+        return gateway.boundPort();
     }
 
     /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */

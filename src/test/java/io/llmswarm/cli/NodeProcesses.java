@@ -30,7 +30,7 @@ final class NodeProcesses implements AutoCloseable {
                 "-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
                 "--cluster-name", clusterName, "--cluster-host", "127.0.0.1",
                 "--cluster-port", String.valueOf(node.port()), "--join", join,
-                "--threads", String.valueOf(node.threads()), "--memory", "512m"));
+                "--threads", String.valueOf(node.threads()), "--memory", "512m", "--http-port", "0"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
         processes.add(process);

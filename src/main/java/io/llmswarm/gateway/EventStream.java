@@ -1,0 +1,75 @@
+package io.llmswarm.gateway;
+
+import io.llmswarm.coordinator.GenerateJson;
+import io.llmswarm.coordinator.GeneratedToken;
+import io.llmswarm.coordinator.GenerationOutcome;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Consumer;
+
+/**
+ * One generation as Server-Sent Events: an unnamed {@code data:} event per token
+ * ({@code {"index", "id", "text", "logprob"}}), then a {@code done} event with the whole response
+ * and its metadata, or an {@code error} event with the reason. The head goes out with the first
+ * event, so a request that fails before its first token still gets a plain HTTP error status.
+ * Tokens arrive on the coordinator's event loop; every write hops onto the request's context, in order.
+ */
+final class EventStream {
+
+    private final HttpServerResponse response;
+    private final Context context;
+    private final Consumer<Throwable> failBeforeFirstEvent;
+    private boolean started;
+
+    EventStream(HttpServerResponse response, Context context, Consumer<Throwable> failBeforeFirstEvent) {
+        this.response = response;
+        this.context = context;
+        this.failBeforeFirstEvent = failBeforeFirstEvent;
+    }
+
+    /** Sets the stream's headers; a closed connection calls {@code onClose}. Call on the request's context. */
+    void open(String requestId, Runnable onClose) {
+        response.closeHandler(closed -> onClose.run());
+        if (response.closed()) {
+            onClose.run();
+            return;
+        }
+        response.setChunked(true).putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
+                .putHeader(InferenceHandler.REQUEST_ID_HEADER, requestId);
+    }
+
+    void token(GeneratedToken token) {
+        JsonObject json = GenerateJson.token(token);
+        context.runOnContext(v -> write(null, json));
+    }
+
+    /** Sends the final event and ends the stream; {@code failure} null means {@code outcome} is the result. */
+    void finish(GenerationOutcome outcome, Throwable failure) {
+        context.runOnContext(v -> {
+            if (failure != null && !started) {
+                failBeforeFirstEvent.accept(failure);
+                return;
+            }
+            if (failure == null) {
+                write("done", GenerateJson.response(outcome));
+            } else {
+                write("error", new JsonObject().put("error", String.valueOf(failure.getMessage())));
+            }
+            if (!response.closed() && !response.ended()) {
+                response.end();
+            }
+        });
+    }
+
+    private void write(String event, JsonObject data) {
+        if (response.closed() || response.ended()) {
+            return;
+        }
+        started = true;
+        String frame = (event == null ? "" : "event: " + event + "\n") + "data: " + data.encode() + "\n\n";
+        response.write(frame);
+    }
+}

@@ -1,0 +1,60 @@
+package io.llmswarm.gateway;
+
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.coordinator.Coordinator;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
+ * or streamed as Server-Sent Events), {@code GET /api/swarm}, {@code GET /health} and
+ * {@code GET /ready}. Whichever node a user reaches coordinates that user's request.
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+    /** Requests larger than this are refused with 413 by the body handler. */
+    static final long BODY_LIMIT_BYTES = 1L << 20;
+
+    private final Coordinator coordinator;
+    private final int port;
+    private volatile int boundPort = -1;
+
+    /** {@code port} 0 binds a free port; see {@link #boundPort()}. */
+    public GatewayVerticle(Coordinator coordinator, int port) {
+        this.coordinator = coordinator;
+        this.port = port;
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
+        router.post("/api/inference").handler(new InferenceHandler(coordinator));
+        router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
+        router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
+        router.get("/ready").handler(this::ready);
+        HttpServer server = vertx.createHttpServer().requestHandler(router);
+        return server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
+                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on port "
+                        + port + " (--http-port; 0 picks a free one): " + e.getMessage(), e)));
+    }
+
+    private void ready(RoutingContext ctx) {
+        SwarmView view = coordinator.status();
+        if (view.isReady()) {
+            HttpJson.send(ctx, 200, new JsonObject().put("ready", true));
+        } else {
+            HttpJson.notReady(ctx, view);
+        }
+    }
+
+    /** The port the server listens on, once started; -1 before. */
+    public int boundPort() {
+        return boundPort;
+    }
+}
