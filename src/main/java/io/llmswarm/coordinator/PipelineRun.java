@@ -100,7 +100,7 @@ final class PipelineRun implements Generation {
             decoder = tokenizer.streamingDecoder();
             Future<int[]> promptTokens = request.promptTokens() != null
                     ? Future.succeededFuture(request.promptTokens())
-                    : vertx.executeBlocking(() -> tokenizer.encode(request.prompt(), true, false));
+                    : vertx.executeBlocking(() -> tokenizer.encode(request.prompt(), true, true)); // as llama.cpp: <s>, <|eot_id|> … are control tokens
             promptTokens.onComplete(done -> guarded(() -> {
                 if (done.failed()) {
                     fail(done.cause());
