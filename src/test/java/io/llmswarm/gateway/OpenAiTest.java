@@ -110,7 +110,9 @@ class OpenAiTest {
         HttpResponse<String> response = send(nodes.getFirst(), "/api/inference", new JsonObject()
                 .put("prompt_tokens", tokens).put("max_tokens", maxTokens).put("temperature", 0).encode());
         assertEquals(200, response.statusCode(), response.body());
-        return new JsonObject(response.body());
+        JsonObject reference = new JsonObject(response.body());
+        assertTrue(reference.getString("result").strip().length() > 3, "a reference worth comparing: " + response.body());
+        return reference;
     }
 
     private static void assertUsage(JsonObject reference, JsonObject usage) {
@@ -250,6 +252,21 @@ class OpenAiTest {
 
     @Test
     @Order(5)
+    void aStopStringEndsTheTextBeforeItWithFinishReasonStop() throws Exception {
+        String text = reference("Once upon a time", 12).getString("result");
+        // A piece from the middle of the greedy text: the answer must end right before its first occurrence.
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
+        HttpResponse<String> response = send(nodes.get(1), "/v1/completions", new JsonObject()
+                .put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
+                .put("stop", new JsonArray().add(stop)).encode());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonObject choice = new JsonObject(response.body()).getJsonArray("choices").getJsonObject(0);
+        assertEquals(text.substring(0, text.indexOf(stop)), choice.getString("text"), "stop " + stop);
+        assertEquals("stop", choice.getString("finish_reason"));
+    }
+
+    @Test
+    @Order(6)
     void badRequestsGetOpenAiErrorObjects() throws Exception {
         SwarmNode node = nodes.getFirst();
         assertError(send(node, "/v1/chat/completions", "{\"messages\": "), 400, "not a JSON object");
