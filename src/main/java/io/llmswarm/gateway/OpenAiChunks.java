@@ -66,13 +66,15 @@ final class OpenAiChunks implements EventStream.Format {
         if (!request.chat()) {
             return choice.put("text", text);
         }
+        // The first delta names the role (with content, if only ""); the last one is empty.
         JsonObject delta = new JsonObject();
         if (!roleSent) {
-            delta.put("role", "assistant");
+            delta.put("role", "assistant").put("content", text);
             roleSent = true;
+        } else if (!text.isEmpty()) {
+            delta.put("content", text);
         }
-        return choice.put("delta", text.isEmpty() && delta.containsKey("role") ? delta.put("content", "")
-                : text.isEmpty() ? delta : delta.put("content", text));
+        return choice.put("delta", delta);
     }
 
     /** A chunk with {@code choice}, or with no choices (the usage chunk). */
