@@ -9,6 +9,8 @@ import io.llmswarm.coordinator.CoordinatorVerticle;
 import io.llmswarm.coordinator.PipelineStateStore;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.gateway.GatewayVerticle;
+import io.llmswarm.gateway.ServedModel;
+import io.llmswarm.tokenizer.ChatTemplate;
 import io.llmswarm.engine.ModelConfig;
 import io.llmswarm.engine.ModelShard;
 import io.llmswarm.engine.ShardEngine;
@@ -39,9 +41,9 @@ public final class SwarmNode {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
-                      ShardAnnouncement claimed, int httpPort) {
+                      ShardAnnouncement claimed, ChatTemplate chatTemplate, int httpPort) {
         this.cluster = cluster;
-        this.gateway = new GatewayVerticle(coordinator, httpPort);
+        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate), httpPort);
         this.engine = engine;
         this.shard = shard;
         this.coordinator = coordinator;
@@ -85,7 +87,8 @@ public final class SwarmNode {
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
                     Coordinator.Settings.defaults());
-            return new SwarmNode(cluster, engine, shard, coordinator, claimed, settings.httpPort());
+            return new SwarmNode(cluster, engine, shard, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
+                    settings.httpPort());
         } catch (RuntimeException e) {
             file.close();
             throw e;

@@ -10,21 +10,55 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.Consumer;
 
 /**
- * One generation as Server-Sent Events: an unnamed {@code data:} event per token
- * ({@code {"index", "id", "text", "logprob"}}), then a {@code done} event with the whole response
- * and its metadata, or an {@code error} event with the reason. The head goes out with the first
- * event, so a request that fails before its first token still gets a plain HTTP error status.
+ * One generation as Server-Sent Events, framed by a {@link Format}: by default an unnamed
+ * {@code data:} event per token ({@code {"index", "id", "text", "logprob"}}), then a {@code done}
+ * event with the whole response and its metadata, or an {@code error} event with the reason. The
+ * head goes out with the first event, so a request that fails before its first token still gets a
+ * plain HTTP error status.
  * Tokens arrive on the coordinator's event loop; every write hops onto the request's context, in order.
  */
 final class EventStream {
 
+    /** The frames of one API's stream; each returns whole SSE frames ({@code data: ...\n\n}), or "" for none. */
+    interface Format {
+        String token(GeneratedToken token);
+
+        String done(GenerationOutcome outcome);
+
+        String error(Throwable failure);
+    }
+
+    /** The source documents' stream ({@code POST /api/inference}). */
+    static final Format INFERENCE = new Format() {
+        @Override
+        public String token(GeneratedToken token) {
+            return frame(null, GenerateJson.token(token));
+        }
+
+        @Override
+        public String done(GenerationOutcome outcome) {
+            return frame("done", GenerateJson.response(outcome));
+        }
+
+        @Override
+        public String error(Throwable failure) {
+            return frame("error", new JsonObject().put("error", String.valueOf(failure.getMessage())));
+        }
+    };
+
     private final HttpServerResponse response;
+    private final Format format;
     private final Context context;
     private final Consumer<Throwable> failBeforeFirstEvent;
     private boolean started;
 
     EventStream(HttpServerResponse response, Context context, Consumer<Throwable> failBeforeFirstEvent) {
+        this(response, context, failBeforeFirstEvent, INFERENCE);
+    }
+
+    EventStream(HttpServerResponse response, Context context, Consumer<Throwable> failBeforeFirstEvent, Format format) {
         this.response = response;
+        this.format = format;
         this.context = context;
         this.failBeforeFirstEvent = failBeforeFirstEvent;
     }
@@ -42,8 +76,8 @@ final class EventStream {
     }
 
     void token(GeneratedToken token) {
-        JsonObject json = GenerateJson.token(token);
-        context.runOnContext(v -> write(null, json));
+        String frame = format.token(token);
+        context.runOnContext(v -> write(frame));
     }
 
     /** Sends the final event and ends the stream; {@code failure} null means {@code outcome} is the result. */
@@ -53,23 +87,23 @@ final class EventStream {
                 failBeforeFirstEvent.accept(failure);
                 return;
             }
-            if (failure == null) {
-                write("done", GenerateJson.response(outcome));
-            } else {
-                write("error", new JsonObject().put("error", String.valueOf(failure.getMessage())));
-            }
+            write(failure == null ? format.done(outcome) : format.error(failure));
             if (!response.closed() && !response.ended()) {
                 response.end();
             }
         });
     }
 
-    private void write(String event, JsonObject data) {
-        if (response.closed() || response.ended()) {
+    private void write(String frame) {
+        if (frame.isEmpty() || response.closed() || response.ended()) {
             return;
         }
         started = true;
-        String frame = (event == null ? "" : "event: " + event + "\n") + "data: " + data.encode() + "\n\n";
         response.write(frame);
+    }
+
+    /** One SSE frame; {@code event} null for an unnamed one. */
+    static String frame(String event, JsonObject data) {
+        return (event == null ? "" : "event: " + event + "\n") + "data: " + data.encode() + "\n\n";
     }
 }

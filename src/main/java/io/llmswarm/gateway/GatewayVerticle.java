@@ -13,7 +13,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
  * or streamed as Server-Sent Events), {@code GET /api/swarm}, {@code GET /health} and
- * {@code GET /ready}. Whichever node a user reaches coordinates that user's request.
+ * {@code GET /ready}, and the OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions}
+ * and {@code POST /v1/chat/completions}. Whichever node a user reaches coordinates that user's request.
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -21,12 +22,14 @@ public final class GatewayVerticle extends VerticleBase {
     static final long BODY_LIMIT_BYTES = 1L << 20;
 
     private final Coordinator coordinator;
+    private final ServedModel model;
     private final int port;
     private volatile int boundPort = -1;
 
     /** {@code port} 0 binds a free port; see {@link #boundPort()}. */
-    public GatewayVerticle(Coordinator coordinator, int port) {
+    public GatewayVerticle(Coordinator coordinator, ServedModel model, int port) {
         this.coordinator = coordinator;
+        this.model = model;
         this.port = port;
     }
 
@@ -36,6 +39,11 @@ public final class GatewayVerticle extends VerticleBase {
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         router.post("/api/inference").handler(new InferenceHandler(coordinator));
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
+        router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
+        OpenAiHandler openAi = new OpenAiHandler(coordinator, model);
+        router.get("/v1/models").handler(openAi::models);
+        router.post("/v1/completions").handler(openAi::completions);
+        router.post("/v1/chat/completions").handler(openAi::chatCompletions);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
         HttpServer server = vertx.createHttpServer().requestHandler(router);

@@ -1,0 +1,148 @@
+package io.llmswarm.gateway;
+
+import io.llmswarm.cluster.SwarmNotReadyException;
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.GenerateJson;
+import io.llmswarm.coordinator.GenerateRequest;
+import io.llmswarm.coordinator.Generation;
+import io.llmswarm.coordinator.TokenListener;
+import io.llmswarm.tokenizer.Tokenizer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.UUID;
+
+/**
+ * The OpenAI-compatible API: {@code GET /v1/models}, {@code POST /v1/completions} and
+ * {@code POST /v1/chat/completions}, whole or streamed ({@code "stream": true}: {@code data:}
+ * chunks ending with {@code data: [DONE]}). Chat messages are rendered with the model's template
+ * and tokenized with special tokens recognised, so the template's markers become control tokens.
+ */
+final class OpenAiHandler {
+
+    private final Coordinator coordinator;
+    private final ServedModel model;
+
+    OpenAiHandler(Coordinator coordinator, ServedModel model) {
+        this.coordinator = coordinator;
+        this.model = model;
+    }
+
+    void models(RoutingContext ctx) {
+        JsonObject entry = new JsonObject().put("id", model.name()).put("object", "model").put("created", 0)
+                .put("owned_by", "llm-swarm").put("fingerprint", coordinator.model().fingerprint())
+                .put("context_length", coordinator.model().contextLength());
+        HttpJson.send(ctx, 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(entry)));
+    }
+
+    void completions(RoutingContext ctx) {
+        handle(ctx, false);
+    }
+
+    void chatCompletions(RoutingContext ctx) {
+        handle(ctx, true);
+    }
+
+    private void handle(RoutingContext ctx, boolean chat) {
+        Tokenizer tokenizer = coordinator.model().tokenizer();
+        int context = coordinator.model().contextLength();
+        OpenAiRequest request;
+        GenerateRequest textRequest;
+        try {
+            request = OpenAiRequest.read(parse(ctx), chat, model, coordinator.model().fingerprint(),
+                    tokenizer.tokenPiece(tokenizer.eos()), context);
+            textRequest = GenerateJson.request(request.inference());
+        } catch (IllegalArgumentException | ClassCastException e) {
+            fail(ctx, e);
+            return;
+        }
+        SwarmView view = coordinator.status();
+        if (!view.isReady()) {
+            fail(ctx, new SwarmNotReadyException(view.notReadyReason()));
+            return;
+        }
+        // Chat templates' markers must become their control tokens, so the gateway tokenizes.
+        ctx.vertx().executeBlocking(() -> tokenizer.encode(request.prompt(), true, true)).onComplete(encoded -> {
+            if (encoded.failed()) {
+                fail(ctx, encoded.cause());
+                return;
+            }
+            int[] tokens = encoded.result();
+            if (tokens.length >= context) {
+                fail(ctx, new IllegalArgumentException("\"" + (chat ? "messages" : "prompt") + "\" is " + tokens.length
+                        + " tokens long; the model's context holds " + context + " tokens"));
+                return;
+            }
+            start(ctx, request, new GenerateRequest(null, tokens, textRequest.maxTokens(), textRequest.sampling(),
+                    textRequest.stopStrings()));
+        });
+    }
+
+    private void start(RoutingContext ctx, OpenAiRequest request, GenerateRequest generate) {
+        String id = (request.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
+        long created = System.currentTimeMillis() / 1000;
+        Tokenizer tokenizer = coordinator.model().tokenizer();
+        if (request.stream()) {
+            OpenAiChunks chunks = new OpenAiChunks(request, id, created, model.name(), tokenizer);
+            EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext(),
+                    cause -> fail(ctx, cause), chunks);
+            Generation generation = generate(ctx, generate, events::token);
+            if (generation != null) {
+                events.open(generation.requestId(), generation::cancel);
+                generation.outcome().onComplete(done -> events.finish(done.result(), done.cause()));
+            }
+            return;
+        }
+        Generation generation = generate(ctx, generate, TokenListener.none());
+        if (generation != null) {
+            ctx.response().putHeader(InferenceHandler.REQUEST_ID_HEADER, generation.requestId());
+            ctx.response().closeHandler(closed -> generation.cancel());
+            generation.outcome().onComplete(done -> {
+                if (done.succeeded()) {
+                    HttpJson.send(ctx, 200, OpenAiJson.completion(request, done.result(), id, created, model.name(),
+                            tokenizer));
+                } else {
+                    fail(ctx, done.cause());
+                }
+            });
+        }
+    }
+
+    private Generation generate(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
+        try {
+            return coordinator.generate(request, listener);
+        } catch (RuntimeException e) {
+            fail(ctx, e);
+            return null;
+        }
+    }
+
+    private void fail(RoutingContext ctx, Throwable cause) {
+        if (cause instanceof SwarmNotReadyException) {
+            ctx.response().putHeader("Retry-After", HttpJson.RETRY_AFTER_SECONDS);
+            HttpJson.send(ctx, 503, OpenAiJson.error(cause.getMessage(), "service_unavailable", "swarm_not_ready"));
+        } else if (cause instanceof IllegalArgumentException || cause instanceof ClassCastException) {
+            HttpJson.send(ctx, 400, OpenAiJson.error(cause.getMessage(), "invalid_request_error", null));
+        } else {
+            HttpJson.send(ctx, 500, OpenAiJson.error("the generation failed: " + cause.getMessage(), "server_error", null));
+        }
+    }
+
+    private static JsonObject parse(RoutingContext ctx) {
+        if (ctx.body() == null || ctx.body().length() == 0) {
+            throw new IllegalArgumentException("the request body is empty: expected a JSON object");
+        }
+        try {
+            JsonObject json = ctx.body().asJsonObject();
+            if (json == null) {
+                throw new IllegalArgumentException("the request body is not a JSON object");
+            }
+            return json;
+        } catch (DecodeException | ClassCastException e) {
+            throw new IllegalArgumentException("the request body is not a JSON object: " + e.getMessage());
+        }
+    }
+}
