@@ -43,7 +43,8 @@ public final class SwarmNode {
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
                       ShardAnnouncement claimed, ChatTemplate chatTemplate, int httpPort) {
         this.cluster = cluster;
-        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate), httpPort);
+        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate), httpPort,
+                cluster.metrics());
         this.engine = engine;
         this.shard = shard;
         this.coordinator = coordinator;

@@ -5,15 +5,20 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,8 +36,12 @@ public final class SwarmCluster {
     private final AnnouncementRegistry announcements;
     private final String nodeId;
 
-    private SwarmCluster(Vertx vertx, HazelcastClusterManager clusterManager, AnnouncementRegistry announcements) {
+    private final PrometheusMeterRegistry metrics;
+
+    private SwarmCluster(Vertx vertx, HazelcastClusterManager clusterManager, AnnouncementRegistry announcements,
+                         PrometheusMeterRegistry metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
         this.clusterManager = clusterManager;
         this.announcements = announcements;
         this.nodeId = clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
@@ -45,7 +54,13 @@ public final class SwarmCluster {
         // One event loop avoids handing each message from one loop thread to another (DESIGN.md).
         options.setEventLoopPoolSize(Integer.getInteger("llmswarm.event-loops", 1));
         options.getEventBusOptions().setHost(settings.host()).setPort(0);
-        return Vertx.builder().with(options).withClusterManager(manager).buildClustered().compose(vertx -> {
+        // A registry per node, not Micrometer's global one: tests run several nodes in one JVM.
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Vert.x keeps backends by registry name: a name per node keeps each node's meters in its own registry.
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false)
+                .setRegistryName("llmswarm-" + UUID.randomUUID()));
+        return Vertx.builder().with(options).withClusterManager(manager)
+                .withMetrics(new MicrometerMetricsFactory(metrics)).buildClustered().compose(vertx -> {
             SwarmCodecs.register(vertx);
             return vertx.executeBlocking(() -> {
                         awaitDataMember(manager.getHazelcastInstance(), settings);
@@ -59,7 +74,7 @@ public final class SwarmCluster {
                             }
                             return null;
                         }));
-                        return new SwarmCluster(vertx, manager, registry);
+                        return new SwarmCluster(vertx, manager, registry, metrics);
                     });
         });
     }
@@ -99,6 +114,11 @@ public final class SwarmCluster {
         }
         join.getTcpIpConfig().setEnabled(!settings.multicast()).setMembers(members);
         return config;
+    }
+
+    /** This node's Prometheus registry: Vert.x's own HTTP and event-bus meters, and the gateway's. */
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
     }
 
     public Vertx vertx() {

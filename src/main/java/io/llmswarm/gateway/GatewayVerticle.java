@@ -2,6 +2,7 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -14,7 +15,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
  * or streamed as Server-Sent Events), {@code GET /api/swarm}, {@code GET /health} and
  * {@code GET /ready}, and the OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions}
- * and {@code POST /v1/chat/completions}. Whichever node a user reaches coordinates that user's request.
+ * and {@code POST /v1/chat/completions}, and {@code GET /metrics} (Prometheus text format).
+ * Whichever node a user reaches coordinates that user's request.
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -24,28 +26,34 @@ public final class GatewayVerticle extends VerticleBase {
     private final Coordinator coordinator;
     private final ServedModel model;
     private final int port;
+    private final PrometheusMeterRegistry registry;
+    private final GatewayMetrics metrics;
     private volatile int boundPort = -1;
 
-    /** {@code port} 0 binds a free port; see {@link #boundPort()}. */
-    public GatewayVerticle(Coordinator coordinator, ServedModel model, int port) {
+    /** {@code port} 0 binds a free port; see {@link #boundPort()}. {@code registry} is the node's own. */
+    public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry) {
         this.coordinator = coordinator;
         this.model = model;
         this.port = port;
+        this.registry = registry;
+        this.metrics = new GatewayMetrics(registry);
     }
 
     @Override
     public Future<?> start() {
         Router router = Router.router(vertx);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        router.post("/api/inference").handler(new InferenceHandler(coordinator));
+        router.post("/api/inference").handler(new InferenceHandler(coordinator, metrics));
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        OpenAiHandler openAi = new OpenAiHandler(coordinator, model);
+        OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
         router.get("/v1/models").handler(openAi::models);
         router.post("/v1/completions").handler(openAi::completions);
         router.post("/v1/chat/completions").handler(openAi::chatCompletions);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
         HttpServer server = vertx.createHttpServer().requestHandler(router);
         return server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on port "

@@ -24,10 +24,14 @@ final class InferenceHandler implements Handler<RoutingContext> {
     /** Names the request in every answer, so a client can find its pipeline state before the end. */
     static final String REQUEST_ID_HEADER = "X-Request-Id";
 
-    private final Coordinator coordinator;
+    private static final String ENDPOINT = "/api/inference";
 
-    InferenceHandler(Coordinator coordinator) {
+    private final Coordinator coordinator;
+    private final GatewayMetrics metrics;
+
+    InferenceHandler(Coordinator coordinator, GatewayMetrics metrics) {
         this.coordinator = coordinator;
+        this.metrics = metrics;
     }
 
     @Override
@@ -41,11 +45,13 @@ final class InferenceHandler implements Handler<RoutingContext> {
             request = GenerateJson.request(body);
             stream = body.getBoolean("stream", false) || acceptsEventStream(ctx);
         } catch (IllegalArgumentException | ClassCastException e) {
+            metrics.rejected(ENDPOINT);
             HttpJson.error(ctx, 400, e.getMessage());
             return;
         }
         SwarmView view = coordinator.status();
         if (!view.isReady()) {
+            metrics.rejected(ENDPOINT);
             HttpJson.notReady(ctx, view);
             return;
         }
@@ -80,8 +86,11 @@ final class InferenceHandler implements Handler<RoutingContext> {
 
     private Generation start(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
         try {
-            return coordinator.generate(request, listener);
+            Generation generation = coordinator.generate(request, listener);
+            metrics.track(ENDPOINT, generation);
+            return generation;
         } catch (RuntimeException e) {
+            metrics.rejected(ENDPOINT);
             fail(ctx, e);
             return null;
         }

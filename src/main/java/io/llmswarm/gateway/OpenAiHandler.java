@@ -25,10 +25,12 @@ final class OpenAiHandler {
 
     private final Coordinator coordinator;
     private final ServedModel model;
+    private final GatewayMetrics metrics;
 
-    OpenAiHandler(Coordinator coordinator, ServedModel model) {
+    OpenAiHandler(Coordinator coordinator, ServedModel model, GatewayMetrics metrics) {
         this.coordinator = coordinator;
         this.model = model;
+        this.metrics = metrics;
     }
 
     void models(RoutingContext ctx) {
@@ -113,8 +115,11 @@ final class OpenAiHandler {
 
     private Generation generate(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
         try {
-            return coordinator.generate(request, listener);
+            Generation generation = coordinator.generate(request, listener);
+            metrics.track(ctx.request().path(), generation);
+            return generation;
         } catch (RuntimeException e) {
+            metrics.rejected(ctx.request().path());
             fail(ctx, e);
             return null;
         }
