@@ -4,6 +4,7 @@ import io.llmswarm.engine.tensor.MatMul;
 import io.llmswarm.engine.tensor.WeightMatrix;
 
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.IntStream;
 
 /**
  * Runs a shard's range of layers: {@link #forward} takes token ids (when the range starts the
@@ -92,7 +93,7 @@ public final class ShardEngine implements AutoCloseable {
     public void warmUp() {
         int n = Math.min(8, options.maxBatch());
         try (Session session = openSession("warm-up")) {
-            for (int[] positions : new int[][] {consecutive(0, n), {n}}) {
+            for (int[] positions : new int[][] {IntStream.range(0, n).toArray(), {n}}) {
                 ShardInput input;
                 if (shard.hasEmbedding()) {
                     input = new ShardInput.Tokens(new int[positions.length]);
@@ -104,14 +105,6 @@ public final class ShardEngine implements AutoCloseable {
                 forward(session, positions, input, false);
             }
         }
-    }
-
-    private static int[] consecutive(int from, int count) {
-        int[] values = new int[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = from + i;
-        }
-        return values;
     }
 
     /** Opens a session with an empty KV cache for this shard's layers. */

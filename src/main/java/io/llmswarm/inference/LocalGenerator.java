@@ -5,12 +5,14 @@ import io.llmswarm.engine.KvCache;
 import io.llmswarm.engine.Session;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.engine.ShardInput;
+import io.llmswarm.sampling.BannedTokens;
 import io.llmswarm.sampling.SamplingConfig;
 import io.llmswarm.sampling.TokenHistory;
 import io.llmswarm.sampling.TokenSampler;
 
 import java.util.Arrays;
 import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
  * The decode loop on one engine that holds every layer: the prompt in one pass, then one token at
@@ -27,7 +29,7 @@ public final class LocalGenerator {
 
     private final ShardEngine engine;
     private final IntPredicate endOfGeneration;
-    private final int[] endOfGenerationIds;
+    private final BannedTokens bannedWhenIgnoringEos;
 
     /** @param endOfGeneration which token ids end a generation (EOS, EOT) */
     public LocalGenerator(ShardEngine engine, IntPredicate endOfGeneration) {
@@ -37,8 +39,7 @@ public final class LocalGenerator {
         }
         this.engine = engine;
         this.endOfGeneration = endOfGeneration;
-        this.endOfGenerationIds = java.util.stream.IntStream.range(0, engine.config().vocabularySize())
-                .filter(endOfGeneration).toArray();
+        this.bannedWhenIgnoringEos = BannedTokens.of(engine.config().vocabularySize(), endOfGeneration);
     }
 
     public GenerationResult generate(String sessionId, GenerationRequest request, TokenListener listener) {
@@ -55,7 +56,7 @@ public final class LocalGenerator {
         try (Session session = engine.openSession(sessionId)) {
             int[] prompt = request.promptTokens();
             ShardInput input = new ShardInput.Tokens(prompt);
-            int[] positions = range(0, prompt.length);
+            int[] positions = IntStream.range(0, prompt.length).toArray();
             while (count < request.maxTokens()) {
                 ForwardResult result;
                 try {
@@ -66,10 +67,7 @@ public final class LocalGenerator {
                 }
                 float[] logits = result.data();
                 if (request.ignoreEos()) {
-                    // As llama.cpp's ignore_eos: end-of-generation tokens can never be sampled.
-                    for (int id : endOfGenerationIds) {
-                        logits[id] = Float.NEGATIVE_INFINITY;
-                    }
+                    bannedWhenIgnoringEos.apply(logits);
                 }
                 int token = sampler.sample(logits, vocab, history);
                 if (count == 0) {
@@ -97,13 +95,5 @@ public final class LocalGenerator {
         long ttft = firstTokenAt == 0 ? end - start : firstTokenAt - start;
         return new GenerationResult(request.promptTokens(), Arrays.copyOf(generated, count), reason, ttft,
                 firstTokenAt == 0 ? 0 : end - firstTokenAt);
-    }
-
-    private static int[] range(int from, int to) {
-        int[] values = new int[to - from];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = from + i;
-        }
-        return values;
     }
 }

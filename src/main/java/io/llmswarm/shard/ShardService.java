@@ -12,6 +12,7 @@ import io.llmswarm.engine.KvCacheBudget;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.engine.ShardInput;
+import io.llmswarm.sampling.BannedTokens;
 import io.llmswarm.sampling.TokenHistory;
 import io.llmswarm.sampling.TokenLogprob;
 import io.llmswarm.sampling.TopLogprobs;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
-import java.util.stream.IntStream;
 
 /**
  * Executes EXECUTE_TASK steps for this node's layers, without Vert.x: keeps a KV cache per
@@ -48,7 +48,7 @@ public final class ShardService implements AutoCloseable {
     private final String shardId;
     private final ShardEngine engine;
     private final Settings settings;
-    private final int[] endOfGenerationIds;
+    private final BannedTokens endOfGeneration;
     private final Map<String, ShardSession> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -57,7 +57,7 @@ public final class ShardService implements AutoCloseable {
         this.shardId = shardId;
         this.engine = engine;
         this.settings = settings;
-        this.endOfGenerationIds = IntStream.range(0, engine.config().vocabularySize()).filter(endOfGeneration).toArray();
+        this.endOfGeneration = BannedTokens.of(engine.config().vocabularySize(), endOfGeneration);
     }
 
     public String shardId() {
@@ -185,10 +185,7 @@ public final class ShardService implements AutoCloseable {
         TokenHistory history = session.historyFor(params.firstPosition(), sampling.config());
         history.addAll(stepTokens);
         if (sampling.ignoreEos()) {
-            // As llama.cpp's ignore_eos: end-of-generation tokens can never be sampled.
-            for (int id : endOfGenerationIds) {
-                logits[id] = Float.NEGATIVE_INFINITY;
-            }
+            endOfGeneration.apply(logits);
         }
         int token = session.sampler().sample(logits, vocab, history);
         float logprob = TopLogprobs.logprobOf(logits, vocab, token);

@@ -8,6 +8,7 @@ import io.llmswarm.gguf.SyntheticVocabulary;
 import io.llmswarm.gguf.Vocabulary;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.llamacpp.LlamaCppModel;
+import io.llmswarm.sampling.Argmax;
 import io.llmswarm.tokenizer.StreamingDecoder;
 import io.llmswarm.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
@@ -180,13 +181,7 @@ class EngineFidelityTest {
     }
 
     static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Argmax.of(logits, logits.length);
     }
 
     private static float std(float[] logits) {
