@@ -19,13 +19,13 @@ import java.util.Map;
  * unless another is named), environment variables ({@code LLMSWARM_MODEL}, {@code LLMSWARM_LAYERS},
  * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
  * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
- * threads, memory.
+ * threads, memory, backend, ctx_size, parallel.
  */
 public final class NodeConfig {
 
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
-            "join", "multicast", "http_port", "threads", "memory");
+            "join", "multicast", "http_port", "threads", "memory", "backend", "ctx_size", "parallel");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -86,7 +86,8 @@ public final class NodeConfig {
         return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
-                values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory());
+                values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(),
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)));
     }
 
     private int integer(String key, int fallback) {

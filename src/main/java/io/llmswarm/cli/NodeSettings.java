@@ -7,12 +7,18 @@ import java.nio.file.Path;
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
  * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, and the
- * memory the node may use for weights and KV caches (in bytes).
+ * memory the node may use for weights and KV caches (in bytes), and the backend (the Java engine
+ * for a span of layers, or llama.cpp for a whole-model replica).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes) {
+                           long memoryBytes, BackendSettings backend) {
 
     public static final String AUTO = "auto";
+
+    /** A node of the Java engine. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, BackendSettings.java());
+    }
 
     public NodeSettings {
         if (model == null) {
@@ -21,6 +27,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1; got " + threads);
+        }
+        if (backend == null) {
+            backend = BackendSettings.java();
         }
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);

@@ -60,6 +60,7 @@ public final class Coordinator {
     private final Wiring wiring;
     private final Settings settings;
     private final RoutePlanner planner;
+    private final RouteChooser routes;
 
     public Coordinator(Vertx vertx, ModelInfo model, Wiring wiring, Settings settings) {
         this.vertx = vertx;
@@ -67,6 +68,7 @@ public final class Coordinator {
         this.wiring = wiring;
         this.settings = settings;
         this.planner = new RoutePlanner(settings.spanPolicy());
+        this.routes = new RouteChooser(planner);
     }
 
     /** The swarm as it stands for this coordinator's model. */
@@ -108,5 +110,10 @@ public final class Coordinator {
 
     RoutePlanner planner() {
         return planner;
+    }
+
+    /** Chooses routes among replicas and pipelines, and counts this coordinator's requests on each node. */
+    public RouteChooser routes() {
+        return routes;
     }
 }

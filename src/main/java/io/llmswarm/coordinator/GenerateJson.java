@@ -46,8 +46,10 @@ public final class GenerateJson {
 
     /** One streamed token: index, id, text piece, log-probability and top alternatives when asked for. */
     public static JsonObject token(GeneratedToken token) {
-        JsonObject json = new JsonObject().put("index", token.index()).put("id", token.id()).put("text", token.text())
-                .put("logprob", token.logprob());
+        JsonObject json = new JsonObject().put("index", token.index()).put("id", token.id()).put("text", token.text());
+        if (!Float.isNaN(token.logprob())) { // NaN: a llama.cpp replica's token, which comes without one
+            json.put("logprob", token.logprob());
+        }
         if (!token.topLogprobs().isEmpty()) {
             JsonArray top = new JsonArray();
             token.topLogprobs().forEach(t -> top.add(new JsonObject().put("id", t.token()).put("logprob", t.logprob())));
@@ -59,7 +61,9 @@ public final class GenerateJson {
     public static JsonObject response(GenerationOutcome outcome) {
         JsonArray ids = new JsonArray();
         for (int id : outcome.tokenIds()) {
-            ids.add(id);
+            if (id >= 0) { // a llama.cpp replica streams text without token ids (-1)
+                ids.add(id);
+            }
         }
         JsonObject shards = new JsonObject();
         for (ShardTiming t : outcome.timings().shards()) {

@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.SwarmNotReadyException;
@@ -54,6 +55,11 @@ final class PipelineRun implements Generation {
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
+    private boolean routeHeld;
+    private ReplicaStream replicaStream;
+
+    /** A replica answers at least once a second; silence this long means it is gone. */
+    private static final java.time.Duration REPLICA_SILENCE = java.time.Duration.ofSeconds(10);
 
     PipelineRun(Vertx vertx, String requestId, GenerateRequest request, TokenListener listener, Coordinator coordinator) {
         this.vertx = vertx;
@@ -91,8 +97,8 @@ final class PipelineRun implements Generation {
                 return;
             }
             try {
-                useRoute(coordinator.planner().require(view));
-            } catch (SwarmNotReadyException e) {
+                useRoute(coordinator.routes().require(view, replicasAllowed()));
+            } catch (SwarmNotReadyException | IllegalArgumentException e) {
                 fail(e);
                 return;
             }
@@ -120,7 +126,11 @@ final class PipelineRun implements Generation {
                     finish(FinishReason.CONTEXT_FULL);
                 } else {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
-                    hop(0, prompt, 0, null);
+                    if (route.isReplica()) {
+                        streamFromReplica();
+                    } else {
+                        hop(0, prompt, 0, null);
+                    }
                 }
             }));
         }));
@@ -218,6 +228,11 @@ final class PipelineRun implements Generation {
         if (timings != null) {
             earlierTimings.addAll(List.of(timings));
         }
+        if (route != null && routeHeld) {
+            coordinator.routes().release(route);
+        }
+        coordinator.routes().hold(next);
+        routeHeld = true;
         route = next;
         timings = new ShardTiming[route.size()];
         for (int i = 0; i < timings.length; i++) {
@@ -237,12 +252,18 @@ final class PipelineRun implements Generation {
             fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
             return;
         }
+        if (route.isReplica() && !tokens.isEmpty()) {
+            fail(new IllegalStateException(why + "; it had streamed " + tokens.size() + " tokens, which llama.cpp gives"
+                    + " as text without token ids, so the generation cannot go on elsewhere"));
+            return;
+        }
         failedNodes.add(failed.nodeId());
         release("failover");
         SwarmView view = coordinator.status();
         SwarmView without = new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
                 .filter(s -> !failedNodes.contains(s.nodeId())).toList());
-        java.util.Optional<Route> next = coordinator.planner().plan(without);
+        // A replica starts from the prompt text: it can take over only before any token was generated.
+        java.util.Optional<Route> next = coordinator.routes().choose(without, replicasAllowed() && tokens.isEmpty());
         if (next.isEmpty()) {
             String missing = without.notReadyReason();
             fail(new IllegalStateException(why + "; no other route: "
@@ -257,7 +278,86 @@ final class PipelineRun implements Generation {
             history[prompt.length + i] = tokens.get(i).id();
         }
         record(route.first().nodeId(), null, true);
-        hop(0, history, 0, null);
+        if (route.isReplica()) {
+            streamFromReplica();
+        } else {
+            hop(0, history, 0, null);
+        }
+    }
+
+    /** Whether llama.cpp replicas can serve this request: they take prompt text and give no log-probabilities. */
+    private boolean replicasAllowed() {
+        return request.prompt() != null && request.sampling().topLogprobs() == 0;
+    }
+
+    /** Runs the whole generation on a replica (the route's one hop), which streams text pieces back. */
+    private void streamFromReplica() {
+        Route.Hop replica = route.first();
+        int room = model.contextLength() - prompt.length;
+        if (room < 1) {
+            finish(FinishReason.CONTEXT_FULL);
+            return;
+        }
+        record(replica.nodeId(), null, true);
+        long timeout = Math.min(coordinator.settings().stepTimeout().toMillis(), REPLICA_SILENCE.toMillis());
+        replicaStream = new ReplicaStream(vertx, replica, timeout, new ReplicaStream.Listener() {
+            @Override
+            public boolean onPieces(List<String> pieces, long roundTripNanos) {
+                boolean[] more = {false};
+                guarded(() -> more[0] = onReplicaPieces(pieces, roundTripNanos));
+                return more[0];
+            }
+
+            @Override
+            public void onEnd() {
+                guarded(() -> finish(tokens.size() >= request.maxTokens() ? FinishReason.LENGTH
+                        : tokens.size() >= room ? FinishReason.CONTEXT_FULL : FinishReason.STOP));
+            }
+
+            @Override
+            public void onFailure(String why) {
+                guarded(() -> failOver(replica, why));
+            }
+        });
+        replicaStream.start(new ReplicaRequest(sessionId(), request.prompt(), Math.min(request.maxTokens(), room),
+                request.sampling().config(), request.sampling().ignoreEos()));
+    }
+
+    /**
+     * Pieces from the replica, one per token (llama.cpp gives no ids: the token's id is -1 and its
+     * log-probability NaN): the same stop strings, max tokens and cancel as on a pipeline.
+     */
+    private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
+        if (promise.future().isComplete()) {
+            return false;
+        }
+        timings[0] = timings[0].add(roundTripNanos, roundTripNanos);
+        for (String piece : pieces) {
+            if (tokens.isEmpty()) {
+                firstTokenNanos = System.nanoTime();
+            }
+            int before = text.length();
+            text.append(piece);
+            boolean stopped = cutAtStopString(before);
+            GeneratedToken token = new GeneratedToken(tokens.size(), -1, text.substring(Math.min(before, text.length())),
+                    Float.NaN, List.of());
+            tokens.add(token);
+            listener.onToken(token);
+            if (stopped) {
+                finish(FinishReason.STOP_STRING);
+                return false;
+            }
+            if (tokens.size() >= request.maxTokens()) {
+                finish(FinishReason.LENGTH);
+                return false;
+            }
+        }
+        if (cancelled) {
+            finish(FinishReason.CANCELLED);
+            return false;
+        }
+        record(route.first().nodeId(), null, false);
+        return true;
     }
 
     private void onSampled(TaskResult.Sampled sampled) {
@@ -341,6 +441,10 @@ final class PipelineRun implements Generation {
 
     /** Frees the sessions and records the final state; returns what went wrong instead of throwing. */
     private RuntimeException endSessions(String reason, PipelineStatus end, String failure) {
+        if (routeHeld) {
+            routeHeld = false;
+            coordinator.routes().release(route);
+        }
         try {
             release(reason);
             status = status.moveTo(end);
@@ -353,6 +457,10 @@ final class PipelineRun implements Generation {
 
     /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */
     private void release(String reason) {
+        if (replicaStream != null) {
+            replicaStream.stop();
+            replicaStream = null;
+        }
         if (route != null) {
             for (Route.Hop hop : route.hops()) {
                 vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(sessionId(), reason));

@@ -1,0 +1,107 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.Route;
+import io.llmswarm.cluster.RoutePlanner;
+import io.llmswarm.cluster.ShardAnnouncement;
+import io.llmswarm.cluster.SwarmNotReadyException;
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.engine.LayerRange;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Chooses a request's route among every way the swarm serves the model: each whole-model replica
+ * (one hop) and the best pipeline of Java shards. Least outstanding work first, where a node's
+ * work is the larger of what it announced (refreshed every fraction of a second) and what this
+ * coordinator has in flight on it (exact, immediate: a burst of requests spreads before any
+ * announcement catches up). A replica at its concurrency limit is passed over while another route
+ * has room; only when every route is full does a request queue behind the least busy one. Ties go
+ * to fewer hops, then to the node id, so the choice is repeatable.
+ */
+public final class RouteChooser {
+
+    private final RoutePlanner planner;
+    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+
+    public RouteChooser(RoutePlanner planner) {
+        this.planner = planner;
+    }
+
+    /**
+     * The route for a request, or empty when none can serve it.
+     *
+     * @param replicasAllowed false when the request needs what llama.cpp replicas cannot give here
+     *                        (prompt token ids, log-probabilities, a replay of known token ids)
+     */
+    public Optional<Route> choose(SwarmView view, boolean replicasAllowed) {
+        return candidates(view, replicasAllowed).stream().findFirst().map(Candidate::route);
+    }
+
+    /** As {@link #choose}, but says why there is no route. */
+    public Route require(SwarmView view, boolean replicasAllowed) {
+        if (!view.isReady()) {
+            throw new SwarmNotReadyException(view.notReadyReason());
+        }
+        return choose(view, replicasAllowed).orElseThrow(() -> {
+            boolean replicasOnly = view.readyShards().stream().anyMatch(ShardAnnouncement::isReplica)
+                    && !replicasAllowed;
+            if (replicasOnly && planner.plan(pipelineView(view, List.of())).isEmpty()) {
+                return new IllegalArgumentException("only llama.cpp replicas serve this model now, and they take a prompt "
+                        + "as text and give no log-probabilities: send \"prompt\" as text without log-probabilities");
+            }
+            return new SwarmNotReadyException("no chain of ready shards runs layers 0-" + (view.blockCount() - 1)
+                    + " in order; ready nodes hold " + String.join(", ", view.readyShards().stream()
+                    .map(s -> s.layers() + (s.isReplica() ? " (llamacpp)" : "")).toList()));
+        });
+    }
+
+    /** Every route that could serve, best first. */
+    List<Candidate> candidates(SwarmView view, boolean replicasAllowed) {
+        List<ShardAnnouncement> busy = view.readyShards().stream()
+                .map(s -> s.withLoad(s.capacity(), Math.max(s.load(), inFlight(s.nodeId())))).toList();
+        List<Candidate> candidates = new ArrayList<>();
+        LayerRange all = new LayerRange(0, view.blockCount() - 1);
+        for (ShardAnnouncement shard : busy) {
+            if (replicasAllowed && shard.isReplica() && shard.layers().first() == 0
+                    && shard.layers().last() >= all.last()) {
+                candidates.add(new Candidate(new Route(List.of(new Route.Hop(shard, all))), shard.load(),
+                        shard.load() >= shard.capacity()));
+            }
+        }
+        planner.plan(pipelineView(view, busy)).ifPresent(route -> candidates.add(new Candidate(route,
+                route.hops().stream().mapToInt(hop -> hop.shard().load()).max().orElse(0), false)));
+        candidates.sort(Comparator.comparing(Candidate::full).thenComparingInt(Candidate::load)
+                .thenComparingInt(c -> c.route().size()).thenComparing(c -> c.route().first().nodeId()));
+        return candidates;
+    }
+
+    /** The Java shards only (a replica cannot run a span of a route); {@code busy} when given, else the view's. */
+    private static SwarmView pipelineView(SwarmView view, List<ShardAnnouncement> busy) {
+        List<ShardAnnouncement> shards = busy.isEmpty() ? view.readyShards() : busy;
+        return new SwarmView(view.fingerprint(), view.blockCount(), shards.stream().filter(s -> !s.isReplica()).toList());
+    }
+
+    /** Counts a request on every node of its route until {@link #release}. */
+    public void hold(Route route) {
+        route.hops().forEach(hop -> inFlight.merge(hop.nodeId(), 1, Integer::sum));
+    }
+
+    /** The request no longer runs on this route. */
+    public void release(Route route) {
+        route.hops().forEach(hop -> inFlight.computeIfPresent(hop.nodeId(), (id, n) -> n <= 1 ? null : n - 1));
+    }
+
+    /** Requests of this coordinator in flight on a node. */
+    public int inFlight(String nodeId) {
+        return inFlight.getOrDefault(nodeId, 0);
+    }
+
+    /** A possible route, the outstanding work on its busiest node, and whether it is a replica at its limit. */
+    record Candidate(Route route, int load, boolean full) {
+    }
+}
