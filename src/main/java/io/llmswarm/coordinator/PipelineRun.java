@@ -310,8 +310,11 @@ final class PipelineRun implements Generation {
 
             @Override
             public void onEnd() {
-                guarded(() -> finish(tokens.size() >= request.maxTokens() ? FinishReason.LENGTH
-                        : tokens.size() >= room ? FinishReason.CONTEXT_FULL : FinishReason.STOP));
+                // A piece may carry several tokens (llama.cpp holds back an unfinished UTF-8
+                // character), so fewer pieces than asked for is an EOS only where EOS could end it.
+                boolean byLength = tokens.size() >= request.maxTokens() || request.sampling().ignoreEos();
+                guarded(() -> finish(!byLength ? FinishReason.STOP
+                        : request.maxTokens() > room ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
             }
 
             @Override
@@ -324,8 +327,10 @@ final class PipelineRun implements Generation {
     }
 
     /**
-     * Pieces from the replica, one per token (llama.cpp gives no ids: the token's id is -1 and its
-     * log-probability NaN): the same stop strings, max tokens and cancel as on a pipeline.
+     * Pieces from the replica, each counted as a token (llama.cpp gives text, no ids: the id is -1
+     * and the log-probability NaN; a piece holds several tokens where llama.cpp held back an
+     * unfinished UTF-8 character, so the count can be lower than llama.cpp's): the same stop
+     * strings, max tokens and cancel as on a pipeline.
      */
     private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
         if (promise.future().isComplete()) {

@@ -19,14 +19,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * (one hop) and the best pipeline of Java shards. Least outstanding work first, where a node's
  * work is the larger of what it announced (refreshed every fraction of a second) and what this
  * coordinator has in flight on it (exact, immediate: a burst of requests spreads before any
- * announcement catches up). A replica at its concurrency limit is passed over while another route
+ * announcement catches up). Requests of this coordinator that ended in the last second are taken
+ * off the announced load, which may not show their end yet. A replica at its concurrency limit is passed over while another route
  * has room; only when every route is full does a request queue behind the least busy one. Ties go
  * to fewer hops, then to the node id, so the choice is repeatable.
  */
 public final class RouteChooser {
 
     private final RoutePlanner planner;
+    /** How long an announcement may lag behind a request's end (it is republished every 250 ms-1 s). */
+    private static final long ANNOUNCEMENT_LAG_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
     private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Deque<Long>> recentlyEnded = new ConcurrentHashMap<>();
 
     public RouteChooser(RoutePlanner planner) {
         this.planner = planner;
@@ -63,7 +68,8 @@ public final class RouteChooser {
     /** Every route that could serve, best first. */
     List<Candidate> candidates(SwarmView view, boolean replicasAllowed) {
         List<ShardAnnouncement> busy = view.readyShards().stream()
-                .map(s -> s.withLoad(s.capacity(), Math.max(s.load(), inFlight(s.nodeId())))).toList();
+                .map(s -> s.withLoad(s.capacity(), Math.max(s.load() - recentlyEnded(s.nodeId()), inFlight(s.nodeId()))))
+                .toList();
         List<Candidate> candidates = new ArrayList<>();
         LayerRange all = new LayerRange(0, view.blockCount() - 1);
         for (ShardAnnouncement shard : busy) {
@@ -93,7 +99,25 @@ public final class RouteChooser {
 
     /** The request no longer runs on this route. */
     public void release(Route route) {
-        route.hops().forEach(hop -> inFlight.computeIfPresent(hop.nodeId(), (id, n) -> n <= 1 ? null : n - 1));
+        long now = System.nanoTime();
+        for (Route.Hop hop : route.hops()) {
+            inFlight.computeIfPresent(hop.nodeId(), (id, n) -> n <= 1 ? null : n - 1);
+            recentlyEnded.computeIfAbsent(hop.nodeId(), id -> new java.util.concurrent.ConcurrentLinkedDeque<>()).add(now);
+        }
+    }
+
+    /** This coordinator's requests on a node that ended within the announcement lag. */
+    private int recentlyEnded(String nodeId) {
+        java.util.Deque<Long> ends = recentlyEnded.get(nodeId);
+        if (ends == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        Long oldest;
+        while ((oldest = ends.peekFirst()) != null && now - oldest > ANNOUNCEMENT_LAG_NANOS) {
+            ends.pollFirst();
+        }
+        return ends.size();
     }
 
     /** Requests of this coordinator in flight on a node. */

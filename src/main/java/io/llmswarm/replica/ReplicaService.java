@@ -24,6 +24,7 @@ public final class ReplicaService implements AutoCloseable {
     private final LlamaCppModel model;
     private final int limit;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger cancelled = new AtomicInteger();
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().name("llm-replica-", 0).daemon().factory());
@@ -56,8 +57,12 @@ public final class ReplicaService implements AutoCloseable {
 
     private void run(ReplicaRequest request, Stream stream) {
         try {
+            boolean[] stopped = {false};
             model.generate(request.prompt(), Sampling.of(request.sampling(), request.maxTokens(), request.ignoreEos()),
-                    stream::add, stream::isCancelled);
+                    stream::add, () -> stopped[0] = stream.isCancelled());
+            if (stopped[0]) {
+                cancelled.incrementAndGet();
+            }
             stream.end(null);
         } catch (RuntimeException | Error e) {
             stream.end("llama.cpp failed: " + e);
@@ -83,6 +88,11 @@ public final class ReplicaService implements AutoCloseable {
     /** Generations started and not yet ended (running or queued in llama.cpp). */
     public int load() {
         return inFlight.get();
+    }
+
+    /** Generations that ended because they were cancelled (a client gone, a stop string, a coordinator lost). */
+    public int cancelledCount() {
+        return cancelled.get();
     }
 
     public LlamaCppModel model() {
