@@ -23,14 +23,28 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Starts a node of cluster {@code clusterName} that contacts the members in {@code join}. */
     Process start(Path model, String clusterName, String join, Node node) throws IOException {
+        return start(model, clusterName, join, node, List.of(), List.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, String, Node)} with more JVM options and node flags (such as
+     * {@code --backend llamacpp}, or an {@code --http-port} instead of a free one).
+     */
+    Process start(Path model, String clusterName, String join, Node node, List<String> jvmOptions,
+                  List<String> flags) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Exactly as a user starts a node: java -jar node.jar -cluster … (the jar adds its own JVM flags).
-        command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0",
-                "-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
+        command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
                 "--cluster-name", clusterName, "--cluster-host", "127.0.0.1",
                 "--cluster-port", String.valueOf(node.port()), "--join", join,
-                "--threads", String.valueOf(node.threads()), "--memory", "512m", "--http-port", "0"));
+                "--threads", String.valueOf(node.threads()), "--memory", "512m"));
+        if (!flags.contains("--http-port")) {
+            command.addAll(List.of("--http-port", "0"));
+        }
+        command.addAll(flags);
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
         processes.add(process);
