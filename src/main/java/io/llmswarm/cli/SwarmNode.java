@@ -82,6 +82,10 @@ public final class SwarmNode {
             ShardAnnouncement claimed;
             Parts parts;
             if (settings.backend().isLlamaCpp()) {
+                if (!settings.autoLayers()) {
+                    throw new IllegalArgumentException("a llamacpp replica holds the whole model: leave out --layers "
+                            + "(got " + settings.layers() + ")");
+                }
                 BackendSettings backend = settings.backend();
                 LlamaCppModel llama = LlamaCppModel.load(settings.model(),
                         new LlamaCppModel.Options(settings.threads(), backend.contextSize(), backend.parallel()));
