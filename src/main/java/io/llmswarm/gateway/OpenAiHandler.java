@@ -78,8 +78,8 @@ final class OpenAiHandler {
                         + " tokens long; the model's context holds " + context + " tokens"));
                 return;
             }
-            start(ctx, request, new GenerateRequest(null, tokens, textRequest.maxTokens(), textRequest.sampling(),
-                    textRequest.stopStrings()));
+            // The text goes on (the coordinator tokenizes it the same way): a llama.cpp replica takes text only.
+            start(ctx, request, textRequest);
         });
     }
 

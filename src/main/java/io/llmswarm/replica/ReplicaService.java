@@ -25,6 +25,7 @@ public final class ReplicaService implements AutoCloseable {
     private final int limit;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger cancelled = new AtomicInteger();
+    private final AtomicInteger started = new AtomicInteger();
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().name("llm-replica-", 0).daemon().factory());
@@ -45,6 +46,7 @@ public final class ReplicaService implements AutoCloseable {
             throw new IllegalArgumentException("session " + request.sessionId() + " is already generating here");
         }
         inFlight.incrementAndGet();
+        started.incrementAndGet();
         try {
             threads.execute(() -> run(request, stream));
         } catch (RuntimeException e) {
@@ -88,6 +90,11 @@ public final class ReplicaService implements AutoCloseable {
     /** Generations started and not yet ended (running or queued in llama.cpp). */
     public int load() {
         return inFlight.get();
+    }
+
+    /** Generations started here since the node began. */
+    public int startedCount() {
+        return started.get();
     }
 
     /** Generations that ended because they were cancelled (a client gone, a stop string, a coordinator lost). */

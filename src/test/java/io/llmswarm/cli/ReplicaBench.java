@@ -31,7 +31,7 @@ import java.util.List;
  */
 public final class ReplicaBench {
 
-    private static final String PROMPT = "<|user|>\nWhat is artificial intelligence?</s>\n<|assistant|>\n";
+    private static final String PROMPT = "What is artificial intelligence?";
     private static final double DOCUMENT_TTFT_MS = 120;
 
     private ReplicaBench() {

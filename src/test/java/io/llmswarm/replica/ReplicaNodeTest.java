@@ -155,6 +155,28 @@ class ReplicaNodeTest {
     }
 
     @Test
+    void theOpenAiApiStreamsFromTheReplicaAsFromAPipeline() throws Exception {
+        int startedBefore = replica.replica().startedCount();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        JsonObject body = new JsonObject().put("prompt", PROMPT).put("max_tokens", 16).put("temperature", 0)
+                .put("stream", true);
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + nodes.get(1).httpPort() + "/v1/completions")).timeout(WAIT).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        StringBuilder text = new StringBuilder();
+        List<String> lines = response.body().lines().filter(line -> line.startsWith("data: ")).toList();
+        assertEquals("data: [DONE]", lines.getLast(), response.body());
+        for (String line : lines.subList(0, lines.size() - 1)) {
+            text.append(new JsonObject(line.substring(6)).getJsonArray("choices").getJsonObject(0).getString("text"));
+        }
+        assertEquals(startedBefore + 1, replica.replica().startedCount(), "the request ran on the replica");
+        String direct = LlamaCppModel.load(file, 1).generate(PROMPT, Sampling.greedy(16, false), piece -> { });
+        assertEquals(direct, text.toString());
+        http.close();
+    }
+
+    @Test
     void aClientThatGoesAwayStopsLlamaCppsGeneration() throws Exception {
         int cancelledBefore = replica.replica().cancelledCount();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
