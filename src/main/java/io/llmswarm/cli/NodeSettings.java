@@ -6,19 +6,14 @@ import java.nio.file.Path;
 
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
- * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, and the
- * memory the node may use for weights and KV caches (in bytes), and the backend (the Java engine
- * for a span of layers, or llama.cpp for a whole-model replica).
+ * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, the
+ * memory the node may use for weights and KV caches (in bytes), how it copes with faults, and the
+ * backend (the Java engine for a span of layers, or llama.cpp for a whole-model replica).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes, BackendSettings backend) {
+                           long memoryBytes, Resilience resilience, BackendSettings backend) {
 
     public static final String AUTO = "auto";
-
-    /** A node of the Java engine. */
-    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
-        this(model, layers, cluster, httpPort, threads, memoryBytes, BackendSettings.java());
-    }
 
     public NodeSettings {
         if (model == null) {
@@ -28,12 +23,34 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1; got " + threads);
         }
+        if (resilience == null) {
+            throw new IllegalArgumentException("a node needs its fault settings (Resilience.defaults() if none)");
+        }
         if (backend == null) {
             backend = BackendSettings.java();
         }
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);
         }
+    }
+
+    /** Settings with the default {@link Resilience}, on the Java engine. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, Resilience.defaults());
+    }
+
+    /** Settings on the Java engine. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
+                        Resilience resilience) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, BackendSettings.java());
+    }
+
+    public NodeSettings withResilience(Resilience value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend);
+    }
+
+    public NodeSettings withBackend(BackendSettings value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value);
     }
 
     public boolean autoLayers() {

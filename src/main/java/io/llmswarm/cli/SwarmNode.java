@@ -6,6 +6,7 @@ import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.CoordinatorVerticle;
+import io.llmswarm.coordinator.NodeHealth;
 import io.llmswarm.coordinator.PipelineStateStore;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.gateway.GatewayVerticle;
@@ -105,14 +106,20 @@ public final class SwarmNode {
                 long kvBytes = Math.max(64L << 20, settings.memoryBytes() / 4);
                 ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
-                        ShardService.Settings.defaults()), null);
+                        new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
+                                settings.resilience().sessionIdleTimeout())), null);
             }
+            Resilience resilience = settings.resilience();
             Coordinator coordinator = new Coordinator(cluster.vertx(),
                     new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
                             config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
-                    Coordinator.Settings.defaults());
+                    Coordinator.Settings.defaults().withStepTimeout(resilience.stepTimeout())
+                            .withMaxFailovers(resilience.maxFailovers())
+                            .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
+                                    resilience.circuitOpenFor())));
+            coordinator.faults().bindTo(cluster.metrics());
             return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
                     settings.httpPort());
         } catch (RuntimeException e) {

@@ -26,7 +26,7 @@ final class ReplicaStream {
 
         void onEnd();
 
-        void onFailure(String why);
+        void onFailure(FaultCounters.Kind kind, String why);
     }
 
     private final Vertx vertx;
@@ -63,14 +63,17 @@ final class ReplicaStream {
         long roundTrip = System.nanoTime() - sentAt;
         if (done.failed()) {
             over = true;
-            listener.onFailure("replica " + replica.nodeId() + " (llamacpp, layers " + replica.span() + ") did not answer: "
+            boolean timedOut = done.cause() instanceof io.vertx.core.eventbus.ReplyException reply
+                    && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT;
+            listener.onFailure(timedOut ? FaultCounters.Kind.TIMEOUT : FaultCounters.Kind.ERROR, "replica "
+                    + replica.nodeId() + " (llamacpp, layers " + replica.span() + ") did not answer: "
                     + done.cause().getMessage());
             return;
         }
         ReplicaBatch batch = ReplicaBatch.fromJson(done.result().body());
         if (batch.error() != null) {
             over = true;
-            listener.onFailure("replica " + replica.nodeId() + " failed: " + batch.error());
+            listener.onFailure(FaultCounters.Kind.ERROR, "replica " + replica.nodeId() + " failed: " + batch.error());
             return;
         }
         boolean more = listener.onPieces(batch.pieces(), roundTrip);

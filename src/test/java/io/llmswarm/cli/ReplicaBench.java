@@ -62,9 +62,10 @@ public final class ReplicaBench {
         try (NodeProcesses processes = new NodeProcesses(logs);
              HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             processes.start(model, cluster.name(), join, new NodeProcesses.Node("auto", cluster.member(0).port(), threads,
-                    "512m"), List.of("-Dde.kherud.llama.tmpdir=" + logs.resolve("native")), List.of("--backend", "llamacpp"));
+                    "512m"), new NodeProcesses.Extras(0, List.of("-Dde.kherud.llama.tmpdir=" + logs.resolve("native")),
+                    List.of("--backend", "llamacpp")));
             processes.start(model, cluster.name(), join, new NodeProcesses.Node(layers[0], cluster.member(1).port(), threads,
-                    "768m"), List.of(), List.of("--http-port", String.valueOf(httpPort)));
+                    "768m"), new NodeProcesses.Extras(httpPort, List.of(), List.of()));
             processes.start(model, cluster.name(), join, new NodeProcesses.Node(layers[1], cluster.member(2).port(), threads,
                     "768m"));
             processes.awaitStarted(Duration.ofMinutes(3));

@@ -57,11 +57,11 @@ class ReplicaSwarmIT {
         try (NodeProcesses processes = new NodeProcesses(dir)) {
             for (int i = 0; i < 2; i++) {
                 processes.start(model, cluster.name(), join, new NodeProcesses.Node("auto", cluster.member(i).port(), 1, "256m"),
-                        List.of("-Dde.kherud.llama.tmpdir=" + dir.resolve("native-" + i)),
-                        List.of("--backend", "llamacpp", "--parallel", "2"));
+                        new NodeProcesses.Extras(0, List.of("-Dde.kherud.llama.tmpdir=" + dir.resolve("native-" + i)),
+                                List.of("--backend", "llamacpp", "--parallel", "2")));
             }
             processes.start(model, cluster.name(), join, new NodeProcesses.Node("0-3", cluster.member(2).port(), 1, "256m"),
-                    List.of(), List.of("--http-port", String.valueOf(httpPort)));
+                    new NodeProcesses.Extras(httpPort, List.of(), List.of()));
             processes.start(model, cluster.name(), join, new NodeProcesses.Node("4-7", cluster.member(3).port(), 1, "256m"));
             processes.awaitStarted(Duration.ofMinutes(2));
             TestClusters.awaitTrue(WAIT, () -> readyNodes().size() == 4, () -> "four ready nodes: " + swarm() + processes.logs());

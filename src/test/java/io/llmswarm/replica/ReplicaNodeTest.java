@@ -72,8 +72,8 @@ class ReplicaNodeTest {
                 .headCountKv(4).vocabSize(400).contextLength(2048).allTypes(GgmlType.Q8_0).outputStd(0.5f).seed(11)
                 .name("replica-test").build(), file);
         TestClusters cluster = new TestClusters(3);
-        replica = SwarmNode.start(new NodeSettings(file, "auto", cluster.member(0), 0, 1, 1L << 30,
-                new BackendSettings("llama.cpp", 0, 1))).await(90, TimeUnit.SECONDS);
+        replica = SwarmNode.start(new NodeSettings(file, "auto", cluster.member(0), 0, 1, 1L << 30)
+                .withBackend(new BackendSettings("llama.cpp", 0, 1))).await(90, TimeUnit.SECONDS);
         nodes.add(replica);
         nodes.add(SwarmNode.start(new NodeSettings(file, "0-3", cluster.member(1), 0, 1, 1L << 30)).await(60, TimeUnit.SECONDS));
         nodes.add(SwarmNode.start(new NodeSettings(file, "4-7", cluster.member(2), 0, 1, 1L << 30)).await(60, TimeUnit.SECONDS));
