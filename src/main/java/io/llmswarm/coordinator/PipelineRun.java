@@ -438,8 +438,8 @@ final class PipelineRun implements Generation {
             coordinator.status().shards().forEach(s -> present.add(s.nodeId()));
             for (Route.Hop hop : route.hops()) {
                 if (!present.contains(hop.nodeId())) {
-                    failOver(hop, FaultCounters.Kind.MEMBER_LEFT, "shard " + hop.nodeId() + " (layers " + hop.span()
-                            + ") left the swarm");
+                    failOver(hop, FaultCounters.Kind.MEMBER_LEFT, (hop.shard().isReplica() ? "replica " : "shard ")
+                            + hop.nodeId() + " (layers " + hop.span() + ") left the swarm");
                     return;
                 }
             }

@@ -103,7 +103,7 @@ class ReplicaSwarmIT {
             }
             TestClusters.awaitTrue(WAIT, () -> load(victim) > 0 || running.stream().allMatch(CompletableFuture::isDone),
                     () -> "requests running on " + victim + ": " + swarm());
-            processes.kill(processIndex(processes, victim));
+            processes.kill(processIndex(victim));
             long killed = System.nanoTime();
             int affected = 0;
             for (CompletableFuture<JsonObject> answer : running) {
@@ -131,16 +131,14 @@ class ReplicaSwarmIT {
         }
     }
 
-    /** Which process runs a node: its log names the node id. */
-    private static int processIndex(NodeProcesses processes, String nodeId) {
-        String logs = processes.logs();
-        String[] parts = logs.split("\n--- node ");
-        for (String part : parts) {
-            if (part.contains("node " + nodeId + " serves")) {
-                return Integer.parseInt(part.substring(0, part.indexOf(':')).trim());
+    /** Which process runs a node: its log (node-N.log in the test's folder) names the node id. */
+    private int processIndex(String nodeId) throws java.io.IOException {
+        for (int i = 0; i < 4; i++) {
+            if (java.nio.file.Files.readString(dir.resolve("node-" + i + ".log")).contains("node " + nodeId + " serves")) {
+                return i;
             }
         }
-        throw new AssertionError("no process logged node " + nodeId + ":" + logs);
+        throw new AssertionError("no node log names node " + nodeId);
     }
 
     private URI uri(String path) {
