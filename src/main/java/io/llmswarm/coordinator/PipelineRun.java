@@ -348,7 +348,7 @@ final class PipelineRun implements Generation {
         }
         record(replica.nodeId(), null, true);
         long timeout = Math.min(coordinator.settings().stepTimeout().toMillis(), REPLICA_SILENCE.toMillis());
-        replicaStream = new ReplicaStream(vertx, replica, timeout, new ReplicaStream.Listener() {
+        replicaStream = new ReplicaStream(vertx, coordinator.health(), replica, timeout, new ReplicaStream.Listener() {
             @Override
             public boolean onPieces(List<String> pieces, long roundTripNanos) {
                 boolean[] more = {false};
