@@ -76,12 +76,14 @@ public final class RouteChooser {
             if (replicasAllowed && shard.isReplica() && shard.layers().first() == 0
                     && shard.layers().last() >= all.last()) {
                 candidates.add(new Candidate(new Route(List.of(new Route.Hop(shard, all))), shard.load(),
-                        shard.load() >= shard.capacity()));
+                        shard.load() >= shard.capacity() ? Candidate.QUEUES : Candidate.ROOM));
             }
         }
+        // A Java shard announces its free KV-cache slots as capacity: with none left it refuses a session.
         planner.plan(pipelineView(view, busy)).ifPresent(route -> candidates.add(new Candidate(route,
-                route.hops().stream().mapToInt(hop -> hop.shard().load()).max().orElse(0), false)));
-        candidates.sort(Comparator.comparing(Candidate::full).thenComparingInt(Candidate::load)
+                route.hops().stream().mapToInt(hop -> hop.shard().load()).max().orElse(0),
+                route.hops().stream().anyMatch(hop -> hop.shard().capacity() <= 0) ? Candidate.REFUSES : Candidate.ROOM)));
+        candidates.sort(Comparator.comparingInt(Candidate::fullness).thenComparingInt(Candidate::load)
                 .thenComparingInt(c -> c.route().size()).thenComparing(c -> c.route().first().nodeId()));
         return candidates;
     }
@@ -125,7 +127,14 @@ public final class RouteChooser {
         return inFlight.getOrDefault(nodeId, 0);
     }
 
-    /** A possible route, the outstanding work on its busiest node, and whether it is a replica at its limit. */
-    record Candidate(Route route, int load, boolean full) {
+    /**
+     * A possible route, the outstanding work on its busiest node, and how full it is: room, a
+     * replica at its limit (llama.cpp would queue the request), or a pipeline whose shard has no
+     * free session slot (it would refuse).
+     */
+    record Candidate(Route route, int load, int fullness) {
+        static final int ROOM = 0;
+        static final int QUEUES = 1;
+        static final int REFUSES = 2;
     }
 }

@@ -81,6 +81,13 @@ class RouteChooserTest {
     }
 
     @Test
+    void aPipelineWithoutFreeSessionSlotsYieldsToAFullReplica() {
+        ShardAnnouncement noSlots = shard("a", "0-3", 0).withLoad(0, 0);
+        SwarmView view = view(replica("r", 1, 1), noSlots, shard("b", "4-7", 0));
+        assertEquals("llamacpp:r[0-7]", chooser.require(view, true).toString());
+    }
+
+    @Test
     void whenEveryReplicaIsFullTheLeastLoadedOneQueues() {
         SwarmView view = view(replica("r1", 1, 3), replica("r2", 1, 1));
         assertEquals("llamacpp:r2[0-7]", chooser.require(view, true).toString());
