@@ -75,9 +75,11 @@ final class OpenAiJson {
             for (GeneratedToken token : tokens) {
                 JsonArray alternatives = new JsonArray();
                 for (TokenLogprob t : first(token.topLogprobs(), top)) {
-                    alternatives.add(chatToken(tokenizer.tokenPiece(t.token()), t.logprob()));
+                    alternatives.add(chatToken(tokenizer.tokenPiece(t.token()), tokenizer.tokenBytes(t.token()),
+                            t.logprob()));
                 }
-                content.add(chatToken(token.text(), token.logprob()).put("top_logprobs", alternatives));
+                content.add(chatToken(token.text(), token.text().getBytes(StandardCharsets.UTF_8), token.logprob())
+                        .put("top_logprobs", alternatives));
             }
             return new JsonObject().put("content", content);
         }
@@ -105,9 +107,13 @@ final class OpenAiJson {
         return all.subList(0, Math.min(n, all.size()));
     }
 
-    private static JsonObject chatToken(String text, float logprob) {
+    /**
+     * A token as OpenAI shows it: its text as it prints (a SentencePiece word's space as a space, a
+     * byte token as its byte) and its raw bytes, which a client joins when a character spans tokens.
+     */
+    private static JsonObject chatToken(String text, byte[] raw, float logprob) {
         JsonArray bytes = new JsonArray();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : raw) {
             bytes.add(b & 0xff);
         }
         return new JsonObject().put("token", text).put("logprob", logprob).put("bytes", bytes);

@@ -1,0 +1,57 @@
+// Drives a node's OpenAI-compatible API with the official openai package, as any user would.
+// Usage: node openai-client.mjs BASE_URL (e.g. http://127.0.0.1:8080/v1) CHAT_MESSAGE COMPLETION_PROMPT
+// Prints one JSON object with what each call gave back; the Java test compares it with the swarm.
+import OpenAI from 'openai';
+
+const [baseURL, chatMessage, completionPrompt] = process.argv.slice(2);
+if (!baseURL || !chatMessage || !completionPrompt) {
+  console.error('usage: node openai-client.mjs BASE_URL CHAT_MESSAGE COMPLETION_PROMPT');
+  process.exit(2);
+}
+const client = new OpenAI({ baseURL, apiKey: process.env.OPENAI_API_KEY || 'no-key', maxRetries: 0, timeout: 60000 });
+
+const models = await client.models.list();
+const model = models.data[0].id;
+const messages = [{ role: 'user', content: chatMessage }];
+
+const chat = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 40 });
+
+const stream = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true },
+});
+const deltas = [];
+let streamFinish = null;
+let streamUsage = null;
+let role = null;
+for await (const chunk of stream) {
+  if (chunk.usage) streamUsage = chunk.usage;
+  const choice = chunk.choices[0];
+  if (!choice) continue;
+  if (choice.delta.role) role = choice.delta.role;
+  if (choice.delta.content) deltas.push(choice.delta.content);
+  if (choice.finish_reason) streamFinish = choice.finish_reason;
+}
+
+const completion = await client.completions.create({ model, prompt: completionPrompt, temperature: 0, max_tokens: 12 });
+
+const logprobs = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: 4, logprobs: true, top_logprobs: 3,
+});
+
+let refused = null;
+try {
+  await client.chat.completions.create({ model, messages, temperature: -1 });
+} catch (e) {
+  refused = { status: e.status, message: e.message, param: e.param ?? null, type: e.type ?? null };
+}
+
+console.log(JSON.stringify({
+  models: models.data.map(m => m.id),
+  chat: { text: chat.choices[0].message.content, role: chat.choices[0].message.role,
+          finish_reason: chat.choices[0].finish_reason, usage: chat.usage },
+  stream: { deltas, role, finish_reason: streamFinish, usage: streamUsage },
+  completion: { text: completion.choices[0].text, finish_reason: completion.choices[0].finish_reason,
+                usage: completion.usage },
+  logprobs: logprobs.choices[0].logprobs.content,
+  refused,
+}));
