@@ -12,8 +12,9 @@ import java.util.concurrent.ExecutionException;
  * A generation being streamed: tokens go to the handler given when it was started (on this
  * stream's own virtual thread, in order), then {@link #result()} completes with the final answer,
  * or with a {@link SwarmClientException} carrying the node's message. {@link #cancel()} (or
- * {@link #close()}) closes the connection, which makes the node stop the generation and free its
- * KV caches on every shard; {@link #result()} then completes with a {@link CancellationException}.
+ * {@link #close()}, or cancelling {@link #result()}) closes the connection, which makes the node
+ * stop the generation and free its KV caches on every shard; {@link #result()} then completes with
+ * a {@link CancellationException}.
  *
  * @param <R> the final answer: {@link InferenceResult} or {@link ChatResult}
  */
@@ -26,6 +27,12 @@ public final class TokenStream<R> implements AutoCloseable {
     private volatile boolean cancelled;
 
     TokenStream() {
+        // However it is cancelled (here or through the future), the connection closes.
+        result.whenComplete((value, failure) -> {
+            if (failure instanceof CancellationException) {
+                stop();
+            }
+        });
     }
 
     /** Completes once the stream ends. */
@@ -50,16 +57,16 @@ public final class TokenStream<R> implements AutoCloseable {
 
     /** Stops the generation: closes the connection (or aborts the request not yet answered). */
     public void cancel() {
-        if (result.isDone()) {
-            return;
-        }
+        result.completeExceptionally(new CancellationException("the stream was cancelled"));
+    }
+
+    private void stop() {
         cancelled = true;
         closeBody();
         Thread thread = reader;
         if (thread != null && body == null) {
             thread.interrupt(); // still waiting for the head: HttpClient aborts the exchange
         }
-        result.completeExceptionally(new CancellationException("the stream was cancelled"));
     }
 
     @Override

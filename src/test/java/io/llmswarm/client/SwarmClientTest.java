@@ -1,0 +1,192 @@
+package io.llmswarm.client;
+
+import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.TestClusters;
+import io.llmswarm.coordinator.PipelineStateStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link SwarmClient} against two demo-model nodes in this JVM: the swarm's greedy answer, whole and streamed. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SwarmClientTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static DemoSwarm swarm;
+    private static SwarmClient client;
+
+    @BeforeAll
+    static void startSwarm() throws Exception {
+        swarm = DemoSwarm.start();
+        client = SwarmClient.create(swarm.url(1));
+    }
+
+    @AfterAll
+    static void stopSwarm() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (swarm != null) {
+            swarm.close();
+        }
+    }
+
+    @Test
+    void controlTokenTextInThePromptIsParsedAndGivesTheGlossAnswerWithMetadata() throws Exception {
+        InferenceResult result = client.infer(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+                .withTemperature(0));
+        int[] special = swarm.engine().tokenizer().encode(DemoSwarm.QUESTION_PROMPT, true, true);
+        int[] plain = swarm.engine().tokenizer().encode(DemoSwarm.QUESTION_PROMPT, true, false);
+        assertNotEquals(special.length, plain.length, "</s> and <|user|> tokenize differently as text");
+        assertEquals(special.length, result.promptTokens(), "the prompt's </s> became the control token");
+        assertArrayEquals(swarm.greedyTokens(DemoSwarm.QUESTION_PROMPT, 48), result.tokens(), result.text());
+        assertTrue(result.text().startsWith(DemoSwarm.GLOSS_START), result.text());
+        assertEquals("stop", result.finishReason());
+        InferenceResult.Metadata meta = result.metadata();
+        assertEquals(result.tokens().length, meta.tokensGenerated());
+        assertTrue(meta.route().contains("[0-3]") && meta.route().contains("[4-7]"), meta.route());
+        assertEquals(2, meta.shardLatencies().size(), meta.shardLatencies().toString());
+        assertTrue(meta.totalLatencyMs() > 0 && meta.timeToFirstTokenMs() > 0 && meta.tokensPerSecond() > 0,
+                meta.toString());
+        assertTrue(result.requestId() != null && !result.requestId().isBlank());
+
+        InferenceResult async = client.inferAsync(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+                .withTemperature(0)).get(30, TimeUnit.SECONDS);
+        assertEquals(result.text(), async.text());
+    }
+
+    @Test
+    void aStreamDeliversEachTokenInOrderThenTheSameAnswer() throws Exception {
+        List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
+        InferenceRequest request = InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0);
+        TokenStream<InferenceResult> stream = client.stream(request, tokens::add);
+        InferenceResult result = stream.await();
+        assertArrayEquals(swarm.greedyTokens(DemoSwarm.QUESTION_PROMPT, 48), result.tokens());
+        assertEquals(result.tokens().length, tokens.size());
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < tokens.size(); i++) {
+            assertEquals(i, tokens.get(i).index());
+            assertEquals(result.tokens()[i], tokens.get(i).id());
+            assertTrue(tokens.get(i).logprob() <= 0, tokens.get(i).toString());
+            text.append(tokens.get(i).text());
+        }
+        assertEquals(result.text(), text.toString());
+        assertEquals(result.requestId(), stream.requestId().orElseThrow());
+        assertEquals(2, result.metadata().shardLatencies().size());
+    }
+
+    @Test
+    void aChatStreamRendersTheTemplateOnTheNodeAndGivesTheSameAnswer() throws Exception {
+        StringBuilder pieces = new StringBuilder();
+        ChatResult chat = client.streamChat(ChatRequest.of("What is artificial intelligence?").withMaxTokens(48)
+                .withTemperature(0), pieces::append).await();
+        InferenceResult reference = client.infer(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+                .withTemperature(0));
+        assertEquals(reference.text(), chat.text());
+        assertEquals(reference.text(), pieces.toString());
+        assertEquals("stop", chat.finishReason());
+        assertEquals(reference.promptTokens(), chat.promptTokens());
+        assertEquals(reference.tokens().length, chat.completionTokens());
+    }
+
+    @Test
+    void refusalsCarryTheNodesMessage() throws Exception {
+        SwarmClientException blocking = assertThrows(SwarmClientException.class,
+                () -> client.infer(InferenceRequest.of("Hello").withTemperature(-1)));
+        assertEquals(400, blocking.status());
+        assertTrue(blocking.getMessage().contains("temperature"), blocking.getMessage());
+
+        TokenStream<InferenceResult> stream = client.stream(InferenceRequest.of("Hello").withMaxTokens(100_000),
+                token -> { });
+        SwarmClientException streamed = assertThrows(SwarmClientException.class, stream::await);
+        assertEquals(400, streamed.status());
+        assertTrue(streamed.getMessage().contains("max_tokens"), streamed.getMessage());
+
+        ExecutionException chat = assertThrows(ExecutionException.class, () -> client.streamChat(
+                ChatRequest.of("Hello").withTemperature(-1), piece -> { }).result().get(30, TimeUnit.SECONDS));
+        SwarmClientException chatRefusal = assertInstanceOf(SwarmClientException.class, chat.getCause());
+        assertEquals(400, chatRefusal.status());
+        assertTrue(chatRefusal.getMessage().contains("temperature"), chatRefusal.getMessage());
+
+        int closedPort = TestClusters.freePorts(1).getFirst();
+        try (SwarmClient nowhere = SwarmClient.create("http://127.0.0.1:" + closedPort)) {
+            SwarmClientException unreachable = assertThrows(SwarmClientException.class,
+                    () -> nowhere.infer(InferenceRequest.of("Hello")));
+            assertTrue(unreachable.getMessage().contains("cannot reach the node at http://127.0.0.1:" + closedPort),
+                    unreachable.getMessage());
+        }
+    }
+
+    @Test
+    void cancellingAStreamStopsTheGenerationOnEveryShard() throws Exception {
+        int maxTokens = 200;
+        CountDownLatch twoTokens = new CountDownLatch(2);
+        TokenStream<InferenceResult> stream = client.stream(InferenceRequest.of("Once upon a time")
+                .withMaxTokens(maxTokens).withTemperature(0).withIgnoreEos(true), token -> twoTokens.countDown());
+        assertTrue(twoTokens.await(30, TimeUnit.SECONDS), "two tokens arrive");
+        String requestId = stream.requestId().orElseThrow();
+        stream.close();
+        assertThrows(CancellationException.class, stream::await);
+        assertTrue(stream.result().isCancelled());
+        for (SwarmNode node : swarm.nodes()) {
+            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
+                    () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
+        }
+        PipelineStateStore states = new PipelineStateStore(swarm.nodes().getFirst().cluster().hazelcast(),
+                Duration.ofMinutes(1));
+        TestClusters.awaitTrue(WAIT, () -> states.find(requestId).map(s -> s.getString("status").equals("CANCELLED")
+                || s.getString("status").equals("COMPLETED") || s.getString("status").equals("FAILED")).orElse(false),
+                () -> "a final state: " + states.find(requestId));
+        JsonObject state = states.find(requestId).orElseThrow();
+        assertTrue(state.getInteger("tokens_generated") < maxTokens, "stopped early: " + state.encode());
+    }
+
+    @Test
+    void anApiKeyGoesOutAsABearerHeader() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        AtomicReference<String> authorization = new AtomicReference<>();
+        try {
+            // A loopback server that refuses as a node with keys does, and remembers what it was sent.
+            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
+                authorization.set(request.getHeader("Authorization"));
+                request.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+                        .end(new JsonObject().put("error", "a valid API key is required").encode());
+            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+            ClientSettings settings = ClientSettings.of("http://127.0.0.1:" + server.actualPort()).withApiKey("k-123");
+            try (SwarmClient keyed = SwarmClient.create(settings)) {
+                SwarmClientException refused = assertThrows(SwarmClientException.class,
+                        () -> keyed.infer(InferenceRequest.of("Hello")));
+                assertEquals(401, refused.status());
+                assertTrue(refused.getMessage().contains("a valid API key is required"), refused.getMessage());
+                assertEquals("Bearer k-123", authorization.get());
+                SwarmClientException streamRefused = assertThrows(SwarmClientException.class,
+                        () -> keyed.stream(InferenceRequest.of("Hello"), token -> { }).await());
+                assertEquals(401, streamRefused.status());
+                assertEquals("Bearer k-123", authorization.get());
+            }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+}
