@@ -12,6 +12,13 @@ const client = new OpenAI({ baseURL, apiKey: process.env.OPENAI_API_KEY || 'no-k
 
 const models = await client.models.list();
 const model = models.data[0].id;
+const retrieved = await client.models.retrieve(model);
+let unknownModel = null;
+try {
+  await client.models.retrieve('gpt-4');
+} catch (e) {
+  unknownModel = { status: e.status, code: e.code ?? null, message: e.message };
+}
 const messages = [{ role: 'user', content: chatMessage }];
 
 const chat = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 40 });
@@ -47,6 +54,8 @@ try {
 
 console.log(JSON.stringify({
   models: models.data.map(m => m.id),
+  retrieved: { id: retrieved.id, object: retrieved.object },
+  unknown_model: unknownModel,
   chat: { text: chat.choices[0].message.content, role: chat.choices[0].message.role,
           finish_reason: chat.choices[0].finish_reason, usage: chat.usage },
   stream: { deltas, role, finish_reason: streamFinish, usage: streamUsage },

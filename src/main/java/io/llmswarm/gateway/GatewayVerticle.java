@@ -48,6 +48,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
         router.get("/v1/models").handler(openAi::models);
+        router.get("/v1/models/:model").handler(openAi::model);
         router.post("/v1/completions").handler(openAi::completions);
         router.post("/v1/chat/completions").handler(openAi::chatCompletions);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));

@@ -95,6 +95,10 @@ class OpenAiRealClientsTest {
     void theOfficialOpenAiNpmPackageGetsTheGreedyAnswersUsageAndFinishReasons() throws Exception {
         JsonObject got = runOpenAiScript(swarm.url(1) + "/v1");
         assertEquals(new JsonArray().add(modelName), got.getJsonArray("models"));
+        assertEquals(new JsonObject().put("id", modelName).put("object", "model"), got.getJsonObject("retrieved"));
+        JsonObject unknown = got.getJsonObject("unknown_model");
+        assertEquals(404, unknown.getInteger("status"), unknown.encode());
+        assertEquals("model_not_found", unknown.getString("code"), unknown.encode());
 
         JsonObject chat = got.getJsonObject("chat");
         assertEquals(chatReference.text(), chat.getString("text"));
