@@ -40,10 +40,28 @@ for await (const chunk of stream) {
 }
 
 const completion = await client.completions.create({ model, prompt: completionPrompt, temperature: 0, max_tokens: 12 });
+const completionStream = await client.completions.create({
+  model, prompt: completionPrompt, temperature: 0, max_tokens: 12, stream: true,
+});
+const completionPieces = [];
+let completionStreamFinish = null;
+for await (const chunk of completionStream) {
+  const choice = chunk.choices[0];
+  if (!choice) continue;
+  if (choice.text) completionPieces.push(choice.text);
+  if (choice.finish_reason) completionStreamFinish = choice.finish_reason;
+}
 
 const logprobs = await client.chat.completions.create({
   model, messages, temperature: 0, max_tokens: 4, logprobs: true, top_logprobs: 3,
 });
+
+let unsupported = null;
+try {
+  await client.embeddings.create({ model, input: 'dog' });
+} catch (e) {
+  unsupported = { status: e.status, message: e.message, type: e.type ?? null };
+}
 
 let refused = null;
 try {
@@ -61,6 +79,8 @@ console.log(JSON.stringify({
   stream: { deltas, role, finish_reason: streamFinish, usage: streamUsage },
   completion: { text: completion.choices[0].text, finish_reason: completion.choices[0].finish_reason,
                 usage: completion.usage },
+  completion_stream: { pieces: completionPieces, finish_reason: completionStreamFinish },
   logprobs: logprobs.choices[0].logprobs.content,
   refused,
+  unsupported,
 }));

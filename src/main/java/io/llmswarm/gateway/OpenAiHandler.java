@@ -48,6 +48,13 @@ final class OpenAiHandler {
         }
     }
 
+    /** Any other {@code /v1/...} request: an OpenAI error rather than an HTML page, as OpenAI answers it. */
+    void unknown(RoutingContext ctx) {
+        HttpJson.send(ctx, 404, OpenAiJson.error("Invalid URL (" + ctx.request().method() + " " + ctx.request().path()
+                + "): this node serves GET /v1/models, POST /v1/completions and POST /v1/chat/completions",
+                "invalid_request_error", null));
+    }
+
     private JsonObject modelEntry() {
         return new JsonObject().put("id", model.name()).put("object", "model").put("created", 0)
                 .put("owned_by", "llm-swarm").put("fingerprint", coordinator.model().fingerprint())

@@ -119,6 +119,11 @@ class OpenAiRealClientsTest {
         assertEquals(completionReference.text(), completion.getString("text"));
         assertEquals(finishReason(completionReference), completion.getString("finish_reason"));
         assertUsage(completionReference, completion.getJsonObject("usage"));
+        JsonObject completionStream = got.getJsonObject("completion_stream");
+        StringBuilder pieces = new StringBuilder();
+        completionStream.getJsonArray("pieces").forEach(p -> pieces.append((String) p));
+        assertEquals(completionReference.text(), pieces.toString());
+        assertEquals(finishReason(completionReference), completionStream.getString("finish_reason"));
 
         // Greedy: each chosen token is its own first alternative, spelled as it prints ("▁" is a space).
         JsonArray logprobs = got.getJsonArray("logprobs");
@@ -139,6 +144,10 @@ class OpenAiRealClientsTest {
         assertEquals(400, refused.getInteger("status"), refused.encode());
         assertTrue(refused.getString("message").contains("temperature"), refused.encode());
         assertEquals("invalid_request_error", refused.getString("type"), refused.encode());
+        JsonObject unsupported = got.getJsonObject("unsupported");
+        assertEquals(404, unsupported.getInteger("status"), unsupported.encode());
+        assertTrue(unsupported.getString("message").contains("POST /v1/embeddings"), unsupported.encode());
+        assertEquals("invalid_request_error", unsupported.getString("type"), unsupported.encode());
     }
 
     private static OpenAiChatModel.OpenAiChatModelBuilder chatModel() {
