@@ -79,7 +79,8 @@ class SwarmClientTest {
     @Test
     void aStreamDeliversEachTokenInOrderThenTheSameAnswer() throws Exception {
         List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
-        InferenceRequest request = InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0);
+        InferenceRequest request = InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0)
+                .withTopLogprobs(3);
         TokenStream<InferenceResult> stream = client.stream(request, tokens::add);
         InferenceResult result = stream.await();
         assertArrayEquals(swarm.greedyTokens(DemoSwarm.QUESTION_PROMPT, 48), result.tokens());
@@ -90,7 +91,17 @@ class SwarmClientTest {
             assertEquals(result.tokens()[i], tokens.get(i).id());
             assertTrue(tokens.get(i).logprob() <= 0, tokens.get(i).toString());
             text.append(tokens.get(i).text());
+            // Greedy: the chosen token leads its alternatives, each spelled as it prints.
+            List<StreamedToken.Alternative> top = tokens.get(i).topLogprobs();
+            assertEquals(3, top.size(), tokens.get(i).toString());
+            assertEquals(tokens.get(i).id(), top.getFirst().id(), tokens.get(i).toString());
+            for (StreamedToken.Alternative alternative : top) {
+                assertEquals(swarm.engine().tokenizer().tokenPiece(alternative.id()), alternative.text());
+                assertTrue(!alternative.text().contains("\u2581") && !alternative.text().contains("<0x"),
+                        alternative.toString());
+            }
         }
+        assertTrue(tokens.get(1).topLogprobs().getFirst().text().startsWith(" "), tokens.get(1).toString());
         assertEquals(result.text(), text.toString());
         assertEquals(result.requestId(), stream.requestId().orElseThrow());
         assertEquals(2, result.metadata().shardLatencies().size());
