@@ -127,6 +127,12 @@ public final class SwarmClient implements AutoCloseable {
         return new SwarmClientException("cannot reach the node at " + url + ": " + reason, e);
     }
 
+    /** The connection went away after the stream had begun (the node stopped, the network failed). */
+    private SwarmClientException broken(IOException e) {
+        return new SwarmClientException("the stream from the node at " + settings.baseUrl() + " broke: "
+                + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
+    }
+
     /** Runs the stream on a virtual thread of its own, so a slow token handler holds up nobody else. */
     private <R> TokenStream<R> open(HttpRequest request, StreamEvents<R> events) {
         TokenStream<R> stream = new TokenStream<>();
@@ -157,7 +163,7 @@ public final class SwarmClient implements AutoCloseable {
                 throw new SwarmClientException(0, "the node's stream ended before its final event");
             }
         } catch (IOException e) {
-            stream.fail(stream.cancelled() ? e : unreachable(e));
+            stream.fail(stream.cancelled() ? e : stream.isOpen() ? broken(e) : unreachable(e));
         } catch (InterruptedException e) {
             stream.fail(e);
         } catch (RuntimeException e) {

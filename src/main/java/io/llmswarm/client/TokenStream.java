@@ -74,6 +74,11 @@ public final class TokenStream<R> implements AutoCloseable {
         cancel();
     }
 
+    /** True once the response's head has arrived. */
+    boolean isOpen() {
+        return body != null;
+    }
+
     boolean cancelled() {
         return cancelled;
     }

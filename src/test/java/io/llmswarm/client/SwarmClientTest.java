@@ -174,6 +174,37 @@ class SwarmClientTest {
     }
 
     @Test
+    void aStreamCutShortIsAFailureNotAnAnswer() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            // One token, then the connection drops (a node that died) or the response ends (a truncated stream).
+            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
+                request.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+                        .write("data: {\"index\": 0, \"id\": 5, \"text\": \"Hi\", \"logprob\": -0.5}\n\n");
+                if (request.path().equals("/drop/api/inference")) {
+                    request.connection().close();
+                } else {
+                    request.response().end();
+                }
+            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+            String base = "http://127.0.0.1:" + server.actualPort();
+            try (SwarmClient dropped = SwarmClient.create(base + "/drop");
+                 SwarmClient ended = SwarmClient.create(base + "/end")) {
+                List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
+                SwarmClientException broke = assertThrows(SwarmClientException.class,
+                        () -> dropped.stream(InferenceRequest.of("Hello"), tokens::add).await());
+                assertTrue(broke.getMessage().contains("broke"), broke.getMessage());
+                assertEquals("Hi", tokens.getFirst().text());
+                SwarmClientException truncated = assertThrows(SwarmClientException.class,
+                        () -> ended.stream(InferenceRequest.of("Hello"), token -> { }).await());
+                assertTrue(truncated.getMessage().contains("ended before its final event"), truncated.getMessage());
+            }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void anApiKeyGoesOutAsABearerHeader() throws Exception {
         Vertx vertx = Vertx.vertx();
         AtomicReference<String> authorization = new AtomicReference<>();
