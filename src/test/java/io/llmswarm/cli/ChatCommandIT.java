@@ -1,6 +1,6 @@
 package io.llmswarm.cli;
 
-import io.llmswarm.client.DemoSwarm;
+import io.llmswarm.client.TwoNodeDemoSwarm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,7 +23,7 @@ class ChatCommandIT {
 
     @Test
     void pipedPromptsAreAnsweredOnStdoutWithASummaryEachOnStderr() throws Exception {
-        try (DemoSwarm swarm = DemoSwarm.start()) {
+        try (TwoNodeDemoSwarm swarm = TwoNodeDemoSwarm.start()) {
             Path err = Files.createTempFile("chat-err", ".txt");
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", NodeProcesses.nodeJar().toString(), "chat", "--url", swarm.url(0),
@@ -40,7 +40,7 @@ class ChatCommandIT {
             List<String> answers = out.lines().toList();
             assertEquals(2, answers.size(), out + stderr);
             for (String answer : answers) {
-                assertTrue(answer.startsWith(DemoSwarm.GLOSS_START), out + stderr);
+                assertTrue(answer.startsWith(TwoNodeDemoSwarm.GLOSS_START), out + stderr);
             }
             assertEquals(2, stderr.lines().filter(line -> line.startsWith("[chat ")).count(), stderr);
         }

@@ -1,6 +1,6 @@
 package io.llmswarm.cli;
 
-import io.llmswarm.client.DemoSwarm;
+import io.llmswarm.client.TwoNodeDemoSwarm;
 import io.llmswarm.cluster.TestClusters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,11 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ChatCommandTest {
 
-    private static DemoSwarm swarm;
+    private static TwoNodeDemoSwarm swarm;
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        swarm = DemoSwarm.start();
+        swarm = TwoNodeDemoSwarm.start();
     }
 
     @AfterAll
@@ -49,9 +49,9 @@ class ChatCommandTest {
 
     @Test
     void aPromptIsAnsweredOnceWithTheRouteOnStderr() {
-        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", DemoSwarm.QUESTION_PROMPT);
+        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", TwoNodeDemoSwarm.QUESTION_PROMPT);
         assertEquals(0, run.status(), run.err());
-        assertTrue(run.out().startsWith(DemoSwarm.GLOSS_START), run.out());
+        assertTrue(run.out().startsWith(TwoNodeDemoSwarm.GLOSS_START), run.out());
         String summary = run.err().strip();
         assertTrue(summary.startsWith("[route ") && summary.contains("[0-3]") && summary.contains("[4-7]")
                 && summary.contains("(stop)") && summary.contains("ms"), summary);
@@ -65,7 +65,7 @@ class ChatCommandTest {
         String[] answers = run.out().split("\n");
         assertEquals(2, answers.length, run.out());
         for (String answer : answers) {
-            assertTrue(answer.startsWith(DemoSwarm.GLOSS_START), run.out());
+            assertTrue(answer.startsWith(TwoNodeDemoSwarm.GLOSS_START), run.out());
         }
         assertEquals(2, run.err().lines().filter(line -> line.startsWith("[chat ")).count(), run.err());
     }

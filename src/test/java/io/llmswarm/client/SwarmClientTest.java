@@ -33,12 +33,12 @@ class SwarmClientTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static DemoSwarm swarm;
+    private static TwoNodeDemoSwarm swarm;
     private static SwarmClient client;
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        swarm = DemoSwarm.start();
+        swarm = TwoNodeDemoSwarm.start();
         client = SwarmClient.create(swarm.url(1));
     }
 
@@ -54,14 +54,14 @@ class SwarmClientTest {
 
     @Test
     void controlTokenTextInThePromptIsParsedAndGivesTheGlossAnswerWithMetadata() throws Exception {
-        InferenceResult result = client.infer(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult result = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
                 .withTemperature(0));
-        int[] special = swarm.engine().tokenizer().encode(DemoSwarm.QUESTION_PROMPT, true, true);
-        int[] plain = swarm.engine().tokenizer().encode(DemoSwarm.QUESTION_PROMPT, true, false);
+        int[] special = swarm.engine().tokenizer().encode(TwoNodeDemoSwarm.QUESTION_PROMPT, true, true);
+        int[] plain = swarm.engine().tokenizer().encode(TwoNodeDemoSwarm.QUESTION_PROMPT, true, false);
         assertNotEquals(special.length, plain.length, "</s> and <|user|> tokenize differently as text");
         assertEquals(special.length, result.promptTokens(), "the prompt's </s> became the control token");
-        assertArrayEquals(swarm.greedyTokens(DemoSwarm.QUESTION_PROMPT, 48), result.tokens(), result.text());
-        assertTrue(result.text().startsWith(DemoSwarm.GLOSS_START), result.text());
+        assertArrayEquals(swarm.greedyTokens(TwoNodeDemoSwarm.QUESTION_PROMPT, 48), result.tokens(), result.text());
+        assertTrue(result.text().startsWith(TwoNodeDemoSwarm.GLOSS_START), result.text());
         assertEquals("stop", result.finishReason());
         InferenceResult.Metadata meta = result.metadata();
         assertEquals(result.tokens().length, meta.tokensGenerated());
@@ -71,7 +71,7 @@ class SwarmClientTest {
                 meta.toString());
         assertTrue(result.requestId() != null && !result.requestId().isBlank());
 
-        InferenceResult async = client.inferAsync(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult async = client.inferAsync(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
                 .withTemperature(0)).get(30, TimeUnit.SECONDS);
         assertEquals(result.text(), async.text());
     }
@@ -79,11 +79,11 @@ class SwarmClientTest {
     @Test
     void aStreamDeliversEachTokenInOrderThenTheSameAnswer() throws Exception {
         List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
-        InferenceRequest request = InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0)
+        InferenceRequest request = InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0)
                 .withTopLogprobs(3);
         TokenStream<InferenceResult> stream = client.stream(request, tokens::add);
         InferenceResult result = stream.await();
-        assertArrayEquals(swarm.greedyTokens(DemoSwarm.QUESTION_PROMPT, 48), result.tokens());
+        assertArrayEquals(swarm.greedyTokens(TwoNodeDemoSwarm.QUESTION_PROMPT, 48), result.tokens());
         assertEquals(result.tokens().length, tokens.size());
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < tokens.size(); i++) {
@@ -112,7 +112,7 @@ class SwarmClientTest {
         StringBuilder pieces = new StringBuilder();
         ChatResult chat = client.streamChat(ChatRequest.of("What is artificial intelligence?").withMaxTokens(48)
                 .withTemperature(0), pieces::append).await();
-        InferenceResult reference = client.infer(InferenceRequest.of(DemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult reference = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
                 .withTemperature(0));
         assertEquals(reference.text(), chat.text());
         assertEquals(reference.text(), pieces.toString());

@@ -7,7 +7,7 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.FinishReason;
-import io.llmswarm.client.DemoSwarm;
+import io.llmswarm.client.TwoNodeDemoSwarm;
 import io.llmswarm.client.InferenceRequest;
 import io.llmswarm.client.InferenceResult;
 import io.llmswarm.client.SwarmClient;
@@ -49,7 +49,7 @@ class OpenAiRealClientsTest {
     private static final Path SCRIPT = Path.of("src/test/js/openai-client.mjs");
     private static final Path OPENAI_PACKAGE = Path.of("src/test/js/node_modules/openai/package.json");
 
-    private static DemoSwarm swarm;
+    private static TwoNodeDemoSwarm swarm;
     private static String modelName;
     /** What /api/inference answers greedily for the chat question rendered with the model's template. */
     private static InferenceResult chatReference;
@@ -57,7 +57,7 @@ class OpenAiRealClientsTest {
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        swarm = DemoSwarm.start();
+        swarm = TwoNodeDemoSwarm.start();
         String rendered;
         try (GgufFile file = GgufFile.open(BundledModel.path())) {
             modelName = file.metadata().getString("general.name");
@@ -69,7 +69,7 @@ class OpenAiRealClientsTest {
             completionReference = client.infer(InferenceRequest.of(COMPLETION_PROMPT).withMaxTokens(12)
                     .withTemperature(0));
         }
-        assertTrue(chatReference.text().startsWith(DemoSwarm.GLOSS_START), chatReference.text());
+        assertTrue(chatReference.text().startsWith(TwoNodeDemoSwarm.GLOSS_START), chatReference.text());
         assertTrue(completionReference.text().length() > 3, completionReference.text());
     }
 

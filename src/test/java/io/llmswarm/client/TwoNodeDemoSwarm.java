@@ -18,7 +18,7 @@ import java.util.List;
  * The shipped demo model served by two nodes in this JVM (layers 0-3 and 4-7, on loopback), and
  * the single-process engine on the same file: the reference a swarm's greedy answers must equal.
  */
-public final class DemoSwarm implements AutoCloseable {
+public final class TwoNodeDemoSwarm implements AutoCloseable {
 
     /** The demo model's training format (Zephyr / TinyLlama), written as plain prompt text. */
     public static final String QUESTION_PROMPT = "<|user|>\nWhat is artificial intelligence?</s>\n<|assistant|>\n";
@@ -30,11 +30,11 @@ public final class DemoSwarm implements AutoCloseable {
     private final List<SwarmNode> nodes = new ArrayList<>();
     private LocalModel engine;
 
-    private DemoSwarm() {
+    private TwoNodeDemoSwarm() {
     }
 
-    public static DemoSwarm start() throws Exception {
-        DemoSwarm swarm = new DemoSwarm();
+    public static TwoNodeDemoSwarm start() throws Exception {
+        TwoNodeDemoSwarm swarm = new TwoNodeDemoSwarm();
         try {
             SwarmTestModel.startNodes(BundledModel.path(), swarm.nodes, "0-3", "4-7");
             for (SwarmNode node : swarm.nodes) {
