@@ -1,8 +1,10 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.client.ChatRequest;
+import io.llmswarm.client.ChatResult;
 import io.llmswarm.client.ClientSettings;
 import io.llmswarm.client.InferenceRequest;
+import io.llmswarm.client.PipelineState;
 import io.llmswarm.client.SwarmClient;
 import io.llmswarm.client.SwarmClientException;
 import io.llmswarm.client.TokenStream;
@@ -16,6 +18,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,6 +60,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--api-key", defaultValue = "${env:LLMSWARM_API_KEY}",
             description = "Sent as 'Authorization: Bearer KEY' (default: $LLMSWARM_API_KEY).")
     String apiKey;
+
+    private static final int FINAL_STATE_POLLS = 20;
+    private static final long FINAL_STATE_POLL_MILLIS = 50;
 
     /** Where prompts come from; tests replace it. */
     InputStream input = System.in;
@@ -126,7 +132,9 @@ public final class ChatCommand implements Callable<Integer> {
                     long start = System.nanoTime();
                     var stream = client.streamChat(options.chatRequest(text), this::print);
                     current.set(stream);
-                    summary = ChatSummary.of(stream.await(), (System.nanoTime() - start) / 1e6);
+                    ChatResult result = stream.await();
+                    double elapsedMs = (System.nanoTime() - start) / 1e6;
+                    summary = ChatSummary.of(result, elapsedMs, routeOf(result));
                 } else {
                     var stream = client.stream(options.inferenceRequest(text), token -> print(token.text()));
                     current.set(stream);
@@ -144,6 +152,26 @@ public final class ChatCommand implements Callable<Integer> {
                 return false;
             } finally {
                 current.set(null);
+            }
+        }
+
+        /**
+         * The swarm's record of the request, for its route and hop times; none when the node keeps
+         * no such record. The final record is written as the answer ends, so wait a moment for it.
+         */
+        private Optional<PipelineState> routeOf(ChatResult result) throws InterruptedException {
+            if (result.requestId() == null) {
+                return Optional.empty();
+            }
+            try {
+                Optional<PipelineState> state = client.pipelineState(result.requestId());
+                for (int i = 0; i < FINAL_STATE_POLLS && state.isPresent() && !state.get().isFinal(); i++) {
+                    Thread.sleep(FINAL_STATE_POLL_MILLIS);
+                    state = client.pipelineState(result.requestId());
+                }
+                return state;
+            } catch (SwarmClientException e) {
+                return Optional.empty();
             }
         }
 

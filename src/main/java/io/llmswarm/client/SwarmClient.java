@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -21,13 +23,15 @@ import java.util.function.Consumer;
  * and waits for the whole answer; {@link #stream} delivers each token as the node samples it
  * (Server-Sent Events) and then the answer with its metadata; {@link #streamChat} does the same
  * for a conversation through {@code POST /v1/chat/completions}, which renders the model's chat
- * template. Refusals and failures throw {@link SwarmClientException} with the node's message.
- * One client may serve many threads and streams at once; close it when done.
+ * template; {@link #pipelineState} reads a request's state and route. Refusals and failures
+ * throw {@link SwarmClientException} with the node's message. One client may serve many threads
+ * and streams at once; close it when done.
  */
 public final class SwarmClient implements AutoCloseable {
 
     private static final String INFERENCE = "/api/inference";
     private static final String CHAT = "/v1/chat/completions";
+    private static final String REQUESTS = "/api/requests/";
     private static final String REQUEST_ID_HEADER = "X-Request-Id";
 
     private final ClientSettings settings;
@@ -89,6 +93,28 @@ public final class SwarmClient implements AutoCloseable {
         return open(post(CHAT, request.toStreamingJson(), true), new ChatEvents(onText));
     }
 
+    /**
+     * The swarm's pipeline state of a request (its id is {@link TokenStream#requestId()} or
+     * {@link InferenceResult#requestId()}); empty when the swarm has none (unknown, or expired).
+     */
+    public Optional<PipelineState> pipelineState(String requestId) throws InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(settings.resolve(REQUESTS
+                + URLEncoder.encode(requestId, StandardCharsets.UTF_8))).timeout(settings.requestTimeout()).GET();
+        authorize(builder);
+        try {
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 404) {
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw SwarmClientException.fromBody(response.statusCode(), response.body());
+            }
+            return Optional.of(PipelineState.fromJson(new JsonObject(response.body())));
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
     /** Stops waiting for every open stream and frees the client's connections. */
     @Override
     public void close() {
@@ -101,10 +127,14 @@ public final class SwarmClient implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .header("Accept", stream ? "text/event-stream" : "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+        authorize(builder);
+        return builder.build();
+    }
+
+    private void authorize(HttpRequest.Builder builder) {
         if (settings.apiKey() != null) {
             builder.header("Authorization", "Bearer " + settings.apiKey());
         }
-        return builder.build();
     }
 
     private static InferenceResult answer(HttpResponse<String> response) {

@@ -42,7 +42,7 @@ class ChatCommandIT {
             for (String answer : answers) {
                 assertTrue(answer.startsWith(TwoNodeDemoSwarm.GLOSS_START), out + stderr);
             }
-            assertEquals(2, stderr.lines().filter(line -> line.startsWith("[chat ")).count(), stderr);
+            assertEquals(2, stderr.lines().filter(line -> line.startsWith("[route ")).count(), stderr);
         }
     }
 }

@@ -53,7 +53,7 @@ class SwarmClientTest {
     }
 
     @Test
-    void controlTokenTextInThePromptIsParsedAndGivesTheGlossAnswerWithMetadata() throws Exception {
+    void controlTokenTextInThePromptIsParsedAndGivesTheGlossAnswerWithMetadataAndPipelineState() throws Exception {
         InferenceResult result = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
                 .withTemperature(0));
         int[] special = swarm.engine().tokenizer().encode(TwoNodeDemoSwarm.QUESTION_PROMPT, true, true);
@@ -71,9 +71,27 @@ class SwarmClientTest {
                 meta.toString());
         assertTrue(result.requestId() != null && !result.requestId().isBlank());
 
+        TestClusters.awaitTrue(WAIT, () -> finalState(result.requestId()), () -> "the final pipeline state");
+        PipelineState state = client.pipelineState(result.requestId()).orElseThrow();
+        assertEquals("COMPLETED", state.status());
+        assertEquals(result.tokens().length, state.tokensGenerated());
+        assertEquals(2, state.shards().size(), state.toString());
+        assertTrue(state.shards().get(0).shard().endsWith("[0-3]") && state.shards().get(1).shard().endsWith("[4-7]"),
+                "in route order: " + state);
+        assertTrue(client.pipelineState("no-such-request").isEmpty());
+
         InferenceResult async = client.inferAsync(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
                 .withTemperature(0)).get(30, TimeUnit.SECONDS);
         assertEquals(result.text(), async.text());
+    }
+
+    private static boolean finalState(String requestId) {
+        try {
+            return client.pipelineState(requestId).map(PipelineState::isFinal).orElse(false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Test
