@@ -280,9 +280,15 @@ final class PipelineRun implements Generation {
             finish(FinishReason.CANCELLED);
             return;
         }
-        java.util.Optional<Route> next = coordinator.planner().plan(usable(coordinator.status()));
+        SwarmView view = coordinator.status();
+        java.util.Optional<Route> next = coordinator.planner().plan(usable(view));
         if (next.isEmpty()) {
-            SwarmView without = usable(coordinator.status());
+            // No way around the nodes that failed: try them again (a slow node may answer this
+            // time), unless they left the swarm or their circuit is open.
+            next = coordinator.planner().plan(withoutAvoided(view));
+        }
+        if (next.isEmpty()) {
+            SwarmView without = withoutAvoided(view);
             String missing = without.notReadyReason();
             fail(new IllegalStateException(why + "; no other route: "
                     + (missing != null ? missing : "the remaining shards do not chain")));
@@ -306,6 +312,11 @@ final class PipelineRun implements Generation {
         return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
                 .filter(s -> !failedNodes.contains(s.nodeId()) && !coordinator.health().isAvoided(s.nodeId()))
                 .toList());
+    }
+
+    private SwarmView withoutAvoided(SwarmView view) {
+        return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
+                .filter(s -> !coordinator.health().isAvoided(s.nodeId())).toList());
     }
 
     /**
