@@ -56,6 +56,20 @@ const logprobs = await client.chat.completions.create({
   model, messages, temperature: 0, max_tokens: 4, logprobs: true, top_logprobs: 3,
 });
 
+// Abort a long stream (ignore_eos, llama.cpp's extension, keeps it going) after three chunks: the node must stop.
+const { data: longStream, response: longResponse } = await client.completions.create({
+  model, prompt: completionPrompt, temperature: 0, max_tokens: 200, stream: true, ignore_eos: true,
+}).withResponse();
+let abortedAfter = 0;
+for await (const chunk of longStream) {
+  if (chunk.choices[0]?.text !== undefined) abortedAfter++;
+  if (abortedAfter === 3) {
+    longStream.controller.abort();
+    break;
+  }
+}
+const aborted = { request_id: longResponse.headers.get('x-request-id'), chunks: abortedAfter };
+
 let unsupported = null;
 try {
   await client.embeddings.create({ model, input: 'dog' });
@@ -83,4 +97,5 @@ console.log(JSON.stringify({
   logprobs: logprobs.choices[0].logprobs.content,
   refused,
   unsupported,
+  aborted,
 }));

@@ -10,7 +10,10 @@ import dev.langchain4j.model.output.FinishReason;
 import io.llmswarm.client.TwoNodeDemoSwarm;
 import io.llmswarm.client.InferenceRequest;
 import io.llmswarm.client.InferenceResult;
+import io.llmswarm.client.PipelineState;
 import io.llmswarm.client.SwarmClient;
+import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.inference.BundledModel;
 import io.llmswarm.tokenizer.ChatMessage;
@@ -39,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Real OpenAI clients, unchanged, against two demo-model nodes in this JVM: the official
  * {@code openai} npm package (run by Node.js, {@code src/test/js/openai-client.mjs}) and
- * LangChain4j's OpenAI chat models. Each must get the swarm's greedy answer, usage and finish reason.
+ * LangChain4j's OpenAI chat models. Each must get the swarm's greedy answer, usage and finish reason;
+ * an aborted npm stream must stop the generation on every shard.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OpenAiRealClientsTest {
@@ -140,6 +144,20 @@ class OpenAiRealClientsTest {
         }
         assertTrue(logprobs.getJsonObject(1).getString("token").startsWith(" "), logprobs.encode());
 
+        // Aborting the stream (the client closes the connection) stops the generation on every shard.
+        JsonObject aborted = got.getJsonObject("aborted");
+        assertEquals(3, aborted.getInteger("chunks"), aborted.encode());
+        String abortedId = aborted.getString("request_id");
+        for (SwarmNode node : swarm.nodes()) {
+            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> node.shard().sessionCount() == 0,
+                    () -> "sessions to close on " + node.layers());
+        }
+        try (SwarmClient client = SwarmClient.create(swarm.url(0))) {
+            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> isFinal(client, abortedId), () -> "a final state");
+            PipelineState state = client.pipelineState(abortedId).orElseThrow();
+            assertTrue(state.tokensGenerated() < 200, "stopped early: " + state);
+        }
+
         JsonObject refused = got.getJsonObject("refused");
         assertEquals(400, refused.getInteger("status"), refused.encode());
         assertTrue(refused.getString("message").contains("temperature"), refused.encode());
@@ -148,6 +166,15 @@ class OpenAiRealClientsTest {
         assertEquals(404, unsupported.getInteger("status"), unsupported.encode());
         assertTrue(unsupported.getString("message").contains("POST /v1/embeddings"), unsupported.encode());
         assertEquals("invalid_request_error", unsupported.getString("type"), unsupported.encode());
+    }
+
+    private static boolean isFinal(SwarmClient client, String requestId) {
+        try {
+            return client.pipelineState(requestId).map(PipelineState::isFinal).orElse(false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static OpenAiChatModel.OpenAiChatModelBuilder chatModel() {
