@@ -192,15 +192,17 @@ class SwarmClientTest {
     }
 
     @Test
-    void aStreamCutShortIsAFailureNotAnAnswer() throws Exception {
+    void aStreamCutShortOrEndingInAnErrorEventIsAFailureWithTheReason() throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            // One token, then the connection drops (a node that died) or the response ends (a truncated stream).
+            // One token, then the connection drops (a node that died), an error event, or the response just ends.
             HttpServer server = vertx.createHttpServer().requestHandler(request -> {
                 request.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
                         .write("data: {\"index\": 0, \"id\": 5, \"text\": \"Hi\", \"logprob\": -0.5}\n\n");
                 if (request.path().equals("/drop/api/inference")) {
                     request.connection().close();
+                } else if (request.path().equals("/error/api/inference")) {
+                    request.response().end("event: error\ndata: {\"error\": \"shard 4-7 timed out\"}\n\n");
                 } else {
                     request.response().end();
                 }
@@ -216,6 +218,11 @@ class SwarmClientTest {
                 SwarmClientException truncated = assertThrows(SwarmClientException.class,
                         () -> ended.stream(InferenceRequest.of("Hello"), token -> { }).await());
                 assertTrue(truncated.getMessage().contains("ended before its final event"), truncated.getMessage());
+            }
+            try (SwarmClient failing = SwarmClient.create(base + "/error")) {
+                SwarmClientException error = assertThrows(SwarmClientException.class,
+                        () -> failing.stream(InferenceRequest.of("Hello"), token -> { }).await());
+                assertTrue(error.getMessage().contains("shard 4-7 timed out"), error.getMessage());
             }
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
