@@ -3,8 +3,6 @@ package io.llmswarm.client;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.PipelineStateStore;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +16,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -189,71 +186,5 @@ class SwarmClientTest {
                 () -> "a final state: " + states.find(requestId));
         JsonObject state = states.find(requestId).orElseThrow();
         assertTrue(state.getInteger("tokens_generated") < maxTokens, "stopped early: " + state.encode());
-    }
-
-    @Test
-    void aStreamCutShortOrEndingInAnErrorEventIsAFailureWithTheReason() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        try {
-            // One token, then the connection drops (a node that died), an error event, or the response just ends.
-            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
-                request.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
-                        .write("data: {\"index\": 0, \"id\": 5, \"text\": \"Hi\", \"logprob\": -0.5}\n\n");
-                if (request.path().equals("/drop/api/inference")) {
-                    request.connection().close();
-                } else if (request.path().equals("/error/api/inference")) {
-                    request.response().end("event: error\ndata: {\"error\": \"shard 4-7 timed out\"}\n\n");
-                } else {
-                    request.response().end();
-                }
-            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-            String base = "http://127.0.0.1:" + server.actualPort();
-            try (SwarmClient dropped = SwarmClient.create(base + "/drop");
-                 SwarmClient ended = SwarmClient.create(base + "/end")) {
-                List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
-                SwarmClientException broke = assertThrows(SwarmClientException.class,
-                        () -> dropped.stream(InferenceRequest.of("Hello"), tokens::add).await());
-                assertTrue(broke.getMessage().contains("broke"), broke.getMessage());
-                assertEquals("Hi", tokens.getFirst().text());
-                SwarmClientException truncated = assertThrows(SwarmClientException.class,
-                        () -> ended.stream(InferenceRequest.of("Hello"), token -> { }).await());
-                assertTrue(truncated.getMessage().contains("ended before its final event"), truncated.getMessage());
-            }
-            try (SwarmClient failing = SwarmClient.create(base + "/error")) {
-                SwarmClientException error = assertThrows(SwarmClientException.class,
-                        () -> failing.stream(InferenceRequest.of("Hello"), token -> { }).await());
-                assertTrue(error.getMessage().contains("shard 4-7 timed out"), error.getMessage());
-            }
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
-    }
-
-    @Test
-    void anApiKeyGoesOutAsABearerHeader() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        AtomicReference<String> authorization = new AtomicReference<>();
-        try {
-            // A loopback server that refuses as a node with keys does, and remembers what it was sent.
-            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
-                authorization.set(request.getHeader("Authorization"));
-                request.response().setStatusCode(401).putHeader("Content-Type", "application/json")
-                        .end(new JsonObject().put("error", "a valid API key is required").encode());
-            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-            ClientSettings settings = ClientSettings.of("http://127.0.0.1:" + server.actualPort()).withApiKey("k-123");
-            try (SwarmClient keyed = SwarmClient.create(settings)) {
-                SwarmClientException refused = assertThrows(SwarmClientException.class,
-                        () -> keyed.infer(InferenceRequest.of("Hello")));
-                assertEquals(401, refused.status());
-                assertTrue(refused.getMessage().contains("a valid API key is required"), refused.getMessage());
-                assertEquals("Bearer k-123", authorization.get());
-                SwarmClientException streamRefused = assertThrows(SwarmClientException.class,
-                        () -> keyed.stream(InferenceRequest.of("Hello"), token -> { }).await());
-                assertEquals(401, streamRefused.status());
-                assertEquals("Bearer k-123", authorization.get());
-            }
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
     }
 }
