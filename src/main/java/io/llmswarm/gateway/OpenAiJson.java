@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /** OpenAI's response, chunk, usage, logprobs and error objects. */
 final class OpenAiJson {
@@ -17,12 +18,19 @@ final class OpenAiJson {
     private OpenAiJson() {
     }
 
+    /** Sampling settings whose range checks name them by their Java names, and the request fields they are. */
+    private static final Map<String, String> SAMPLING_FIELDS = Map.of("temperature", "temperature", "topP", "top_p",
+            "topK", "top_k", "minP", "min_p", "top_logprobs", "top_logprobs");
+
     /** {@code {"error": {"message", "type", "param", "code"}}}; {@code param} is the field named first in the message. */
     static JsonObject error(String message, String type, String code) {
         String param = null;
         if (message.startsWith("\"")) {
             int end = message.indexOf('"', 1);
             param = end > 1 ? message.substring(1, end) : null;
+        } else {
+            int space = message.indexOf(' ');
+            param = space > 0 ? SAMPLING_FIELDS.get(message.substring(0, space)) : null;
         }
         return new JsonObject().put("error", new JsonObject().put("message", message).put("type", type)
                 .put("param", param).put("code", code));

@@ -162,6 +162,7 @@ class OpenAiRealClientsTest {
         assertEquals(400, refused.getInteger("status"), refused.encode());
         assertTrue(refused.getString("message").contains("temperature"), refused.encode());
         assertEquals("invalid_request_error", refused.getString("type"), refused.encode());
+        assertEquals("temperature", refused.getString("param"), refused.encode());
         JsonObject unsupported = got.getJsonObject("unsupported");
         assertEquals(404, unsupported.getInteger("status"), unsupported.encode());
         assertTrue(unsupported.getString("message").contains("POST /v1/embeddings"), unsupported.encode());
