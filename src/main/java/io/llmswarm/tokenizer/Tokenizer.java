@@ -26,7 +26,9 @@ public interface Tokenizer {
      * The bytes one token stands for, as {@link #tokenPiece} before it becomes text: a byte token
      * such as {@code <0xE2>} gives its one byte, which alone is no complete UTF-8 character.
      */
-    byte[] tokenBytes(int id);
+    default byte[] tokenBytes(int id) {
+        return tokenPiece(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     int bos();
 
