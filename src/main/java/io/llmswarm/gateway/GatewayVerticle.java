@@ -52,7 +52,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/v1/models/:model").handler(openAi::model);
         router.post("/v1/completions").handler(openAi::completions);
         router.post("/v1/chat/completions").handler(openAi::chatCompletions);
-        router.route("/v1/*").handler(openAi::unknown);
+        router.route("/v1/*").last().handler(openAi::unknown);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
