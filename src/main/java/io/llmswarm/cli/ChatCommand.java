@@ -43,8 +43,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--prompt", description = "Answer this prompt once and exit, instead of reading stdin.")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "Tokens per answer at most. Default: ${DEFAULT-VALUE}")
-    int maxTokens;
+    @Option(names = "--max-tokens", description = "Tokens per answer at most. Default: the node's (128 for a prompt, "
+            + "the rest of the context with --chat-format).")
+    Integer maxTokens;
 
     @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy. Default: ${DEFAULT-VALUE}")
     double temperature;
@@ -112,12 +113,14 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     InferenceRequest inferenceRequest(String text) {
-        InferenceRequest request = InferenceRequest.of(text).withMaxTokens(maxTokens).withTemperature(temperature);
+        InferenceRequest request = InferenceRequest.of(text).withTemperature(temperature);
+        request = maxTokens == null ? request : request.withMaxTokens(maxTokens);
         return seed == null ? request : request.withSeed(seed);
     }
 
     ChatRequest chatRequest(String text) {
-        ChatRequest request = ChatRequest.of(text).withMaxTokens(maxTokens).withTemperature(temperature);
+        ChatRequest request = ChatRequest.of(text).withTemperature(temperature);
+        request = maxTokens == null ? request : request.withMaxTokens(maxTokens);
         return seed == null ? request : request.withSeed(seed);
     }
 
