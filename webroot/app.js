@@ -151,7 +151,7 @@ function renderSwarm(view) {
       el('div', { class: 'layer-bar' }, ...layerCells(n, (l) => (l >= s.layer_start && l <= s.layer_end ? { cls: 'held' } : { cls: '' }))),
       el('div', { class: 'node-foot muted',
         text: `load ${s.load} · ${s.capacity} free session slots`
-          + (live && live.steps ? ` · ${live.lastMs.toFixed(1)} ms/step now` : '') }));
+          + (live && live.steps > live.firstSteps ? ` · ${live.lastMs.toFixed(1)} ms/step now` : '') }));
     return card;
   }));
 }
@@ -183,22 +183,31 @@ function resetStats() {
   $('shard-stats').tBodies[0].replaceChildren();
 }
 
+/** Each hop's figures from the cumulative timings a token carries: the prompt step, the latest step, the decode mean. */
 function updateShards(shards) {
   for (const s of shards) {
     const key = `${s.node_id}[${s.layers}]`;
-    const before = liveShards.get(key) || { steps: 0, totalMs: 0, lastMs: 0 };
+    // The first sighting holds the prompt step (and, after a fail-over, a replay): later steps are decode steps.
+    const before = liveShards.get(key) || { steps: 0, totalMs: 0, lastMs: 0, firstSteps: s.steps, firstMs: s.total_ms };
     const steps = s.steps - before.steps;
     const lastMs = steps > 0 ? (s.total_ms - before.totalMs) / steps : before.lastMs;
-    liveShards.set(key, { nodeId: s.node_id, layers: s.layers, steps: s.steps, totalMs: s.total_ms, engineMs: s.engine_ms, lastMs });
+    liveShards.set(key, { ...before, nodeId: s.node_id, layers: s.layers, steps: s.steps, totalMs: s.total_ms, lastMs });
   }
   $('shard-stats').tBodies[0].replaceChildren(...[...liveShards.values()].map((t) => {
-    const mean = t.steps ? t.totalMs / t.steps : 0;
+    const decodeSteps = t.steps - t.firstSteps;
+    const mean = decodeSteps > 0 ? (t.totalMs - t.firstMs) / decodeSteps : 0;
     return el('tr', { 'data-node-id': t.nodeId },
       el('td', { text: t.nodeId.slice(0, 8), title: t.nodeId }), el('td', { text: t.layers }),
-      el('td', { text: String(t.steps) }), el('td', { text: t.lastMs.toFixed(2) }),
-      el('td', { text: mean.toFixed(2) }), el('td', { text: mean > 0 ? (1000 / mean).toFixed(0) : '–' }));
+      el('td', { text: String(t.steps) }), el('td', { text: t.firstMs.toFixed(1) }),
+      el('td', { text: decodeSteps > 0 ? t.lastMs.toFixed(2) : '–' }),
+      el('td', { text: mean > 0 ? mean.toFixed(2) : '–' }), el('td', { text: mean > 0 ? (1000 / mean).toFixed(0) : '–' }));
   }));
   if (swarm) renderSwarm(swarm);
+}
+
+/** Node ids in a route, shortened as the panel shows them. */
+function shortRoute(route) {
+  return route.replace(/([0-9a-f]{8})-[0-9a-f-]{27}/g, '$1');
 }
 
 // ---- chat ----
@@ -250,7 +259,7 @@ function onStreamMessage(message) {
     c.bubble.scrollIntoView({ block: 'end' });
   } else if (message.type === 'done') {
     const m = message.metadata;
-    $('stat-route').textContent = m.route;
+    $('stat-route').textContent = shortRoute(m.route);
     $('stat-rate').textContent = m.decode_tokens_per_second ? m.decode_tokens_per_second.toFixed(1) : $('stat-rate').textContent;
     finish(message.finish_reason, `${m.tokens_generated} tokens · ${m.total_latency_ms.toFixed(0)} ms · ${message.finish_reason}`);
   } else if (message.type === 'error') {
@@ -263,6 +272,7 @@ async function send(bus) {
   const prompt = $('prompt').value.trim();
   if (!prompt || current) return;
   $('prompt').value = '';
+  document.querySelector('#transcript .hint')?.remove();
   resetStats();
   addMessage('user', prompt);
   const bubble = addMessage('assistant', '');
@@ -316,6 +326,7 @@ function start() {
   const bus = new Bus(wsUrl.href, (open) => {
     connection.textContent = open ? 'connected' : 'disconnected';
     connection.className = `badge ${open ? 'on' : 'off'}`;
+    logEvent(open ? `connected to ${location.host}` : 'connection lost; retrying');
   });
   bus.register(EVENTS, onSwarmEvent);
 
