@@ -202,6 +202,7 @@ function updateShards(shards) {
       el('td', { text: decodeSteps > 0 ? t.lastMs.toFixed(2) : '–' }),
       el('td', { text: mean > 0 ? mean.toFixed(2) : '–' }), el('td', { text: mean > 0 ? (1000 / mean).toFixed(0) : '–' }));
   }));
+  $('stat-route').textContent = [...liveShards.values()].map((t) => `${t.nodeId.slice(0, 8)}[${t.layers}]`).join(' -> ');
   if (swarm) renderSwarm(swarm);
 }
 

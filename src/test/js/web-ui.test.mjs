@@ -103,6 +103,7 @@ try {
   fact('stop_tokens_later', later);
   fact('stop_request_id', stopped.requestId);
   fact('stop_button_disabled', await page.isDisabled('#stop'));
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-stopped.png'), fullPage: true });
   expect(stopped.finish === 'stopped', `the second generation ended as ${stopped.finish}, not stopped`);
   fact('page_errors', pageErrors.length);
   expect(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
