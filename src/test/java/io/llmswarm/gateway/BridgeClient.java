@@ -22,21 +22,33 @@ final class BridgeClient implements AutoCloseable {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    /** The bridge closes a connection that has not pinged for 10 s. */
+    private static final long PING_MS = 4000;
+
+    private final Vertx vertx;
     private final WebSocketClient client;
     private final WebSocket socket;
+    private final long pingTimer;
     private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
 
-    private BridgeClient(WebSocketClient client, WebSocket socket) {
+    private BridgeClient(Vertx vertx, WebSocketClient client, WebSocket socket) {
+        this.vertx = vertx;
         this.client = client;
         this.socket = socket;
         // The raw transport writes each frame as a binary WebSocket message: read data of either kind.
-        socket.handler(data -> frames.add(new JsonObject(data)));
+        socket.handler(data -> {
+            JsonObject frame = new JsonObject(data);
+            if (!"pong".equals(frame.getString("type"))) { // an answer to a ping, if the bridge sends one
+                frames.add(frame);
+            }
+        });
+        this.pingTimer = vertx.setPeriodic(PING_MS, id -> socket.writeTextMessage("{\"type\":\"ping\"}"));
     }
 
     static BridgeClient connect(Vertx vertx, int port) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient();
         WebSocket socket = client.connect(port, "127.0.0.1", "/eventbus/websocket").await(10, TimeUnit.SECONDS);
-        return new BridgeClient(client, socket);
+        return new BridgeClient(vertx, client, socket);
     }
 
     void register(String address) throws Exception {
@@ -94,6 +106,7 @@ final class BridgeClient implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        vertx.cancelTimer(pingTimer);
         socket.close().await(10, TimeUnit.SECONDS);
         client.close().await(10, TimeUnit.SECONDS);
     }
