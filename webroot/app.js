@@ -109,7 +109,7 @@ const liveShards = new Map(); // "node[layers]" -> {steps, totalMs, lastMs}
 
 function logEvent(text) {
   const list = $('events');
-  list.prepend(el('li', { text: `${new Date().toLocaleTimeString()} ${text}` }));
+  list.prepend(el('li', {}, el('time', { text: new Date().toLocaleTimeString() }), ' ', el('span', { text })));
   while (list.children.length > 8) list.lastChild.remove();
 }
 
@@ -151,7 +151,7 @@ function renderSwarm(view) {
       el('div', { class: 'layer-bar' }, ...layerCells(n, (l) => (l >= s.layer_start && l <= s.layer_end ? { cls: 'held' } : { cls: '' }))),
       el('div', { class: 'node-foot muted',
         text: `load ${s.load} · ${s.capacity} free session slots`
-          + (live && live.steps > live.firstSteps ? ` · ${live.lastMs.toFixed(1)} ms/step now` : '') }));
+          + (live && live.steps > live.firstSteps ? ` · last step ${live.lastMs.toFixed(1)} ms` : '') }));
     return card;
   }));
 }

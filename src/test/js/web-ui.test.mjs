@@ -1,7 +1,8 @@
 // Drives the web chat UI in headless Chromium: node web-ui.test.mjs URL [SCREENSHOT]
-// Loads the page, checks the swarm panel, sends a prompt and watches the tokens stream in, then
-// stops a second, long generation. Prints "FACT name=value" lines for the Java test that runs it;
-// exits 1 with a message on the first failed expectation.
+// Loads the page, checks the swarm panel, sends a prompt and watches the tokens stream in, stops a
+// second, long generation, then (after printing "FACT awaiting_leave=true", when the Java test
+// stops the other node) waits for the panel to show the swarm not ready. Prints "FACT name=value"
+// lines for the Java test that runs it; exits 1 with a message on the first failed expectation.
 import { chromium } from 'playwright-core';
 
 const [url, screenshot = 'target/web-ui.png'] = process.argv.slice(2);
@@ -105,6 +106,18 @@ try {
   fact('stop_button_disabled', await page.isDisabled('#stop'));
   await page.screenshot({ path: screenshot.replace(/\.png$/, '-stopped.png'), fullPage: true });
   expect(stopped.finish === 'stopped', `the second generation ended as ${stopped.finish}, not stopped`);
+
+  // The Java side now stops the node that does not serve this page: the panel must show it live.
+  fact('awaiting_leave', true);
+  await page.waitForFunction(() => document.getElementById('swarm-status').textContent === 'not ready',
+    null, { timeout: STEP_MS });
+  await page.waitForFunction(() => [...document.querySelectorAll('#events li span')].some((e) => e.textContent.includes(' left')),
+    null, { timeout: STEP_MS });
+  fact('left_summary', (await page.textContent('#swarm-summary')).trim());
+  fact('left_nodes', await page.$$eval('#swarm-nodes .node', (all) => all.length));
+  fact('left_coverage', await page.$$eval('#coverage .cell', (cells) => cells.map((c) => (c.classList.contains('missing') ? 'x' : '1')).join('')));
+  fact('left_events', await page.$$eval('#events li span', (items) => items.map((e) => e.textContent).join(' | ')));
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-node-left.png'), fullPage: true });
   fact('page_errors', pageErrors.length);
   expect(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   console.log('OK');

@@ -8,9 +8,13 @@ import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,10 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The web chat UI in a real browser: two in-JVM nodes serve the demo model (layers 0-3 and 4-7),
  * and {@code src/test/js/web-ui.test.mjs} drives headless Chromium through Playwright against the
- * second node's page: the swarm panel, a streamed answer, and a stopped generation, which must
- * have been cancelled in the swarm too. Leaves a screenshot at {@code target/web-ui.png}.
+ * second node's page: the swarm panel, a streamed answer, a stopped generation (which must have
+ * been cancelled in the swarm too), and the first node leaving, shown live as missing layers.
+ * Leaves screenshots at {@code target/web-ui*.png}.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebUiBrowserTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -44,6 +51,7 @@ class WebUiBrowserTest {
     private static final Path SCREENSHOT = Path.of("target/web-ui.png");
     private static final Duration SCRIPT_LIMIT = Duration.ofSeconds(90);
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String END = "\u0000end";
 
     private static final List<SwarmNode> nodes = new ArrayList<>();
 
@@ -71,6 +79,7 @@ class WebUiBrowserTest {
     }
 
     @Test
+    @Order(1)
     void everyNodeServesThePageWhichTheBuildPutsOnTheClassPath() throws Exception {
         for (String file : List.of("index.html", "app.js", "style.css")) {
             assertTrue(WebUiBrowserTest.class.getResource("/webroot/" + file) != null, "webroot/" + file + " on the class path");
@@ -89,11 +98,12 @@ class WebUiBrowserTest {
     }
 
     @Test
-    void aBrowserStreamsAnAnswerShowsTheSwarmAndStopsAGeneration() throws Exception {
+    @Order(2)
+    void aBrowserStreamsAnAnswerShowsTheSwarmStopsAGenerationAndSeesANodeLeave() throws Exception {
         Files.createDirectories(SCREENSHOT.getParent());
         Files.deleteIfExists(SCREENSHOT);
         String url = "http://127.0.0.1:" + nodes.get(1).httpPort() + "/";
-        Run run = runScript(url);
+        Run run = runScript(url, this::stopWasCancelledThenFirstNodeLeaves);
         assertEquals(0, run.exitCode(), "the browser script failed:\n" + run.output());
         Map<String, String> facts = run.facts();
 
@@ -110,6 +120,16 @@ class WebUiBrowserTest {
         assertEquals("stopped", facts.get("stop_finish"));
         assertEquals(facts.get("stop_tokens"), facts.get("stop_tokens_later"), "no token after Stop");
         assertEquals("true", facts.get("stop_button_disabled"));
+
+        assertEquals("1", facts.get("left_nodes"), run.output());
+        assertEquals("xxxx1111", facts.get("left_coverage"), "layers 0-3 shown missing");
+        assertTrue(facts.get("left_summary").contains("missing layers 0-3"), facts.get("left_summary"));
+        assertTrue(facts.get("left_events").contains("swarm not ready: missing layers 0-3"), facts.get("left_events"));
+        assertTrue(Files.size(SCREENSHOT) > 10_000, "a screenshot at " + SCREENSHOT);
+    }
+
+    /** When the script has stopped its generation: the swarm cancelled it; then node 0 (layers 0-3) leaves. */
+    private void stopWasCancelledThenFirstNodeLeaves(Map<String, String> facts) throws Exception {
         String requestId = facts.get("stop_request_id");
         PipelineStateStore states = new PipelineStateStore(nodes.getFirst().cluster().hazelcast(), Duration.ofMinutes(1));
         TestClusters.awaitTrue(WAIT, () -> states.find(requestId).map(s -> s.getString("status").equals("COMPLETED"))
@@ -120,7 +140,13 @@ class WebUiBrowserTest {
             TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
                     () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
         }
-        assertTrue(Files.size(SCREENSHOT) > 10_000, "a screenshot at " + SCREENSHOT);
+        nodes.getFirst().close(Duration.ofSeconds(10));
+    }
+
+    /** Runs at the script's cue, with the facts printed so far. */
+    @FunctionalInterface
+    private interface Cue {
+        void run(Map<String, String> facts) throws Exception;
     }
 
     private record Run(int exitCode, String output) {
@@ -134,20 +160,39 @@ class WebUiBrowserTest {
         }
     }
 
-    private static Run runScript(String url) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("web-ui", ".log");
+    /** Runs the script, bounded in time, reading its output as it comes; {@code awaitingLeave} runs at its cue. */
+    private static Run runScript(String url, Cue awaitingLeave) throws Exception {
         Process process = new ProcessBuilder("node", SCRIPT.toString(), url, SCREENSHOT.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            if (!process.waitFor(SCRIPT_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("the browser script ran over " + SCRIPT_LIMIT + ":\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
+                .redirectErrorStream(true).start();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
+                in.lines().forEach(lines::add);
+            } catch (IOException e) {
+                lines.add("(reading the script's output failed: " + e + ")");
+            } finally {
+                lines.add(END);
             }
-            return new Run(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        });
+        StringBuilder output = new StringBuilder();
+        long deadline = System.nanoTime() + SCRIPT_LIMIT.toNanos();
+        try {
+            String line;
+            while (!END.equals(line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))) {
+                if (line == null) {
+                    throw new AssertionError("the browser script ran over " + SCRIPT_LIMIT + ":\n" + output);
+                }
+                output.append(line).append('\n');
+                if (line.equals("FACT awaiting_leave=true")) {
+                    awaitingLeave.run(new Run(0, output.toString()).facts());
+                }
+            }
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the script exits after its output ends");
+            reader.join(Duration.ofSeconds(5));
+            return new Run(process.exitValue(), output.toString());
         } finally {
-            Files.deleteIfExists(log);
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
         }
     }
 }
