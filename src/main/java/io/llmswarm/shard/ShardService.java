@@ -45,6 +45,13 @@ public final class ShardService implements AutoCloseable {
         }
     }
 
+    /**
+     * A fault-injection hook for tests only ({@code -Dllmswarm.test.corrupt-hidden-states=true}):
+     * the shard answers every step with NaN hidden states, so tests can check that coordinators
+     * reject such results and move on.
+     */
+    private static final boolean CORRUPT_HIDDEN_STATES = Boolean.getBoolean("llmswarm.test.corrupt-hidden-states");
+
     private final String shardId;
     private final ShardEngine engine;
     private final Settings settings;
@@ -174,6 +181,9 @@ public final class ShardService implements AutoCloseable {
                 : new ShardInput.Tokens(input.tokens());
         ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false, params.layers());
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
+            if (CORRUPT_HIDDEN_STATES) {
+                java.util.Arrays.fill(result.data(), Float.NaN);
+            }
             return new TaskResult.Hidden(result.data(), result.rows(), result.width());
         }
         return sample(session, params, input.tokens(), result.data());
