@@ -15,7 +15,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
  * or streamed as Server-Sent Events), {@code GET /api/swarm}, {@code GET /health} and
  * {@code GET /ready}, and the OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions}
- * and {@code POST /v1/chat/completions}, and {@code GET /metrics} (Prometheus text format).
+ * and {@code POST /v1/chat/completions}, {@code GET /metrics} (Prometheus text format), the web chat
+ * UI at {@code /} and the SockJS event-bus bridge at {@code /eventbus} (see {@link WebUi}).
  * Whichever node a user reaches coordinates that user's request.
  */
 public final class GatewayVerticle extends VerticleBase {
@@ -57,10 +58,11 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
+        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics);
         HttpServer server = vertx.createHttpServer().requestHandler(router);
-        return server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
+        return webUi.compose(ignored -> server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on port "
-                        + port + " (--http-port; 0 picks a free one): " + e.getMessage(), e)));
+                        + port + " (--http-port; 0 picks a free one): " + e.getMessage(), e))));
     }
 
     /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */

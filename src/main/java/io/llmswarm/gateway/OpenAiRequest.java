@@ -72,7 +72,7 @@ record OpenAiRequest(boolean chat, String prompt, boolean stream, boolean includ
         return text;
     }
 
-    private static List<ChatMessage> messages(JsonObject body) {
+    static List<ChatMessage> messages(JsonObject body) {
         Object value = body.getValue("messages");
         if (!(value instanceof JsonArray array) || array.isEmpty()) {
             throw new IllegalArgumentException("\"messages\" must be a non-empty array of {\"role\", \"content\"}; got "
