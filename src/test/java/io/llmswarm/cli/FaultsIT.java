@@ -147,17 +147,19 @@ class FaultsIT {
                             RESILIENCE));
             nodes.awaitStarted(Duration.ofMinutes(3));
             awaitSwarm(gateway, 4, nodes);
-            // Each request meets the corrupting node first (two hops beat three) unless its circuit is open.
-            String invalid = "llmswarm_shard_faults_total{kind=\"invalid_result\"}";
-            for (int i = 0; i < 6 && metric(gateway, invalid) < 3; i++) {
+            // Each request meets the corrupting node first (two hops beat three) until its circuit
+            // opens (three faults: on a busy machine a slow step may count as one of them).
+            Stream avoiding = null;
+            for (int i = 0; i < 6 && avoiding == null; i++) {
                 Stream corrupt = stream(gateway, index -> { });
                 assertSameStream(reference, corrupt, "request " + i + " with a corrupting 0-5 node");
+                if (i > 0 && shardsUsed(corrupt).stream().noneMatch(name -> name.endsWith("[0-5]"))) {
+                    avoiding = corrupt;
+                }
             }
-            assertTrue(metric(gateway, invalid) >= 3, "NaN results rejected and counted");
-            Stream avoiding = stream(gateway, index -> { });
-            assertSameStream(reference, avoiding, "with the corrupting node's circuit open");
-            assertFalse(shardsUsed(avoiding).stream().anyMatch(name -> name.endsWith("[0-5]")),
-                    "the open circuit keeps it off the route: " + avoiding.done());
+            assertTrue(metric(gateway, "llmswarm_shard_faults_total{kind=\"invalid_result\"}") >= 1,
+                    "NaN results rejected and counted");
+            assertNotNull(avoiding, "after repeated faults the open circuit keeps the corrupting node off the route");
 
             // 5. The coordinating node dies mid-stream: the other shards free its sessions by expiry.
             String coordinatorA = "http://127.0.0.1:" + httpPorts.get(A) + "/";
