@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.SamplingJson;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.sampling.SamplingConfig;
+import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -54,6 +55,17 @@ public final class GenerateJson {
             JsonArray top = new JsonArray();
             token.topLogprobs().forEach(t -> top.add(new JsonObject().put("id", t.token()).put("logprob", t.logprob())));
             json.put("top_logprobs", top);
+        }
+        return json;
+    }
+
+    /** As {@link #token(GeneratedToken)}, with each alternative's text as it would print ({@code "text"}). */
+    public static JsonObject token(GeneratedToken token, Tokenizer tokenizer) {
+        JsonObject json = token(token);
+        JsonArray top = json.getJsonArray("top_logprobs");
+        for (int i = 0; top != null && i < top.size(); i++) {
+            JsonObject alternative = top.getJsonObject(i);
+            alternative.put("text", tokenizer.tokenPiece(alternative.getInteger("id")));
         }
         return json;
     }

@@ -94,6 +94,11 @@ final class PipelineRun implements Generation {
         cancelled = true;
     }
 
+    @Override
+    public List<ShardTiming> shardTimings() {
+        return allTimings();
+    }
+
     void start() {
         context.runOnContext(ignored -> guarded(() -> {
             startNanos = System.nanoTime();
