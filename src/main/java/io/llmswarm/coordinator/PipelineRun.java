@@ -285,11 +285,6 @@ final class PipelineRun implements Generation {
             fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
             return;
         }
-        if (route.isReplica() && !tokens.isEmpty()) {
-            fail(new IllegalStateException(why + "; it had streamed " + tokens.size() + " tokens, which llama.cpp gives"
-                    + " as text without token ids, so the generation cannot go on elsewhere"));
-            return;
-        }
         failedNodes.add(failed.nodeId());
         release("failover");
         movingRoute = true;
@@ -307,12 +302,21 @@ final class PipelineRun implements Generation {
         }
         SwarmView view = coordinator.status();
         // A replica starts from the prompt text: it can take over only before any token was generated.
+        // Tokens from a replica are text without ids: only another replica can go on from them.
+        boolean textSoFar = !tokens.isEmpty() && tokens.getFirst().id() < 0;
         boolean replicas = replicasAllowed() && tokens.isEmpty();
-        java.util.Optional<Route> next = coordinator.routes().choose(usable(view), replicas);
+        java.util.function.Function<SwarmView, java.util.Optional<Route>> choose = v -> textSoFar
+                ? coordinator.routes().chooseReplica(v) : coordinator.routes().choose(v, replicas);
+        java.util.Optional<Route> next = choose.apply(usable(view));
         if (next.isEmpty()) {
             // No way around the nodes that failed: try them again (a slow node may answer this
             // time), unless they left the swarm or their circuit is open.
-            next = coordinator.routes().choose(withoutAvoided(view), replicas);
+            next = choose.apply(withoutAvoided(view));
+        }
+        if (next.isEmpty() && textSoFar) {
+            fail(new IllegalStateException(why + "; it had streamed " + tokens.size() + " tokens, which llama.cpp gives"
+                    + " as text without token ids, and no other replica can go on from that text"));
+            return;
         }
         if (next.isEmpty()) {
             SwarmView without = withoutAvoided(view);
@@ -343,10 +347,16 @@ final class PipelineRun implements Generation {
         return request.prompt() != null && request.sampling().topLogprobs() == 0;
     }
 
-    /** Runs the whole generation on a replica (the route's one hop), which streams text pieces back. */
+    /**
+     * Runs the generation on a replica (the route's one hop), which streams text pieces back. After
+     * a replica failed mid-stream, the next one goes on from the prompt and the text so far, which
+     * llama.cpp tokenizes afresh (so a greedy continuation can differ from an unbroken one where
+     * that text tokenizes differently from the tokens that made it).
+     */
     private void streamFromReplica() {
         Route.Hop replica = route.first();
-        int room = model.contextLength() - prompt.length;
+        int room = model.contextLength() - prompt.length - tokens.size();
+        int wanted = request.maxTokens() - tokens.size();
         if (room < 1) {
             finish(FinishReason.CONTEXT_FULL);
             return;
@@ -367,7 +377,7 @@ final class PipelineRun implements Generation {
                 // character), so fewer pieces than asked for is an EOS only where EOS could end it.
                 boolean byLength = tokens.size() >= request.maxTokens() || request.sampling().ignoreEos();
                 guarded(() -> finish(!byLength ? FinishReason.STOP
-                        : request.maxTokens() > room ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
+                        : wanted > room ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
             }
 
             @Override
@@ -375,7 +385,7 @@ final class PipelineRun implements Generation {
                 guarded(() -> failOver(replica, kind, why));
             }
         });
-        replicaStream.start(new ReplicaRequest(sessionId(), request.prompt(), Math.min(request.maxTokens(), room),
+        replicaStream.start(new ReplicaRequest(sessionId(), request.prompt() + text, Math.min(wanted, room),
                 request.sampling().config(), request.sampling().ignoreEos()));
     }
 

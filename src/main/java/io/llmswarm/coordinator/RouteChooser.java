@@ -47,6 +47,11 @@ public final class RouteChooser {
         return candidates(view, replicasAllowed).stream().findFirst().map(Candidate::route);
     }
 
+    /** The least busy replica route, or empty when no replica serves the model. */
+    public Optional<Route> chooseReplica(SwarmView view) {
+        return candidates(view, true).stream().map(Candidate::route).filter(Route::isReplica).findFirst();
+    }
+
     /** As {@link #choose}, but says why there is no route. */
     public Route require(SwarmView view, boolean replicasAllowed) {
         if (!view.isReady()) {

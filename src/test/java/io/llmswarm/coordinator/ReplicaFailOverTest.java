@@ -1,6 +1,11 @@
 package io.llmswarm.coordinator;
 
+import io.llmswarm.cli.BackendSettings;
 import io.llmswarm.cli.NodeSettings;
+import io.llmswarm.cluster.Route;
+import io.llmswarm.inference.FinishReason;
+import io.llmswarm.llamacpp.LlamaCppModel;
+import io.llmswarm.llamacpp.Sampling;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.ReplicaBatch;
@@ -33,7 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A member announces itself as a llama.cpp replica (so an idle swarm's first choice) but fails:
  * before its first piece the request is retried on the Java pipeline and gives the engine's exact
- * tokens; after pieces were streamed the request fails at once with a reason naming the replica.
+ * tokens; after pieces were streamed, with no other replica, the request fails (after retries)
+ * with a reason naming it; with a real llama.cpp replica in the swarm, that one goes on from the
+ * text so far.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReplicaFailOverTest {
@@ -48,7 +55,7 @@ class ReplicaFailOverTest {
         try (LocalModel local = SwarmTestModel.local(model)) {
             expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), true);
         }
-        TestClusters cluster = new TestClusters(3);
+        TestClusters cluster = new TestClusters(4);
         List<SwarmNode> nodes = new ArrayList<>();
         SwarmCluster broken = SwarmCluster.join(cluster.member(2)).await(60, TimeUnit.SECONDS);
         try {
@@ -94,8 +101,31 @@ class ReplicaFailOverTest {
                     () -> "the replica to be the first choice again");
             Exception failed = assertThrows(Exception.class, () -> coordinator.generate(request, TokenListener.none())
                     .outcome().await(60, TimeUnit.SECONDS));
-            assertTrue(failed.getMessage().contains(broken.nodeId()) && failed.getMessage().contains("aborted")
-                    && failed.getMessage().contains("cannot go on elsewhere"), failed.getMessage());
+            // (with no other replica it is tried again, as a failed shard is when nothing avoids it)
+            assertTrue(failed.getMessage().contains(broken.nodeId()) && failed.getMessage().contains("aborted"),
+                    failed.getMessage());
+
+            // A real replica joins: the broken one's two pieces are kept and llama.cpp goes on after them.
+            SwarmNode replica = SwarmNode.start(new NodeSettings(model, "auto", cluster.member(3), 0, 1, 1L << 30)
+                    .withBackend(new BackendSettings("llamacpp", 0, 1))).await(90, TimeUnit.SECONDS);
+            nodes.add(replica);
+            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> coordinator.status().readyShards().size() == 4
+                    && !coordinator.health().isAvoided(broken.nodeId()), () -> "four ready nodes: " + coordinator.status().toJson());
+            Route busy = coordinator.routes().chooseReplica(new io.llmswarm.cluster.SwarmView(coordinator.status().fingerprint(),
+                    8, coordinator.status().shards().stream().filter(s -> s.nodeId().equals(replica.nodeId())).toList()))
+                    .orElseThrow();
+            coordinator.routes().hold(busy); // the real replica looks busier, so the broken one is tried first
+            GenerationOutcome continued;
+            try {
+                continued = coordinator.generate(request, TokenListener.none()).outcome().await(60, TimeUnit.SECONDS);
+            } finally {
+                coordinator.routes().release(busy);
+            }
+            String rest = LlamaCppModel.load(model, 1).generate("Once upon a time two pieces", Sampling.greedy(10, true),
+                    piece -> { });
+            assertTrue(continued.route().startsWith("llamacpp:" + replica.nodeId()), continued.route());
+            assertEquals(" two pieces" + rest, continued.text());
+            assertEquals(FinishReason.LENGTH, continued.finishReason());
         } finally {
             for (SwarmNode node : nodes) {
                 node.close(Duration.ofSeconds(10));
