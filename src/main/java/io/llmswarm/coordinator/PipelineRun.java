@@ -257,13 +257,18 @@ final class PipelineRun implements Generation {
             return;
         }
         SwarmView view = coordinator.status();
-        // A replica starts from the prompt text: it can take over only before any token was generated.
+        // A replica starts from text: the prompt, or the prompt and the text generated so far.
         // Tokens from a replica are text without ids: only another replica can go on from them.
-        boolean textSoFar = !tokens.isEmpty() && tokens.getFirst().id() < 0;
+        // Tokens from a pipeline can go on through another pipeline (exactly, by replaying their
+        // ids), or else through a replica from their text.
+        boolean textSoFar = tokens.stream().anyMatch(token -> token.id() < 0);
         boolean replicas = replicasAllowed() && tokens.isEmpty();
         java.util.function.Function<SwarmView, java.util.Optional<Route>> choose = v -> textSoFar
                 ? coordinator.routes().chooseReplica(v) : coordinator.routes().choose(v, replicas);
         java.util.Optional<Route> next = choose.apply(usable(view));
+        if (next.isEmpty() && !textSoFar && !tokens.isEmpty() && replicasAllowed()) {
+            next = coordinator.routes().chooseReplica(usable(view));
+        }
         if (next.isEmpty()) {
             // No way around the nodes that failed: try them again (a slow node may answer this
             // time), unless they left the swarm or their circuit is open.

@@ -33,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * streamed as Server-Sent Events) all come back, spread over all three routes as their metadata
  * names them. Then a replica is killed (SIGKILL) while requests run on it: every request ends
  * within a bound, done elsewhere or failed with a reason naming the replica, and the swarm goes on.
+ * Last, a shard of the pipeline is killed mid-stream while the other replica is present: the
+ * replica goes on from the prompt and the text so far, and the user's stream loses no token.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ReplicaSwarmIT {
@@ -128,7 +130,64 @@ class ReplicaSwarmIT {
                     .get(60, TimeUnit.SECONDS);
             assertEquals(200, after.getInteger("status"), after.encode());
             assertFalse(after.getJsonObject("metadata").getString("route").contains(victim), after.encode());
+
+            // A pipeline shard dies mid-stream with a replica present: the replica goes on from the
+            // prompt and the text so far. The replica is kept busy with one long request so that the
+            // stream starts on the less loaded pipeline (its tokens have ids; a replica's have none).
+            String survivor = replicas.get(1);
+            CompletableFuture<JsonObject> occupying = plain(new JsonObject().put("prompt", "Busy").put("max_tokens", 1500)
+                    .put("temperature", 0).put("ignore_eos", true));
+            TestClusters.awaitTrue(WAIT, () -> load(survivor) > 0 || occupying.isDone(),
+                    () -> "a request running on " + survivor + ": " + swarm());
+            int pipelineShard = 3; // layers 4-7: no other Java node holds them
+            List<JsonObject> events = new ArrayList<>();
+            JsonObject done = streamEvents(new JsonObject().put("prompt", "The pipeline hands over").put("max_tokens", 200)
+                    .put("temperature", 0).put("ignore_eos", true), events, token -> {
+                        if (token.getInteger("index") == 5) {
+                            assertTrue(token.getInteger("id") >= 0, "the stream started on the pipeline: " + token.encode());
+                            try {
+                                processes.kill(pipelineShard);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+            assertEquals(200, done.getInteger("status"), done.encode());
+            StringBuilder pieces = new StringBuilder();
+            for (int i = 0; i < events.size(); i++) {
+                assertEquals(i, events.get(i).getInteger("index"), "every token once, in order");
+                pieces.append(events.get(i).getString("text"));
+            }
+            assertTrue(events.getFirst().getInteger("id") >= 0 && events.getLast().getInteger("id") < 0,
+                    "token ids from the pipeline, then text from the replica: " + events.getFirst() + " … " + events.getLast());
+            assertTrue(done.getJsonObject("metadata").getString("route").startsWith("llamacpp:" + survivor), done.encode());
+            assertEquals(done.getString("result"), pieces.toString(), "the streamed pieces make the result");
+            assertEquals(200, occupying.get(120, TimeUnit.SECONDS).getInteger("status"));
         }
+    }
+
+    /** Streams a request: every token event into {@code events} (and to {@code onToken}), then the done or error event. */
+    private JsonObject streamEvents(JsonObject body, List<JsonObject> events,
+                                    java.util.function.Consumer<JsonObject> onToken) throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> response = http.send(inference(body.copy().put("stream", true)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        String event = null;
+        try (java.util.stream.Stream<String> lines = response.body()) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    JsonObject data = new JsonObject(line.substring(6));
+                    if (event == null) {
+                        events.add(data);
+                        onToken.accept(data);
+                    } else {
+                        return data.put("status", event.equals("done") ? 200 : 500);
+                    }
+                }
+            }
+        }
+        throw new AssertionError("the stream ended without a done or error event");
     }
 
     /** Which process runs a node: its log (node-N.log in the test's folder) names the node id. */
