@@ -1,20 +1,33 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.gateway.GatewaySettings;
 
 import java.nio.file.Path;
 
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
  * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, and the
- * memory the node may use for weights and KV caches (in bytes).
+ * memory the node may use for weights and KV caches (in bytes), the gateway's host, API keys and
+ * limits, and the KV-cache budget ({@code 0}: a quarter of the memory, at least 64 MiB).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes) {
+                           long memoryBytes, GatewaySettings gateway, long kvCacheBytes) {
 
     public static final String AUTO = "auto";
 
+    /** With the gateway's defaults and the default KV-cache budget. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, GatewaySettings.defaults(), 0);
+    }
+
     public NodeSettings {
+        if (gateway == null) {
+            gateway = GatewaySettings.defaults();
+        }
+        if (kvCacheBytes < 0) {
+            throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
+        }
         if (model == null) {
             throw new IllegalArgumentException("a node needs a model: --model FILE.gguf (or \"model\" in conf/node.json,"
                     + " or LLMSWARM_MODEL)");
@@ -25,6 +38,19 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);
         }
+    }
+
+    /** The bytes all sessions' KV caches on this node may hold together. */
+    public long kvCacheBudget() {
+        return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
+    }
+
+    public NodeSettings withGateway(GatewaySettings value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, kvCacheBytes);
+    }
+
+    public NodeSettings withKvCacheBytes(long value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, gateway, value);
     }
 
     public boolean autoLayers() {

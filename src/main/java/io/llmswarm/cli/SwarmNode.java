@@ -41,10 +41,10 @@ public final class SwarmNode {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
-                      ShardAnnouncement claimed, ChatTemplate chatTemplate, int httpPort) {
+                      ShardAnnouncement claimed, ChatTemplate chatTemplate, NodeSettings settings) {
         this.cluster = cluster;
-        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate), httpPort,
-                cluster.metrics());
+        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate),
+                settings.httpPort(), cluster.metrics(), settings.gateway());
         this.engine = engine;
         this.shard = shard;
         this.coordinator = coordinator;
@@ -53,6 +53,7 @@ public final class SwarmNode {
 
     /** Joins, loads and deploys; completes when the shard is announced ready. */
     public static Future<SwarmNode> start(NodeSettings settings) {
+        SecurityWarnings.of(settings).forEach(System.err::println);
         return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
                 .executeBlocking(() -> load(cluster, settings))
                 .compose(node -> node.deploy().map(node))
@@ -78,7 +79,7 @@ public final class SwarmNode {
                 return new ShardAnnouncement(nodeId, model, layers, "java", Addresses.shardExecute(nodeId), 0, 0, false);
             });
             ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
-            long kvBytes = Math.max(64L << 20, settings.memoryBytes() / 4);
+            long kvBytes = settings.kvCacheBudget();
             ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
             ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                     ShardService.Settings.defaults());
@@ -89,7 +90,7 @@ public final class SwarmNode {
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
                     Coordinator.Settings.defaults());
             return new SwarmNode(cluster, engine, shard, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
-                    settings.httpPort());
+                    settings);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -97,7 +98,7 @@ public final class SwarmNode {
     }
 
     private Future<?> deploy() {
-        return cluster.vertx().deployVerticle(new ShardVerticle(shard, cluster.announcements(), claimed))
+        return cluster.vertx().deployVerticle(new ShardVerticle(shard, cluster.announcements(), claimed, cluster.metrics()))
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
                 .compose(ignored -> cluster.vertx().deployVerticle(gateway));
     }

@@ -5,6 +5,7 @@ import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskInput;
@@ -154,6 +155,9 @@ final class PipelineRun implements Generation {
             if (!reply.isOk()) {
                 if (reply.error().startsWith("context_full")) {
                     finish(FinishReason.CONTEXT_FULL);
+                } else if (reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
+                    // No room for the session now: the client should come back, not fail over.
+                    fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
                 } else {
                     failOver(hop, reply.error());
                 }

@@ -2,6 +2,7 @@ package io.llmswarm.shard;
 
 import io.llmswarm.cluster.ExecuteTask;
 import io.llmswarm.cluster.SamplingParams;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.TaskInput;
 import io.llmswarm.cluster.TaskParams;
 import io.llmswarm.cluster.TaskReply;
@@ -106,8 +107,8 @@ public final class ShardService implements AutoCloseable {
             }
             ShardSession session = sessionFor(params.sessionId());
             if (session == null) {
-                return TaskReply.failed(task.envelope().reply(), describe("no free session slot ("
-                        + settings.maxSessions() + " sessions open)"));
+                return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX
+                        + describe("no free session slot (" + settings.maxSessions() + " sessions open)"));
             }
             session.lock().lock();
             try {
@@ -118,6 +119,8 @@ public final class ShardService implements AutoCloseable {
             } finally {
                 session.lock().unlock();
             }
+        } catch (KvCacheBudget.BudgetExceededException e) {
+            return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX + describe(e.getMessage()));
         } catch (KvCache.ContextFullException e) {
             return TaskReply.failed(task.envelope().reply(), "context_full: " + e.getMessage());
         } catch (RuntimeException e) {
