@@ -26,7 +26,7 @@ public final class MessageProof {
     }
 
     /** A message this node must not act on: unsigned, badly signed, too old, or not a message of ours at all. */
-    public static final class RejectedException extends RuntimeException {
+    public static final class RejectedException extends IllegalArgumentException {
         private final boolean badProof;
 
         RejectedException(String message, boolean badProof) {
