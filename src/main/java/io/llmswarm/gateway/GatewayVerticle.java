@@ -50,6 +50,7 @@ public final class GatewayVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = Router.router(vertx);
+        JsonErrors.install(router);
         // First: a request without a valid key is refused before anything reads its body.
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
         GenerationLimits limits = new GenerationLimits(settings.limits());
