@@ -96,8 +96,21 @@ public final class ShardService implements AutoCloseable {
         return engine.kvCacheBudget();
     }
 
-    /** Runs one step; every failure becomes an error reply that names this shard and its layers. */
+    /**
+     * Runs one step; every failure becomes an error reply that names this shard and its layers. A
+     * failed step that opened its session closes it again, so bad input leaves no KV cache behind.
+     */
     public TaskReply execute(ExecuteTask task) {
+        String sessionId = task.params().sessionId();
+        boolean existed = sessions.containsKey(sessionId);
+        TaskReply reply = attempt(task);
+        if (!reply.isOk() && !existed) {
+            release(sessionId);
+        }
+        return reply;
+    }
+
+    private TaskReply attempt(ExecuteTask task) {
         inFlight.incrementAndGet();
         try {
             TaskParams params = task.params();
