@@ -54,6 +54,21 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--memory", paramLabel = "SIZE", description = "Memory for weights and KV caches, e.g. 8g (default: physical memory).")
     String memory;
 
+    @Option(names = "--step-timeout", paramLabel = "DURATION",
+            description = "How long a shard has to answer a one-token step before the request moves to another route (default 60s; longer steps get more).")
+    String stepTimeout;
+
+    @Option(names = "--session-idle-timeout", paramLabel = "DURATION",
+            description = "Idle time after which a session's KV cache on this shard is freed (default 5m).")
+    String sessionIdleTimeout;
+
+    @Option(names = "--max-failovers", description = "Times one request may move to a new route after shard faults (default 2).")
+    Integer maxFailovers;
+
+    @Option(names = "--circuit-open-for", paramLabel = "DURATION",
+            description = "How long a node that failed repeatedly is avoided (default 30s).")
+    String circuitOpenFor;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default conf/node.json if present).")
     Path config;
 
@@ -111,6 +126,10 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_concurrent", maxConcurrent);
         put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
         put(flags, "kv_cache", kvCache);
+        put(flags, "step_timeout", stepTimeout);
+        put(flags, "session_idle_timeout", sessionIdleTimeout);
+        put(flags, "max_failovers", maxFailovers);
+        put(flags, "circuit_open_for", circuitOpenFor);
         return NodeConfig.resolve(config, env, flags);
     }
 

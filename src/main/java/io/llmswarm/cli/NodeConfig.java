@@ -27,15 +27,17 @@ import java.util.Map;
  * unless another is named), environment variables ({@code LLMSWARM_MODEL}, {@code LLMSWARM_LAYERS},
  * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
  * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
- * threads, memory, and for security and limits http_host, api_keys (comma separated, or a JSON
- * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
- * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
+ * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for, and for
+ * security and limits http_host, api_keys (comma separated, or a JSON array in the file),
+ * api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key, cluster_tls_cert,
+ * cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
  */
 public final class NodeConfig {
 
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
-            "join", "multicast", "http_port", "threads", "memory", "http_host", "api_keys", "api_keys_file",
+            "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
+            "max_failovers", "circuit_open_for", "http_host", "api_keys", "api_keys_file",
             "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert", "cluster_tls_trust",
             "max_concurrent", "max_concurrent_per_client", "kv_cache");
 
@@ -98,7 +100,7 @@ public final class NodeConfig {
         return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
-                values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(),
+                values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0);
     }
 
@@ -132,6 +134,18 @@ public final class NodeConfig {
     private Path path(String key) {
         String value = values.get(key);
         return value == null ? null : Path.of(value);
+    }
+
+    private Resilience resilience() {
+        Resilience defaults = Resilience.defaults();
+        return new Resilience(duration("step_timeout", defaults.stepTimeout()),
+                duration("session_idle_timeout", defaults.sessionIdleTimeout()),
+                integer("max_failovers", defaults.maxFailovers()), duration("circuit_open_for", defaults.circuitOpenFor()));
+    }
+
+    private java.time.Duration duration(String key, java.time.Duration fallback) {
+        String value = values.get(key);
+        return value == null ? fallback : Resilience.parseDuration(key, value);
     }
 
     private int integer(String key, int fallback) {

@@ -8,17 +8,18 @@ import java.nio.file.Path;
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
  * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, and the
- * memory the node may use for weights and KV caches (in bytes), the gateway's host, API keys and
- * limits, and the KV-cache budget ({@code 0}: a quarter of the memory, at least 64 MiB).
+ * memory the node may use for weights and KV caches (in bytes), how it copes with faults, the
+ * gateway's host, API keys and limits, and the KV-cache budget ({@code 0}: a quarter of the
+ * memory, at least 64 MiB).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes, GatewaySettings gateway, long kvCacheBytes) {
+                           long memoryBytes, Resilience resilience, GatewaySettings gateway, long kvCacheBytes) {
 
     public static final String AUTO = "auto";
 
-    /** With the gateway's defaults and the default KV-cache budget. */
+    /** Settings with the default {@link Resilience}, the gateway's defaults and the default KV-cache budget. */
     public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
-        this(model, layers, cluster, httpPort, threads, memoryBytes, GatewaySettings.defaults(), 0);
+        this(model, layers, cluster, httpPort, threads, memoryBytes, Resilience.defaults());
     }
 
     public NodeSettings {
@@ -35,6 +36,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1; got " + threads);
         }
+        if (resilience == null) {
+            throw new IllegalArgumentException("a node needs its fault settings (Resilience.defaults() if none)");
+        }
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);
         }
@@ -45,12 +49,22 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
     }
 
+    /** Settings with the given {@link Resilience}, the gateway's defaults and the default KV-cache budget. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
+                        Resilience resilience) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, GatewaySettings.defaults(), 0);
+    }
+
+    public NodeSettings withResilience(Resilience value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, gateway, kvCacheBytes);
+    }
+
     public NodeSettings withGateway(GatewaySettings value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, kvCacheBytes);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, kvCacheBytes);
     }
 
     public NodeSettings withKvCacheBytes(long value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, gateway, value);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, gateway, value);
     }
 
     public boolean autoLayers() {

@@ -6,6 +6,7 @@ import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.CoordinatorVerticle;
+import io.llmswarm.coordinator.NodeHealth;
 import io.llmswarm.coordinator.PipelineStateStore;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.gateway.GatewayVerticle;
@@ -81,14 +82,20 @@ public final class SwarmNode {
             ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
             long kvBytes = settings.kvCacheBudget();
             ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
+            Resilience resilience = settings.resilience();
             ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
-                    ShardService.Settings.defaults());
+                    new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
+                            resilience.sessionIdleTimeout()));
             Coordinator coordinator = new Coordinator(cluster.vertx(),
                     new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
                             config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
-                    Coordinator.Settings.defaults());
+                    Coordinator.Settings.defaults().withStepTimeout(resilience.stepTimeout())
+                            .withMaxFailovers(resilience.maxFailovers())
+                            .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
+                                    resilience.circuitOpenFor())));
+            coordinator.faults().bindTo(cluster.metrics());
             return new SwarmNode(cluster, engine, shard, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
                     settings);
         } catch (RuntimeException e) {

@@ -8,7 +8,9 @@ import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs generations through the swarm for one model: checks the swarm is ready, plans a route,
@@ -39,19 +41,30 @@ public final class Coordinator {
     }
 
     /**
-     * How steps run: the time a shard has to answer a step, the encoding of hidden states between
-     * shards, which spans routes may use, how often (at most) the pipeline state is written while
-     * decoding, and how many times a request may fail over to a new route when a shard fails.
+     * How steps run: the time a shard has to answer a one-token step (a step of n tokens gets
+     * ceil(n/64) times as long), the encoding of hidden states between shards, which spans routes
+     * may use, how often (at most) the pipeline state is written while decoding, how many times a
+     * request may fail over to a new route, the back-off before each fail-over (exponential with
+     * jitter, from {@code retryBackoff} up to {@code maxBackoff}), and the circuit breaker per node.
      */
     public record Settings(Duration stepTimeout, HiddenEncoding encoding, RoutePlanner.SpanPolicy spanPolicy,
-                           Duration stateInterval, int maxFailovers) {
+                           Duration stateInterval, int maxFailovers, Duration retryBackoff, Duration maxBackoff,
+                           NodeHealth.Settings health) {
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(60), HiddenEncoding.F32, RoutePlanner.SpanPolicy.SUB_SPANS,
-                    Duration.ofMillis(250), 2);
+                    Duration.ofMillis(250), 2, Duration.ofMillis(50), Duration.ofSeconds(2), NodeHealth.Settings.defaults());
         }
 
         public Settings withStepTimeout(Duration value) {
-            return new Settings(value, encoding, spanPolicy, stateInterval, maxFailovers);
+            return new Settings(value, encoding, spanPolicy, stateInterval, maxFailovers, retryBackoff, maxBackoff, health);
+        }
+
+        public Settings withMaxFailovers(int value) {
+            return new Settings(stepTimeout, encoding, spanPolicy, stateInterval, value, retryBackoff, maxBackoff, health);
+        }
+
+        public Settings withHealth(NodeHealth.Settings value) {
+            return new Settings(stepTimeout, encoding, spanPolicy, stateInterval, maxFailovers, retryBackoff, maxBackoff, value);
         }
     }
 
@@ -60,6 +73,9 @@ public final class Coordinator {
     private final Wiring wiring;
     private final Settings settings;
     private final RoutePlanner planner;
+    private final NodeHealth health;
+    private final FaultCounters faults = new FaultCounters();
+    private final Set<PipelineRun> running = ConcurrentHashMap.newKeySet();
 
     public Coordinator(Vertx vertx, ModelInfo model, Wiring wiring, Settings settings) {
         this.vertx = vertx;
@@ -67,6 +83,10 @@ public final class Coordinator {
         this.wiring = wiring;
         this.settings = settings;
         this.planner = new RoutePlanner(settings.spanPolicy());
+        this.health = new NodeHealth(vertx, settings.health());
+        // A member that leaves takes its announcement with it: runs routed through it move on at
+        // once instead of waiting out their step's deadline.
+        wiring.announcements().onChange(() -> running.forEach(PipelineRun::checkRoute));
     }
 
     /** The swarm as it stands for this coordinator's model. */
@@ -94,8 +114,20 @@ public final class Coordinator {
      */
     public Generation generate(GenerateRequest request, TokenListener listener) {
         PipelineRun run = new PipelineRun(vertx, UUID.randomUUID().toString(), request, listener, this);
+        running.add(run);
+        run.outcome().onComplete(done -> running.remove(run));
         run.start();
         return run;
+    }
+
+    /** Faults seen by this coordinator's requests (timeouts, error replies, invalid results, lost members). */
+    public FaultCounters faults() {
+        return faults;
+    }
+
+    /** The circuit breakers this coordinator keeps per node. */
+    public NodeHealth health() {
+        return health;
     }
 
     Settings settings() {

@@ -19,6 +19,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.ArrayList;
@@ -52,6 +53,10 @@ final class PipelineRun implements Generation {
     private final java.util.Set<String> failedNodes = new java.util.HashSet<>();
     private final List<ShardTiming> earlierTimings = new ArrayList<>();
     private int attempt;
+    /** Numbers each step sent; a reply to any but the latest is stale (the request moved on). */
+    private int stepSequence;
+    private boolean movingRoute;
+    private final RetryPolicy backoff;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
@@ -65,6 +70,8 @@ final class PipelineRun implements Generation {
         this.coordinator = coordinator;
         this.model = coordinator.model();
         this.delivery = new DeliveryOptions().setSendTimeout(coordinator.settings().stepTimeout().toMillis());
+        this.backoff = RetryPolicy.exponentialDelayWithJitter(coordinator.settings().retryBackoff().toMillis(),
+                coordinator.settings().maxBackoff().toMillis());
     }
 
     @Override
@@ -91,12 +98,18 @@ final class PipelineRun implements Generation {
                 fail(new SwarmNotReadyException(view.notReadyReason()));
                 return;
             }
-            try {
-                useRoute(coordinator.planner().require(view));
-            } catch (SwarmNotReadyException e) {
-                fail(e);
+            java.util.Optional<Route> planned = coordinator.planner().plan(usable(view));
+            if (planned.isEmpty()) {
+                try {
+                    coordinator.planner().require(view);
+                    fail(new SwarmNotReadyException("every route runs through a node avoided after repeated faults"
+                            + " (circuit open for up to " + coordinator.settings().health().openFor().toSeconds() + " s)"));
+                } catch (SwarmNotReadyException e) {
+                    fail(e);
+                }
                 return;
             }
+            useRoute(planned.get());
             Tokenizer tokenizer = model.tokenizer();
             decoder = tokenizer.streamingDecoder();
             Future<int[]> promptTokens = request.promptTokens() != null
@@ -144,38 +157,54 @@ final class PipelineRun implements Generation {
         // A prompt or replay step of many tokens gets proportionally longer than a decode step.
         DeliveryOptions options = stepTokens.length <= 64 ? delivery : new DeliveryOptions()
                 .setSendTimeout(delivery.getSendTimeout() * ((stepTokens.length + 63) / 64));
-        vertx.eventBus().<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options).onComplete(done -> guarded(() -> {
-            if (done.failed()) {
-                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") did not answer: "
-                        + done.cause().getMessage());
-                return;
-            }
-            TaskReply reply = done.result().body();
-            timings[index] = timings[index].add(System.nanoTime() - sent, reply.engineNanos());
-            if (!reply.isOk()) {
-                if (reply.error().startsWith("context_full")) {
-                    finish(FinishReason.CONTEXT_FULL);
-                } else if (reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
-                    // No room for the session now: the client should come back, not fail over.
-                    fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
-                } else {
-                    failOver(hop, reply.error());
-                }
-                return;
-            }
-            String invalid = invalid(reply.result(), stepTokens.length);
-            if (invalid != null) {
-                failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span() + ") returned " + invalid);
-                return;
-            }
-            switch (reply.result()) {
-                case TaskResult.Hidden next when !last -> hop(index + 1, stepTokens, position, next);
-                case TaskResult.Sampled sampled when last -> onSampled(sampled);
-                default -> failOver(hop, "shard " + hop.nodeId() + " (layers " + hop.span()
-                        + ") returned " + reply.result().getClass().getSimpleName() + " where "
-                        + (last ? "a sampled token" : "hidden states") + " were expected");
-            }
-        }));
+        int step = ++stepSequence;
+        coordinator.health().<TaskReply>call(hop.nodeId(), () -> vertx.eventBus()
+                        .<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options)
+                        .compose(message -> checked(message.body(), hop, stepTokens.length, last)))
+                .onComplete(done -> guarded(() -> {
+                    if (step != stepSequence || promise.future().isComplete()) {
+                        return; // superseded: the request already moved to another route
+                    }
+                    if (done.failed()) {
+                        ShardFault fault = ShardFault.of(done.cause(), hop);
+                        failOver(hop, fault.kind(), fault.getMessage());
+                        return;
+                    }
+                    TaskReply reply = done.result();
+                    timings[index] = timings[index].add(System.nanoTime() - sent, reply.engineNanos());
+                    if (!reply.isOk() && reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
+                        // No room for the session now: the client should come back, not fail over.
+                        fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
+                        return;
+                    }
+                    switch (reply.result()) {
+                        case null -> finish(FinishReason.CONTEXT_FULL);
+                        case TaskResult.Hidden next -> hop(index + 1, stepTokens, position, next);
+                        case TaskResult.Sampled sampled -> onSampled(sampled);
+                    }
+                }));
+    }
+
+    /**
+     * A shard's reply as a step outcome: usable (or the context is full: no fault), or a
+     * {@link ShardFault} — an error reply, or a result of the wrong kind, shape or values — which
+     * the node's circuit breaker counts.
+     */
+    private Future<TaskReply> checked(TaskReply reply, Route.Hop hop, int rows, boolean last) {
+        if (!reply.isOk()) {
+            // A full context or a shard without room is no fault of the node.
+            return reply.error().startsWith("context_full") || reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)
+                    ? Future.succeededFuture(reply)
+                    : Future.failedFuture(new ShardFault(FaultCounters.Kind.ERROR, reply.error()));
+        }
+        String invalid = invalid(reply.result(), rows);
+        if (invalid == null && (reply.result() instanceof TaskResult.Sampled) != last) {
+            invalid = reply.result().getClass().getSimpleName() + " where " + (last ? "a sampled token" : "hidden states")
+                    + " were expected";
+        }
+        return invalid == null ? Future.succeededFuture(reply) : Future.failedFuture(new ShardFault(
+                FaultCounters.Kind.INVALID_RESULT, "shard " + hop.nodeId() + " (layers " + hop.span() + ") returned "
+                + invalid));
     }
 
     /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
@@ -231,29 +260,51 @@ final class PipelineRun implements Generation {
     }
 
     /**
-     * A shard failed: plan a route around it and replay the whole token history (prompt and the
-     * tokens generated so far) through it in one pass, as a new session, so that the stream goes on
-     * with the token the failed step would have given, neither dropping nor repeating one. A seeded
-     * sampler starts afresh on the new final shard; greedy decoding continues exactly.
+     * A shard failed: after a back-off (exponential, with jitter), plan a route around it and replay
+     * the whole token history (prompt and the tokens generated so far) through it in one pass, as a
+     * new session, so that the stream goes on with the token the failed step would have given,
+     * neither dropping nor repeating one. A seeded sampler starts afresh on the new final shard;
+     * greedy decoding continues exactly.
      */
-    private void failOver(Route.Hop failed, String why) {
+    private void failOver(Route.Hop failed, FaultCounters.Kind kind, String why) {
+        stepSequence++; // a step still in flight on the old route is superseded
+        coordinator.faults().fault(kind);
         if (attempt >= coordinator.settings().maxFailovers()) {
             fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
             return;
         }
         failedNodes.add(failed.nodeId());
         release("failover");
+        movingRoute = true;
+        long delay = Math.max(1, backoff.delay(null, attempt + 1));
+        vertx.setTimer(delay, timer -> guarded(() -> replay(why)));
+    }
+
+    private void replay(String why) {
+        if (promise.future().isComplete()) {
+            return;
+        }
+        if (cancelled) {
+            finish(FinishReason.CANCELLED);
+            return;
+        }
         SwarmView view = coordinator.status();
-        SwarmView without = new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
-                .filter(s -> !failedNodes.contains(s.nodeId())).toList());
-        java.util.Optional<Route> next = coordinator.planner().plan(without);
+        java.util.Optional<Route> next = coordinator.planner().plan(usable(view));
         if (next.isEmpty()) {
+            // No way around the nodes that failed: try them again (a slow node may answer this
+            // time), unless they left the swarm or their circuit is open.
+            next = coordinator.planner().plan(withoutAvoided(view));
+        }
+        if (next.isEmpty()) {
+            SwarmView without = withoutAvoided(view);
             String missing = without.notReadyReason();
             fail(new IllegalStateException(why + "; no other route: "
                     + (missing != null ? missing : "the remaining shards do not chain")));
             return;
         }
         attempt++;
+        coordinator.faults().failover();
+        movingRoute = false;
         useRoute(next.get());
         int[] history = new int[prompt.length + tokens.size()];
         System.arraycopy(prompt, 0, history, 0, prompt.length);
@@ -262,6 +313,39 @@ final class PipelineRun implements Generation {
         }
         record(route.first().nodeId(), null, true);
         hop(0, history, 0, null);
+    }
+
+    /** The view without the nodes this request saw fail and those whose circuit breaker is open. */
+    private SwarmView usable(SwarmView view) {
+        return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
+                .filter(s -> !failedNodes.contains(s.nodeId()) && !coordinator.health().isAvoided(s.nodeId()))
+                .toList());
+    }
+
+    private SwarmView withoutAvoided(SwarmView view) {
+        return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
+                .filter(s -> !coordinator.health().isAvoided(s.nodeId())).toList());
+    }
+
+    /**
+     * The swarm changed: when a node of this request's route is no longer announced (it left or
+     * died), move to another route now rather than at the step's deadline. Any thread.
+     */
+    void checkRoute() {
+        context.runOnContext(ignored -> guarded(() -> {
+            if (route == null || movingRoute || promise.future().isComplete()) {
+                return;
+            }
+            java.util.Set<String> present = new java.util.HashSet<>();
+            coordinator.status().shards().forEach(s -> present.add(s.nodeId()));
+            for (Route.Hop hop : route.hops()) {
+                if (!present.contains(hop.nodeId())) {
+                    failOver(hop, FaultCounters.Kind.MEMBER_LEFT, "shard " + hop.nodeId() + " (layers " + hop.span()
+                            + ") left the swarm");
+                    return;
+                }
+            }
+        }));
     }
 
     private void onSampled(TaskResult.Sampled sampled) {

@@ -56,6 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
         GenerationLimits limits = new GenerationLimits(settings.limits());
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, metrics));
+        router.get("/api/requests/:id").handler(this::pipelineState);
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
@@ -70,6 +71,20 @@ public final class GatewayVerticle extends VerticleBase {
         return server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
                         + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): " + e.getMessage(), e)));
+    }
+
+    /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */
+    private void pipelineState(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        coordinator.pipelineState(id).onComplete(done -> {
+            if (done.failed()) {
+                HttpJson.error(ctx, 500, "cannot read the pipeline state: " + done.cause().getMessage());
+            } else if (done.result().isEmpty()) {
+                HttpJson.error(ctx, 404, "no pipeline state for request '" + id + "' (unknown, or expired)");
+            } else {
+                HttpJson.send(ctx, 200, done.result().get());
+            }
+        });
     }
 
     private void ready(RoutingContext ctx) {

@@ -46,6 +46,16 @@ public final class ShardService implements AutoCloseable {
         }
     }
 
+    /**
+     * A fault-injection hook for tests only ({@code -Dllmswarm.test.corrupt-hidden-states=true}):
+     * the shard answers every step with NaN hidden states, so tests can check that coordinators
+     * reject such results and move on.
+     */
+    private static final boolean CORRUPT_HIDDEN_STATES = Boolean.getBoolean("llmswarm.test.corrupt-hidden-states");
+
+    /** How long a new session waits for a free slot before the step is refused as overloaded. */
+    static final Duration SLOT_WAIT = Duration.ofMillis(500);
+
     private final String shardId;
     private final ShardEngine engine;
     private final Settings settings;
@@ -170,12 +180,31 @@ public final class ShardService implements AutoCloseable {
             return existing;
         }
         synchronized (sessions) {
+            // A session that just ended may not be released yet (its release travels separately):
+            // wait a moment for a slot rather than refuse a client that asks again at once.
+            long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
+            long left;
+            while (!sessions.containsKey(sessionId) && sessions.size() >= settings.maxSessions()
+                    && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    sessions.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             existing = sessions.get(sessionId);
             if (existing == null && sessions.size() < settings.maxSessions()) {
                 existing = new ShardSession(engine.openSession(sessionId));
                 sessions.put(sessionId, existing);
             }
             return existing;
+        }
+    }
+
+    private void slotFreed() {
+        synchronized (sessions) {
+            sessions.notifyAll();
         }
     }
 
@@ -190,6 +219,9 @@ public final class ShardService implements AutoCloseable {
                 : new ShardInput.Tokens(input.tokens());
         ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false, params.layers());
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
+            if (CORRUPT_HIDDEN_STATES) {
+                java.util.Arrays.fill(result.data(), Float.NaN);
+            }
             return new TaskResult.Hidden(result.data(), result.rows(), result.width());
         }
         return sample(session, params, input.tokens(), result.data());
@@ -217,6 +249,7 @@ public final class ShardService implements AutoCloseable {
         if (session == null) {
             return false;
         }
+        slotFreed();
         session.lock().lock();
         try {
             session.close();
@@ -236,6 +269,7 @@ public final class ShardService implements AutoCloseable {
             if (now - session.lastUsedNanos() > limit && session.lock().tryLock()) {
                 try {
                     if (sessions.remove(entry.getKey(), session)) {
+                        slotFreed();
                         session.close();
                         expired++;
                     }

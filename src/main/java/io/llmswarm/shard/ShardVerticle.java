@@ -75,7 +75,8 @@ public final class ShardVerticle extends VerticleBase {
             return;
         }
         String sessionId = body.sessionId();
-        workers.executeBlocking(() -> service.release(sessionId), false);
+        // Not on the step workers: steps waiting there for a free session slot must not hold up the release that frees one.
+        vertx.executeBlocking(() -> service.release(sessionId), false);
     }
 
     private void housekeeping() {

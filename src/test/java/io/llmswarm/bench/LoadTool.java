@@ -2,6 +2,7 @@ package io.llmswarm.bench;
 
 import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.gateway.ApiKeys;
 import io.llmswarm.gateway.GatewayLimits;
@@ -85,8 +86,13 @@ public final class LoadTool {
             long heapBefore = heapAfterGc();
             LoadRun.Report report = run.run(options.clients(), options.duration(), options.maxRequests());
             long heapAfter = heapAfterGc();
-            int sessions = nodes.stream().mapToInt(n -> n.shard().sessionCount()).sum();
+            int sessions = nodes.isEmpty() ? -1 : nodes.stream().mapToInt(n -> n.shard().sessionCount()).sum();
             print(options, report, nodes.isEmpty() ? -1 : heapBefore, nodes.isEmpty() ? -1 : heapAfter, sessions);
+            if (!nodes.isEmpty()) {
+                // Pipeline states stay in Hazelcast for their TTL (10 minutes): part of the heap after a run.
+                System.out.println("pipeline states held: " + nodes.getFirst().cluster().hazelcast()
+                        .getMap(Addresses.PIPELINE_MAP).size());
+            }
         } finally {
             for (SwarmNode node : nodes) {
                 node.close(Duration.ofSeconds(20));

@@ -21,16 +21,28 @@ final class NodeProcesses implements AutoCloseable {
         this.logDir = logDir;
     }
 
+    /** What else a node process gets: its HTTP port (0: a free one), JVM options, and more node flags. */
+    record Extras(int httpPort, List<String> jvmOptions, List<String> flags) {
+        static final Extras NONE = new Extras(0, List.of(), List.of());
+    }
+
     /** Starts a node of cluster {@code clusterName} that contacts the members in {@code join}. */
     Process start(Path model, String clusterName, String join, Node node) throws IOException {
+        return start(model, clusterName, join, node, Extras.NONE);
+    }
+
+    Process start(Path model, String clusterName, String join, Node node, Extras extras) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Exactly as a user starts a node: java -jar node.jar -cluster … (the jar adds its own JVM flags).
-        command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0",
-                "-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
+        command.addAll(List.of("-Xmx" + node.heap(), "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0"));
+        command.addAll(extras.jvmOptions());
+        command.addAll(List.of("-jar", nodeJar().toString(), "-cluster", "--model", model.toString(), "--layers", node.layers(),
                 "--cluster-name", clusterName, "--cluster-host", "127.0.0.1",
                 "--cluster-port", String.valueOf(node.port()), "--join", join,
-                "--threads", String.valueOf(node.threads()), "--memory", "512m", "--http-port", "0"));
+                "--threads", String.valueOf(node.threads()), "--memory", "512m",
+                "--http-port", String.valueOf(extras.httpPort())));
+        command.addAll(extras.flags());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
         processes.add(process);
@@ -55,6 +67,18 @@ final class NodeProcesses implements AutoCloseable {
         Process process = processes.get(i);
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** Sends a signal (STOP, CONT, …) to node {@code i}'s JVMs: the one node.jar relaunched, and its launcher. */
+    void signal(int i, String signal) throws IOException, InterruptedException {
+        Process process = processes.get(i);
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        process.descendants().forEach(child -> command.add(String.valueOf(child.pid())));
+        command.add(String.valueOf(process.pid()));
+        Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
     }
 
     /** Waits until every node has logged that it serves its layers (it is then announced ready). */

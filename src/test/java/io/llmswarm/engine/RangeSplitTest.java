@@ -53,6 +53,41 @@ class RangeSplitTest {
         }
     }
 
+    /**
+     * What a fail-over replay relies on: the tokens of a session sent again in one pass (prompt and
+     * generated tokens together) give bit for bit the hidden states and logits they gave when
+     * they came token by token, for every weight type the kernels batch.
+     */
+    @Test
+    void aReplayInOnePassEqualsTheTokensOneByOne(@TempDir Path dir) {
+        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16)) {
+            Path file = dir.resolve("replay-" + type + ".gguf");
+            boolean superBlocks = type.blockSize() == 256;
+            ModelMaker.write(ModelSpec.builder().blockCount(4).embeddingLength(superBlocks ? 256 : 64)
+                    .feedForwardLength(superBlocks ? 256 : 128).headCount(4).headCountKv(2).vocabSize(400)
+                    .contextLength(128).allTypes(type).outputStd(0.5f).seed(9).build(), file);
+            int[] history = {1, 300, 301, 302, 17, 42, 99, 5, 6, 7, 250, 251, 8};
+            try (ShardEngine engine = engine(file, "0-3")) {
+                Session stepwise = engine.openSession("stepwise");
+                float[][] expected = new float[history.length][];
+                expected[0] = engine.forward(stepwise, new int[] {0}, new ShardInput.Tokens(new int[] {history[0]}), true)
+                        .data();
+                for (int i = 1; i < history.length; i++) {
+                    expected[i] = engine.forward(stepwise, new int[] {i}, new ShardInput.Tokens(new int[] {history[i]}),
+                            true).data();
+                }
+                Session replay = engine.openSession("replay");
+                ForwardResult all = engine.forward(replay, EngineFidelityTest.consecutive(0, history.length),
+                        new ShardInput.Tokens(history), true);
+                int vocab = engine.config().vocabularySize();
+                for (int i = 0; i < history.length; i++) {
+                    float[] row = java.util.Arrays.copyOfRange(all.data(), i * vocab, (i + 1) * vocab);
+                    assertArrayEquals(expected[i], row, 0f, type + ": logits of token " + i + " differ");
+                }
+            }
+        }
+    }
+
     @Test
     void aShardRunsASubSpanOfItsLayersForARoute(@TempDir Path dir) {
         Path file = dir.resolve("overlap.gguf");

@@ -39,6 +39,37 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A token multiplied alone gives bit for bit what it gives inside a batch (where 4-token tiles
+     * are used): a prompt processed in one pass and the same tokens one by one must agree, or a
+     * fail-over that replays a session would not continue the same greedy text.
+     */
+    @Test
+    void aTokenAloneEqualsTheSameTokenInABatch() {
+        GgmlType[] types = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+                GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
+        int rows = 40;
+        int cols = 512;
+        int tokens = 9;
+        for (GgmlType type : types) {
+            SegmentMatrix w = matrix(type, rows, cols, 11);
+            float[] activations = RandomWeights.activations(tokens, cols, 12);
+            ActivationBatch batch = new ActivationBatch(w.activationFormat(), tokens, cols);
+            batch.encode(activations, 0, tokens);
+            float[] together = new float[tokens * rows];
+            w.multiply(batch, together, rows, 0, rows);
+            for (int t = 0; t < tokens; t++) {
+                ActivationBatch one = new ActivationBatch(w.activationFormat(), 1, cols);
+                one.encode(java.util.Arrays.copyOfRange(activations, t * cols, (t + 1) * cols), 0, 1);
+                float[] alone = new float[rows];
+                w.multiply(one, alone, rows, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(together[t * rows + r], alone[r], 0f, type + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
     @Test
     void severalMatricesShareOneInput() {
         SegmentMatrix q = matrix(GgmlType.Q8_0, 300, 256, 3);

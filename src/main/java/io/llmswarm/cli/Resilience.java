@@ -1,0 +1,51 @@
+package io.llmswarm.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * How a node copes with faults: how long a shard has to answer a one-token step (longer steps get
+ * proportionally more), how long a session may sit idle on a shard before its KV cache is freed
+ * (what frees the caches of a coordinator that died), how many times one request may move to a
+ * new route, and how long a node that failed repeatedly is avoided.
+ */
+public record Resilience(Duration stepTimeout, Duration sessionIdleTimeout, int maxFailovers, Duration circuitOpenFor) {
+
+    public Resilience {
+        requirePositive("step_timeout", stepTimeout);
+        requirePositive("session_idle_timeout", sessionIdleTimeout);
+        requirePositive("circuit_open_for", circuitOpenFor);
+        if (maxFailovers < 0) {
+            throw new IllegalArgumentException("max_failovers must be 0 or more; got " + maxFailovers);
+        }
+    }
+
+    public static Resilience defaults() {
+        return new Resilience(Duration.ofSeconds(60), Duration.ofMinutes(5), 2, Duration.ofSeconds(30));
+    }
+
+    /** Parses {@code 250ms}, {@code 60s}, {@code 5m}, {@code 1h}; {@code key} names the setting in the error. */
+    public static Duration parseDuration(String key, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+            }
+            long amount = Long.parseLong(t.substring(0, t.length() - 1).trim());
+            return switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(amount);
+                case 'm' -> Duration.ofMinutes(amount);
+                case 'h' -> Duration.ofHours(amount);
+                default -> throw new NumberFormatException();
+            };
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + " looks like 250ms, 60s, 5m or 1h; got '" + text + "'");
+        }
+    }
+
+    private static void requirePositive(String key, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration; got " + value);
+        }
+    }
+}

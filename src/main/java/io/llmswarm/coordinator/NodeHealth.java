@@ -1,0 +1,60 @@
+package io.llmswarm.coordinator;
+
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * A circuit breaker per node (Vert.x's): every step a coordinator sends goes through the breaker
+ * of the node it goes to; after {@code failuresToOpen} faults within the rolling window (timeouts,
+ * error replies, invalid results) the breaker opens and routes avoid that node for
+ * {@code openFor}; then one trial step is let through (half-open) and its outcome closes or
+ * re-opens the breaker. Step deadlines are the event bus's, so the breakers keep no timeout.
+ */
+public final class NodeHealth {
+
+    /** When a node is avoided, and for how long. */
+    public record Settings(int failuresToOpen, Duration openFor) {
+        public Settings {
+            if (failuresToOpen < 1) {
+                throw new IllegalArgumentException("a circuit breaker opens after at least one failure; got " + failuresToOpen);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(3, Duration.ofSeconds(30));
+        }
+    }
+
+    private final Vertx vertx;
+    private final CircuitBreakerOptions options;
+    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+
+    NodeHealth(Vertx vertx, Settings settings) {
+        this.vertx = vertx;
+        this.options = new CircuitBreakerOptions().setMaxFailures(settings.failuresToOpen()).setTimeout(-1)
+                .setResetTimeout(settings.openFor().toMillis()).setNotificationAddress(null);
+    }
+
+    /** Runs a step to {@code nodeId} through its breaker: fails at once while the breaker is open. */
+    <T> Future<T> call(String nodeId, Supplier<Future<T>> step) {
+        return breaker(nodeId).execute(step);
+    }
+
+    /** True while the node's breaker is open: routes should not use it. */
+    public boolean isAvoided(String nodeId) {
+        CircuitBreaker breaker = breakers.get(nodeId);
+        return breaker != null && breaker.state() == CircuitBreakerState.OPEN;
+    }
+
+    private CircuitBreaker breaker(String nodeId) {
+        return breakers.computeIfAbsent(nodeId, id -> CircuitBreaker.create("node-" + id, vertx, options));
+    }
+}
