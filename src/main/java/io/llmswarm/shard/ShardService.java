@@ -42,7 +42,7 @@ public final class ShardService implements AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings(16, Duration.ofMinutes(5));
+            return new Settings(32, Duration.ofMinutes(5));
         }
     }
 
