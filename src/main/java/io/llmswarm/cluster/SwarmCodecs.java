@@ -19,12 +19,12 @@ public final class SwarmCodecs {
         register(vertx, ClusterSecret.none());
     }
 
-    /** Steps and session releases are signed with {@code secret} and, arriving, checked against it. */
+    /** Steps, replies and session releases are signed with {@code secret} and, arriving, checked against it. */
     public static void register(Vertx vertx, ClusterSecret secret) {
         if (REGISTERED.add(vertx)) {
             vertx.eventBus()
                     .registerDefaultCodec(ExecuteTask.class, new ExecuteTaskCodec(secret))
-                    .registerDefaultCodec(TaskReply.class, new TaskReplyCodec())
+                    .registerDefaultCodec(TaskReply.class, new TaskReplyCodec(secret))
                     .registerDefaultCodec(SessionRelease.class, new SessionReleaseCodec(secret));
         }
     }

@@ -73,6 +73,19 @@ class MessageProofTest {
     }
 
     @Test
+    void aForgedReplyIsRefusedByACoordinatorWithTheSecret() {
+        TaskReply reply = TaskReply.ok(new Envelope(Envelope.TASK_RESULT, "r1", "node-b", "node-a",
+                System.currentTimeMillis()), new TaskResult.Hidden(new float[] {1f, 2f}, 1, 2), 5);
+        Buffer signed = Buffer.buffer();
+        new TaskReplyCodec(SECRET).encodeToWire(signed, reply);
+        assertArrayEquals(new float[] {1f, 2f}, ((TaskResult.Hidden) new TaskReplyCodec(SECRET).decodeFromWire(0, signed)
+                .result()).states());
+        Buffer forged = Buffer.buffer();
+        new TaskReplyCodec(OTHER).encodeToWire(forged, reply);
+        assertThrows(MessageProof.RejectedException.class, () -> new TaskReplyCodec(SECRET).decodeFromWire(0, forged));
+    }
+
+    @Test
     void theHazelcastClusterNameDependsOnTheSecret() {
         assertEquals("swarm", ClusterSecret.none().hazelcastClusterName("swarm"));
         assertNotEquals(SECRET.hazelcastClusterName("swarm"), OTHER.hazelcastClusterName("swarm"));
