@@ -29,7 +29,8 @@ public final class GenerateCommand implements Callable<Integer> {
     GenerationOptions generation;
 
     @Option(names = "--backend", defaultValue = "java", converter = BackendConverter.class,
-            description = "java (this engine) or llama.cpp (through java-llama.cpp). Default: ${DEFAULT-VALUE}")
+            description = "java (this engine) or llamacpp (llama.cpp through java-llama.cpp; llama.cpp also accepted). "
+                    + "Default: ${DEFAULT-VALUE}")
     Backend backend;
 
     @Option(names = "--json", description = "Print one JSON object with tokens, text and timings instead of streaming.")
@@ -117,7 +118,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 case "java" -> Backend.java;
                 case "llamacpp" -> Backend.llamacpp;
                 default -> throw new picocli.CommandLine.TypeConversionException(
-                        "unknown backend '" + value + "': use java or llama.cpp");
+                        "unknown backend '" + value + "': use java or llamacpp");
             };
         }
     }

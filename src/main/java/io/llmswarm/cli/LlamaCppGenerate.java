@@ -29,8 +29,7 @@ final class LlamaCppGenerate {
             promptTokens = tokenizer.encode(prompt, true, true);
         }
         LlamaCppModel model = LlamaCppModel.load(options.model(), options.threads());
-        Sampling sampling = new Sampling(options.maxTokens, options.temperature, options.topK, options.topP,
-                options.minP, (int) options.seed(), options.ignoreEos);
+        Sampling sampling = Sampling.of(options.sampling(), options.maxTokens, options.ignoreEos);
         long start = System.nanoTime();
         long[] firstPiece = {0};
         int[] pieces = {0};

@@ -69,6 +69,20 @@ public final class NodeCommand implements Callable<Integer> {
             description = "How long a node that failed repeatedly is avoided (default 30s).")
     String circuitOpenFor;
 
+    @Option(names = "--backend", paramLabel = "java|llamacpp",
+            description = "java (default): serve a span of layers with the Java engine; llamacpp: load the whole model "
+                    + "in llama.cpp and serve as a replica.")
+    String backend;
+
+    @Option(names = "--ctx-size", paramLabel = "N",
+            description = "llamacpp: llama.cpp's context size, split between the parallel slots "
+                    + "(default: the model's, capped at 4096, per slot).")
+    Integer ctxSize;
+
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 1).")
+    Integer parallel;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default conf/node.json if present).")
     Path config;
 
@@ -130,6 +144,10 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
         put(flags, "circuit_open_for", circuitOpenFor);
+
+        put(flags, "backend", backend);
+        put(flags, "ctx_size", ctxSize);
+        put(flags, "parallel", parallel);
         return NodeConfig.resolve(config, env, flags);
     }
 
@@ -143,7 +161,8 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeSettings settings = settings(System.getenv());
         SwarmNode node = SwarmNode.start(settings).await(10, TimeUnit.MINUTES);
-        System.out.println("node " + node.nodeId() + " serves layers " + node.layers() + " of "
+        System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
+                + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
                 + settings.cluster().self());
         System.out.flush();

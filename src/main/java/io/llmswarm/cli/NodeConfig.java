@@ -27,19 +27,19 @@ import java.util.Map;
  * unless another is named), environment variables ({@code LLMSWARM_MODEL}, {@code LLMSWARM_LAYERS},
  * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
  * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
- * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for, and for
- * security and limits http_host, api_keys (comma separated, or a JSON array in the file),
- * api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key, cluster_tls_cert,
- * cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
+ * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for, backend,
+ * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
+ * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
  */
 public final class NodeConfig {
 
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
-            "max_failovers", "circuit_open_for", "http_host", "api_keys", "api_keys_file",
-            "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert", "cluster_tls_trust",
-            "max_concurrent", "max_concurrent_per_client", "kv_cache");
+            "max_failovers", "circuit_open_for", "backend", "ctx_size", "parallel", "http_host", "api_keys",
+            "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -101,6 +101,7 @@ public final class NodeConfig {
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0);
     }
 

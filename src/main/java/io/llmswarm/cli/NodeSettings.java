@@ -7,28 +7,19 @@ import java.nio.file.Path;
 
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
- * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, and the
+ * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, the
  * memory the node may use for weights and KV caches (in bytes), how it copes with faults, the
+ * backend (the Java engine for a span of layers, or llama.cpp for a whole-model replica), the
  * gateway's host, API keys and limits, and the KV-cache budget ({@code 0}: a quarter of the
  * memory, at least 64 MiB).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes, Resilience resilience, GatewaySettings gateway, long kvCacheBytes) {
+                           long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                           long kvCacheBytes) {
 
     public static final String AUTO = "auto";
 
-    /** Settings with the default {@link Resilience}, the gateway's defaults and the default KV-cache budget. */
-    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
-        this(model, layers, cluster, httpPort, threads, memoryBytes, Resilience.defaults());
-    }
-
     public NodeSettings {
-        if (gateway == null) {
-            gateway = GatewaySettings.defaults();
-        }
-        if (kvCacheBytes < 0) {
-            throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
-        }
         if (model == null) {
             throw new IllegalArgumentException("a node needs a model: --model FILE.gguf (or \"model\" in conf/node.json,"
                     + " or LLMSWARM_MODEL)");
@@ -39,9 +30,35 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (resilience == null) {
             throw new IllegalArgumentException("a node needs its fault settings (Resilience.defaults() if none)");
         }
+        if (backend == null) {
+            backend = BackendSettings.java();
+        }
+        if (gateway == null) {
+            gateway = GatewaySettings.defaults();
+        }
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);
         }
+        if (kvCacheBytes < 0) {
+            throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
+        }
+    }
+
+    /** Settings with the default {@link Resilience}, on the Java engine. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, Resilience.defaults());
+    }
+
+    /** Settings on the Java engine, with the gateway's defaults and the default KV-cache budget. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
+                        Resilience resilience) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, BackendSettings.java());
+    }
+
+    /** Settings with the gateway's defaults and the default KV-cache budget. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
+                        Resilience resilience, BackendSettings backend) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, GatewaySettings.defaults(), 0);
     }
 
     /** The bytes all sessions' KV caches on this node may hold together. */
@@ -49,22 +66,24 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
     }
 
-    /** Settings with the given {@link Resilience}, the gateway's defaults and the default KV-cache budget. */
-    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
-                        Resilience resilience) {
-        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, GatewaySettings.defaults(), 0);
+    public NodeSettings withResilience(Resilience value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
+                kvCacheBytes);
     }
 
-    public NodeSettings withResilience(Resilience value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, gateway, kvCacheBytes);
+    public NodeSettings withBackend(BackendSettings value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
+                kvCacheBytes);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, kvCacheBytes);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
+                kvCacheBytes);
     }
 
     public NodeSettings withKvCacheBytes(long value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, gateway, value);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway,
+                value);
     }
 
     public boolean autoLayers() {

@@ -17,6 +17,9 @@ import io.llmswarm.engine.ModelShard;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.gguf.TensorInfo;
+import io.llmswarm.llamacpp.LlamaCppModel;
+import io.llmswarm.replica.ReplicaService;
+import io.llmswarm.replica.ReplicaVerticle;
 import io.llmswarm.shard.ShardService;
 import io.llmswarm.shard.ShardVerticle;
 import io.llmswarm.tokenizer.Tokenizer;
@@ -34,20 +37,25 @@ import java.time.Duration;
 public final class SwarmNode {
 
     private final SwarmCluster cluster;
-    private final ShardEngine engine;
-    private final ShardService shard;
+    private final Parts parts;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
     private final GatewayVerticle gateway;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private SwarmNode(SwarmCluster cluster, ShardEngine engine, ShardService shard, Coordinator coordinator,
+    /**
+     * What a node runs: a Java engine and its shard service, or (with {@code --backend llamacpp}) a
+     * llama.cpp replica of the whole model; the file stays open for the node's life.
+     */
+    private record Parts(GgufFile file, ShardEngine engine, ShardService shard, ReplicaService replica) {
+    }
+
+    private SwarmNode(SwarmCluster cluster, Parts parts, Coordinator coordinator,
                       ShardAnnouncement claimed, ChatTemplate chatTemplate, NodeSettings settings) {
         this.cluster = cluster;
         this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate),
                 settings.httpPort(), cluster.metrics(), settings.gateway());
-        this.engine = engine;
-        this.shard = shard;
+        this.parts = parts;
         this.coordinator = coordinator;
         this.claimed = claimed;
     }
@@ -73,19 +81,36 @@ public final class SwarmNode {
             ShardAnnouncement.ModelIdentity model = new ShardAnnouncement.ModelIdentity(fingerprint,
                     modelName(file, settings.model()), config.blockCount());
             String nodeId = cluster.nodeId();
-            ShardAnnouncement claimed = cluster.announcements().claim(fingerprint, config.blockCount(), view -> {
-                LayerRange layers = settings.autoLayers()
-                        ? LayerChooser.choose(view, capacity(file, config, settings.memoryBytes()))
-                        : LayerRange.parse(settings.layers()).checkWithin(config.blockCount());
-                return new ShardAnnouncement(nodeId, model, layers, "java", Addresses.shardExecute(nodeId), 0, 0, false);
-            });
-            ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
-            long kvBytes = settings.kvCacheBudget();
-            ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
+            ShardAnnouncement claimed;
+            Parts parts;
+            if (settings.backend().isLlamaCpp()) {
+                if (!settings.autoLayers()) {
+                    throw new IllegalArgumentException("a llamacpp replica holds the whole model: leave out --layers "
+                            + "(got " + settings.layers() + ")");
+                }
+                BackendSettings backend = settings.backend();
+                LlamaCppModel llama = LlamaCppModel.load(settings.model(),
+                        new LlamaCppModel.Options(settings.threads(), backend.contextSize(), backend.parallel()));
+                int limit = llama.options().parallel(); // a file loaded before keeps its slots
+                claimed = new ShardAnnouncement(nodeId, model, new LayerRange(0, config.blockCount() - 1),
+                        ShardAnnouncement.LLAMACPP_BACKEND, Addresses.replicaGenerate(nodeId), limit, 0, false);
+                parts = new Parts(file, null, null, new ReplicaService(llama, limit));
+            } else {
+                claimed = cluster.announcements().claim(fingerprint, config.blockCount(), view -> {
+                    LayerRange layers = settings.autoLayers()
+                            ? LayerChooser.choose(view, capacity(file, config, settings.memoryBytes()))
+                            : LayerRange.parse(settings.layers()).checkWithin(config.blockCount());
+                    return new ShardAnnouncement(nodeId, model, layers, ShardAnnouncement.JAVA_BACKEND,
+                            Addresses.shardExecute(nodeId), 0, 0, false);
+                });
+                ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
+                long kvBytes = settings.kvCacheBudget();
+                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
+                parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
+                        new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
+                                settings.resilience().sessionIdleTimeout())), null);
+            }
             Resilience resilience = settings.resilience();
-            ShardService shard = new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
-                    new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
-                            resilience.sessionIdleTimeout()));
             Coordinator coordinator = new Coordinator(cluster.vertx(),
                     new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
                             config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
@@ -96,7 +121,7 @@ public final class SwarmNode {
                             .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
                                     resilience.circuitOpenFor())));
             coordinator.faults().bindTo(cluster.metrics());
-            return new SwarmNode(cluster, engine, shard, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
+            return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
                     settings);
         } catch (RuntimeException e) {
             file.close();
@@ -105,7 +130,10 @@ public final class SwarmNode {
     }
 
     private Future<?> deploy() {
-        return cluster.vertx().deployVerticle(new ShardVerticle(shard, cluster.announcements(), claimed, cluster.metrics()))
+        io.vertx.core.VerticleBase served = parts.replica() != null
+                ? new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed)
+                : new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
+        return cluster.vertx().deployVerticle(served)
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
                 .compose(ignored -> cluster.vertx().deployVerticle(gateway));
     }
@@ -138,11 +166,17 @@ public final class SwarmNode {
     }
 
     public LayerRange layers() {
-        return shard.layers();
+        return claimed.layers();
     }
 
+    /** The node's shard service; null on a llama.cpp replica. */
     public ShardService shard() {
-        return shard;
+        return parts.shard();
+    }
+
+    /** The node's llama.cpp replica; null on a Java shard. */
+    public ReplicaService replica() {
+        return parts.replica();
     }
 
     public Coordinator coordinator() {
@@ -162,7 +196,11 @@ public final class SwarmNode {
         try {
             cluster.close(timeout);
         } finally {
-            engine.close();
+            if (parts.engine() != null) {
+                parts.engine().close();
+            } else {
+                parts.file().close();
+            }
         }
     }
 }

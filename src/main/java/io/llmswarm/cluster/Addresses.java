@@ -34,7 +34,12 @@ public final class Addresses {
         return SHARD_PREFIX + nodeId + ".execute";
     }
 
-    /** The address a node's shard takes session releases on. */
+    /** The address a whole-model replica takes generation requests on. */
+    public static String replicaGenerate(String nodeId) {
+        return "llm.replica." + nodeId + ".generate";
+    }
+
+    /** The address a node's shard (or replica) takes session releases on. */
     public static String shardRelease(String nodeId) {
         return SHARD_PREFIX + nodeId + ".release";
     }

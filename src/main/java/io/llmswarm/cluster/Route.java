@@ -34,12 +34,18 @@ public record Route(List<Hop> hops) {
         return hops.getLast();
     }
 
+    /** Whether this is a one-hop route through a whole-model replica, which generates on its own. */
+    public boolean isReplica() {
+        return hops.size() == 1 && first().shard().isReplica();
+    }
+
     public int size() {
         return hops.size();
     }
 
     @Override
     public String toString() {
-        return String.join(" -> ", hops.stream().map(h -> h.nodeId() + "[" + h.span() + "]").toList());
+        return String.join(" -> ", hops.stream().map(h -> (h.shard().isReplica() ? h.shard().backend() + ":" : "")
+                + h.nodeId() + "[" + h.span() + "]").toList());
     }
 }

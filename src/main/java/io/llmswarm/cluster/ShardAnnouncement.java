@@ -12,6 +12,20 @@ import io.vertx.core.json.JsonObject;
 public record ShardAnnouncement(String nodeId, ModelIdentity model, LayerRange layers, String backend,
                                 String address, int capacity, int load, boolean ready) {
 
+    /** The backend of a node that runs layers with the Java engine, step by step. */
+    public static final String JAVA_BACKEND = "java";
+
+    /** The backend of a whole-model replica run by llama.cpp: a one-hop route that streams text. */
+    public static final String LLAMACPP_BACKEND = "llamacpp";
+
+    /**
+     * Whether this node is a whole-model replica (it generates on its own and cannot run a span of
+     * a route); its capacity is then its concurrency limit and its load the generations in flight.
+     */
+    public boolean isReplica() {
+        return LLAMACPP_BACKEND.equals(backend);
+    }
+
     /** The model a shard belongs to: fingerprint (pairs nodes up), display name and layer count. */
     public record ModelIdentity(String fingerprint, String name, int blockCount) {
     }

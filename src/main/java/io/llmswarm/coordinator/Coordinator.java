@@ -73,6 +73,7 @@ public final class Coordinator {
     private final Wiring wiring;
     private final Settings settings;
     private final RoutePlanner planner;
+    private final RouteChooser routes;
     private final NodeHealth health;
     private final FaultCounters faults = new FaultCounters();
     private final Set<PipelineRun> running = ConcurrentHashMap.newKeySet();
@@ -83,6 +84,7 @@ public final class Coordinator {
         this.wiring = wiring;
         this.settings = settings;
         this.planner = new RoutePlanner(settings.spanPolicy());
+        this.routes = new RouteChooser(planner);
         this.health = new NodeHealth(vertx, settings.health());
         // A member that leaves takes its announcement with it: runs routed through it move on at
         // once instead of waiting out their step's deadline.
@@ -140,5 +142,10 @@ public final class Coordinator {
 
     RoutePlanner planner() {
         return planner;
+    }
+
+    /** Chooses routes among replicas and pipelines, and counts this coordinator's requests on each node. */
+    public RouteChooser routes() {
+        return routes;
     }
 }

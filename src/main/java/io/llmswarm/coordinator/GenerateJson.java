@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.SamplingJson;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.sampling.SamplingConfig;
+import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -46,8 +47,10 @@ public final class GenerateJson {
 
     /** One streamed token: index, id, text piece, log-probability and top alternatives when asked for. */
     public static JsonObject token(GeneratedToken token) {
-        JsonObject json = new JsonObject().put("index", token.index()).put("id", token.id()).put("text", token.text())
-                .put("logprob", token.logprob());
+        JsonObject json = new JsonObject().put("index", token.index()).put("id", token.id()).put("text", token.text());
+        if (!Float.isNaN(token.logprob())) { // NaN: a llama.cpp replica's token, which comes without one
+            json.put("logprob", token.logprob());
+        }
         if (!token.topLogprobs().isEmpty()) {
             JsonArray top = new JsonArray();
             token.topLogprobs().forEach(t -> top.add(new JsonObject().put("id", t.token()).put("logprob", t.logprob())));
@@ -56,10 +59,23 @@ public final class GenerateJson {
         return json;
     }
 
+    /** As {@link #token(GeneratedToken)}, with each alternative's text as it would print ({@code "text"}). */
+    public static JsonObject token(GeneratedToken token, Tokenizer tokenizer) {
+        JsonObject json = token(token);
+        JsonArray top = json.getJsonArray("top_logprobs");
+        for (int i = 0; top != null && i < top.size(); i++) {
+            JsonObject alternative = top.getJsonObject(i);
+            alternative.put("text", tokenizer.tokenPiece(alternative.getInteger("id")));
+        }
+        return json;
+    }
+
     public static JsonObject response(GenerationOutcome outcome) {
         JsonArray ids = new JsonArray();
         for (int id : outcome.tokenIds()) {
-            ids.add(id);
+            if (id >= 0) { // a llama.cpp replica streams text without token ids (-1)
+                ids.add(id);
+            }
         }
         JsonObject shards = new JsonObject();
         for (ShardTiming t : outcome.timings().shards()) {

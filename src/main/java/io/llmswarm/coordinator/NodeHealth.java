@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * A circuit breaker per node (Vert.x's): every step a coordinator sends goes through the breaker
- * of the node it goes to; after {@code failuresToOpen} faults within the rolling window (timeouts,
+ * of the node it goes to; after {@code failuresToOpen} faults within a minute (timeouts,
  * error replies, invalid results) the breaker opens and routes avoid that node for
  * {@code openFor}; then one trial step is let through (half-open) and its outcome closes or
  * re-opens the breaker. Step deadlines are the event bus's, so the breakers keep no timeout.
@@ -33,6 +33,9 @@ public final class NodeHealth {
         }
     }
 
+    /** Failures older than this no longer count towards opening a breaker. */
+    private static final Duration ROLLING_WINDOW = Duration.ofSeconds(60);
+
     private final Vertx vertx;
     private final CircuitBreakerOptions options;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
@@ -40,7 +43,8 @@ public final class NodeHealth {
     NodeHealth(Vertx vertx, Settings settings) {
         this.vertx = vertx;
         this.options = new CircuitBreakerOptions().setMaxFailures(settings.failuresToOpen()).setTimeout(-1)
-                .setResetTimeout(settings.openFor().toMillis()).setNotificationAddress(null);
+                .setResetTimeout(settings.openFor().toMillis()).setNotificationAddress(null)
+                .setFailuresRollingWindow(Math.max(ROLLING_WINDOW.toMillis(), settings.openFor().toMillis()));
     }
 
     /** Runs a step to {@code nodeId} through its breaker: fails at once while the breaker is open. */

@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.SwarmBusyException;
@@ -60,6 +61,11 @@ final class PipelineRun implements Generation {
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
+    private boolean routeHeld;
+    private ReplicaStream replicaStream;
+
+    /** A replica answers at least once a second; silence this long means it is gone. */
+    private static final java.time.Duration REPLICA_SILENCE = java.time.Duration.ofSeconds(10);
 
     PipelineRun(Vertx vertx, String requestId, GenerateRequest request, TokenListener listener, Coordinator coordinator) {
         this.vertx = vertx;
@@ -89,6 +95,11 @@ final class PipelineRun implements Generation {
         cancelled = true;
     }
 
+    @Override
+    public List<ShardTiming> shardTimings() {
+        return allTimings();
+    }
+
     void start() {
         context.runOnContext(ignored -> guarded(() -> {
             startNanos = System.nanoTime();
@@ -98,13 +109,13 @@ final class PipelineRun implements Generation {
                 fail(new SwarmNotReadyException(view.notReadyReason()));
                 return;
             }
-            java.util.Optional<Route> planned = coordinator.planner().plan(usable(view));
+            java.util.Optional<Route> planned = coordinator.routes().choose(usable(view), replicasAllowed());
             if (planned.isEmpty()) {
                 try {
-                    coordinator.planner().require(view);
+                    coordinator.routes().require(view, replicasAllowed());
                     fail(new SwarmNotReadyException("every route runs through a node avoided after repeated faults"
                             + " (circuit open for up to " + coordinator.settings().health().openFor().toSeconds() + " s)"));
-                } catch (SwarmNotReadyException e) {
+                } catch (SwarmNotReadyException | IllegalArgumentException e) {
                     fail(e);
                 }
                 return;
@@ -134,7 +145,11 @@ final class PipelineRun implements Generation {
                     finish(FinishReason.CONTEXT_FULL);
                 } else {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
-                    hop(0, prompt, 0, null);
+                    if (route.isReplica()) {
+                        streamFromReplica();
+                    } else {
+                        hop(0, prompt, 0, null);
+                    }
                 }
             }));
         }));
@@ -251,6 +266,11 @@ final class PipelineRun implements Generation {
         if (timings != null) {
             earlierTimings.addAll(List.of(timings));
         }
+        if (route != null && routeHeld) {
+            coordinator.routes().release(route);
+        }
+        coordinator.routes().hold(next);
+        routeHeld = true;
         route = next;
         timings = new ShardTiming[route.size()];
         for (int i = 0; i < timings.length; i++) {
@@ -289,11 +309,22 @@ final class PipelineRun implements Generation {
             return;
         }
         SwarmView view = coordinator.status();
-        java.util.Optional<Route> next = coordinator.planner().plan(usable(view));
+        // A replica starts from the prompt text: it can take over only before any token was generated.
+        // Tokens from a replica are text without ids: only another replica can go on from them.
+        boolean textSoFar = !tokens.isEmpty() && tokens.getFirst().id() < 0;
+        boolean replicas = replicasAllowed() && tokens.isEmpty();
+        java.util.function.Function<SwarmView, java.util.Optional<Route>> choose = v -> textSoFar
+                ? coordinator.routes().chooseReplica(v) : coordinator.routes().choose(v, replicas);
+        java.util.Optional<Route> next = choose.apply(usable(view));
         if (next.isEmpty()) {
             // No way around the nodes that failed: try them again (a slow node may answer this
             // time), unless they left the swarm or their circuit is open.
-            next = coordinator.planner().plan(withoutAvoided(view));
+            next = choose.apply(withoutAvoided(view));
+        }
+        if (next.isEmpty() && textSoFar) {
+            fail(new IllegalStateException(why + "; it had streamed " + tokens.size() + " tokens, which llama.cpp gives"
+                    + " as text without token ids, and no other replica can go on from that text"));
+            return;
         }
         if (next.isEmpty()) {
             SwarmView without = withoutAvoided(view);
@@ -312,7 +343,97 @@ final class PipelineRun implements Generation {
             history[prompt.length + i] = tokens.get(i).id();
         }
         record(route.first().nodeId(), null, true);
-        hop(0, history, 0, null);
+        if (route.isReplica()) {
+            streamFromReplica();
+        } else {
+            hop(0, history, 0, null);
+        }
+    }
+
+    /** Whether llama.cpp replicas can serve this request: they take prompt text and give no log-probabilities. */
+    private boolean replicasAllowed() {
+        return request.prompt() != null && request.sampling().topLogprobs() == 0;
+    }
+
+    /**
+     * Runs the generation on a replica (the route's one hop), which streams text pieces back. After
+     * a replica failed mid-stream, the next one goes on from the prompt and the text so far, which
+     * llama.cpp tokenizes afresh (so a greedy continuation can differ from an unbroken one where
+     * that text tokenizes differently from the tokens that made it).
+     */
+    private void streamFromReplica() {
+        Route.Hop replica = route.first();
+        int room = model.contextLength() - prompt.length - tokens.size();
+        int wanted = request.maxTokens() - tokens.size();
+        if (room < 1) {
+            finish(FinishReason.CONTEXT_FULL);
+            return;
+        }
+        record(replica.nodeId(), null, true);
+        long timeout = Math.min(coordinator.settings().stepTimeout().toMillis(), REPLICA_SILENCE.toMillis());
+        replicaStream = new ReplicaStream(vertx, coordinator.health(), replica, timeout, new ReplicaStream.Listener() {
+            @Override
+            public boolean onPieces(List<String> pieces, long roundTripNanos) {
+                boolean[] more = {false};
+                guarded(() -> more[0] = onReplicaPieces(pieces, roundTripNanos));
+                return more[0];
+            }
+
+            @Override
+            public void onEnd() {
+                // A piece may carry several tokens (llama.cpp holds back an unfinished UTF-8
+                // character), so fewer pieces than asked for is an EOS only where EOS could end it.
+                boolean byLength = tokens.size() >= request.maxTokens() || request.sampling().ignoreEos();
+                guarded(() -> finish(!byLength ? FinishReason.STOP
+                        : wanted > room ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
+            }
+
+            @Override
+            public void onFailure(FaultCounters.Kind kind, String why) {
+                guarded(() -> failOver(replica, kind, why));
+            }
+        });
+        replicaStream.start(new ReplicaRequest(sessionId(), request.prompt() + text, Math.min(wanted, room),
+                request.sampling().config(), request.sampling().ignoreEos()));
+    }
+
+    /**
+     * Pieces from the replica, each counted as a token (llama.cpp gives text, no ids: the id is -1
+     * and the log-probability NaN; a piece holds several tokens where llama.cpp held back an
+     * unfinished UTF-8 character, so the count can be lower than llama.cpp's): the same stop
+     * strings, max tokens and cancel as on a pipeline.
+     */
+    private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
+        if (promise.future().isComplete()) {
+            return false;
+        }
+        timings[0] = timings[0].add(roundTripNanos, roundTripNanos);
+        for (String piece : pieces) {
+            if (tokens.isEmpty()) {
+                firstTokenNanos = System.nanoTime();
+            }
+            int before = text.length();
+            text.append(piece);
+            boolean stopped = cutAtStopString(before);
+            GeneratedToken token = new GeneratedToken(tokens.size(), -1, text.substring(Math.min(before, text.length())),
+                    Float.NaN, List.of());
+            tokens.add(token);
+            listener.onToken(token);
+            if (stopped) {
+                finish(FinishReason.STOP_STRING);
+                return false;
+            }
+            if (tokens.size() >= request.maxTokens()) {
+                finish(FinishReason.LENGTH);
+                return false;
+            }
+        }
+        if (cancelled) {
+            finish(FinishReason.CANCELLED);
+            return false;
+        }
+        record(route.first().nodeId(), null, false);
+        return true;
     }
 
     /** The view without the nodes this request saw fail and those whose circuit breaker is open. */
@@ -340,8 +461,8 @@ final class PipelineRun implements Generation {
             coordinator.status().shards().forEach(s -> present.add(s.nodeId()));
             for (Route.Hop hop : route.hops()) {
                 if (!present.contains(hop.nodeId())) {
-                    failOver(hop, FaultCounters.Kind.MEMBER_LEFT, "shard " + hop.nodeId() + " (layers " + hop.span()
-                            + ") left the swarm");
+                    failOver(hop, FaultCounters.Kind.MEMBER_LEFT, (hop.shard().isReplica() ? "replica " : "shard ")
+                            + hop.nodeId() + " (layers " + hop.span() + ") left the swarm");
                     return;
                 }
             }
@@ -429,6 +550,10 @@ final class PipelineRun implements Generation {
 
     /** Frees the sessions and records the final state; returns what went wrong instead of throwing. */
     private RuntimeException endSessions(String reason, PipelineStatus end, String failure) {
+        if (routeHeld) {
+            routeHeld = false;
+            coordinator.routes().release(route);
+        }
         try {
             release(reason);
             status = status.moveTo(end);
@@ -441,6 +566,10 @@ final class PipelineRun implements Generation {
 
     /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */
     private void release(String reason) {
+        if (replicaStream != null) {
+            replicaStream.stop();
+            replicaStream = null;
+        }
         if (route != null) {
             for (Route.Hop hop : route.hops()) {
                 vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(sessionId(), reason));

@@ -3,6 +3,7 @@ package io.llmswarm.gateway;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GeneratedToken;
 import io.llmswarm.coordinator.GenerationOutcome;
+import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -45,6 +46,26 @@ final class EventStream {
             return frame("error", new JsonObject().put("error", String.valueOf(failure.getMessage())));
         }
     };
+
+    /** The source documents' stream, with each top log-probability alternative's text. */
+    static Format inference(Tokenizer tokenizer) {
+        return new Format() {
+            @Override
+            public String token(GeneratedToken token) {
+                return frame(null, GenerateJson.token(token, tokenizer));
+            }
+
+            @Override
+            public String done(GenerationOutcome outcome) {
+                return INFERENCE.done(outcome);
+            }
+
+            @Override
+            public String error(Throwable failure) {
+                return INFERENCE.error(failure);
+            }
+        };
+    }
 
     private final HttpServerResponse response;
     private final Format format;

@@ -15,7 +15,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
  * or streamed as Server-Sent Events), {@code GET /api/swarm}, {@code GET /health} and
  * {@code GET /ready}, and the OpenAI-compatible {@code GET /v1/models}, {@code POST /v1/completions}
- * and {@code POST /v1/chat/completions}, and {@code GET /metrics} (Prometheus text format).
+ * and {@code POST /v1/chat/completions}, {@code GET /metrics} (Prometheus text format), the web chat
+ * UI at {@code /} and the SockJS event-bus bridge at {@code /eventbus} (see {@link WebUi}).
  * Whichever node a user reaches coordinates that user's request.
  */
 public final class GatewayVerticle extends VerticleBase {
@@ -61,16 +62,20 @@ public final class GatewayVerticle extends VerticleBase {
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
         router.get("/v1/models").handler(openAi::models);
+        router.get("/v1/models/:model").handler(openAi::model);
         router.post("/v1/completions").handler(limits).handler(openAi::completions);
         router.post("/v1/chat/completions").handler(limits).handler(openAi::chatCompletions);
+        router.route("/v1/*").last().handler(openAi::unknown);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
+        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics);
         HttpServer server = vertx.createHttpServer().requestHandler(router);
-        return server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
+        return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
-                        + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): " + e.getMessage(), e)));
+                        + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "
+                        + e.getMessage(), e))));
     }
 
     /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */

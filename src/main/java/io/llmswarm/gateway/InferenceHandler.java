@@ -58,7 +58,7 @@ final class InferenceHandler implements Handler<RoutingContext> {
         }
         if (stream) {
             EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext(),
-                    cause -> fail(ctx, cause));
+                    cause -> fail(ctx, cause), EventStream.inference(coordinator.model().tokenizer()));
             Generation generation = start(ctx, request, events::token);
             if (generation != null) {
                 events.open(generation.requestId(), generation::cancel);

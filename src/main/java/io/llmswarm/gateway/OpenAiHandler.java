@@ -35,10 +35,31 @@ final class OpenAiHandler {
     }
 
     void models(RoutingContext ctx) {
-        JsonObject entry = new JsonObject().put("id", model.name()).put("object", "model").put("created", 0)
+        HttpJson.send(ctx, 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(modelEntry())));
+    }
+
+    /** {@code GET /v1/models/{id}}, which clients such as openai's {@code models.retrieve} call. */
+    void model(RoutingContext ctx) {
+        String id = ctx.pathParam("model");
+        if (id.equals(model.name()) || id.equals(coordinator.model().fingerprint())) {
+            HttpJson.send(ctx, 200, modelEntry());
+        } else {
+            HttpJson.send(ctx, 404, OpenAiJson.error("the model \"" + id + "\" is not served here; this swarm serves \""
+                    + model.name() + "\"", "invalid_request_error", "model_not_found"));
+        }
+    }
+
+    /** Any other {@code /v1/...} request: an OpenAI error rather than an HTML page, as OpenAI answers it. */
+    void unknown(RoutingContext ctx) {
+        HttpJson.send(ctx, 404, OpenAiJson.error("Invalid URL (" + ctx.request().method() + " " + ctx.request().path()
+                + "): this node serves GET /v1/models, POST /v1/completions and POST /v1/chat/completions",
+                "invalid_request_error", null));
+    }
+
+    private JsonObject modelEntry() {
+        return new JsonObject().put("id", model.name()).put("object", "model").put("created", 0)
                 .put("owned_by", "llm-swarm").put("fingerprint", coordinator.model().fingerprint())
                 .put("context_length", coordinator.model().contextLength());
-        HttpJson.send(ctx, 200, new JsonObject().put("object", "list").put("data", new JsonArray().add(entry)));
     }
 
     void completions(RoutingContext ctx) {
@@ -79,8 +100,8 @@ final class OpenAiHandler {
                         + " tokens long; the model's context holds " + context + " tokens"));
                 return;
             }
-            start(ctx, request, new GenerateRequest(null, tokens, textRequest.maxTokens(), textRequest.sampling(),
-                    textRequest.stopStrings()));
+            // The text goes on (the coordinator tokenizes it the same way): a llama.cpp replica takes text only.
+            start(ctx, request, textRequest);
         });
     }
 

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /** OpenAI's response, chunk, usage, logprobs and error objects. */
 final class OpenAiJson {
@@ -17,12 +18,19 @@ final class OpenAiJson {
     private OpenAiJson() {
     }
 
+    /** Sampling settings whose range checks name them by their Java names, and the request fields they are. */
+    private static final Map<String, String> SAMPLING_FIELDS = Map.of("temperature", "temperature", "topP", "top_p",
+            "topK", "top_k", "minP", "min_p", "top_logprobs", "top_logprobs");
+
     /** {@code {"error": {"message", "type", "param", "code"}}}; {@code param} is the field named first in the message. */
     static JsonObject error(String message, String type, String code) {
         String param = null;
         if (message.startsWith("\"")) {
             int end = message.indexOf('"', 1);
             param = end > 1 ? message.substring(1, end) : null;
+        } else {
+            int space = message.indexOf(' ');
+            param = space > 0 ? SAMPLING_FIELDS.get(message.substring(0, space)) : null;
         }
         return new JsonObject().put("error", new JsonObject().put("message", message).put("type", type)
                 .put("param", param).put("code", code));
@@ -75,9 +83,11 @@ final class OpenAiJson {
             for (GeneratedToken token : tokens) {
                 JsonArray alternatives = new JsonArray();
                 for (TokenLogprob t : first(token.topLogprobs(), top)) {
-                    alternatives.add(chatToken(tokenizer.tokenPiece(t.token()), t.logprob()));
+                    alternatives.add(chatToken(tokenizer.tokenPiece(t.token()), tokenizer.tokenBytes(t.token()),
+                            t.logprob()));
                 }
-                content.add(chatToken(token.text(), token.logprob()).put("top_logprobs", alternatives));
+                content.add(chatToken(token.text(), token.text().getBytes(StandardCharsets.UTF_8), token.logprob())
+                        .put("top_logprobs", alternatives));
             }
             return new JsonObject().put("content", content);
         }
@@ -105,9 +115,13 @@ final class OpenAiJson {
         return all.subList(0, Math.min(n, all.size()));
     }
 
-    private static JsonObject chatToken(String text, float logprob) {
+    /**
+     * A token as OpenAI shows it: its text as it prints (a SentencePiece word's space as a space, a
+     * byte token as its byte) and its raw bytes, which a client joins when a character spans tokens.
+     */
+    private static JsonObject chatToken(String text, byte[] raw, float logprob) {
         JsonArray bytes = new JsonArray();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : raw) {
             bytes.add(b & 0xff);
         }
         return new JsonObject().put("token", text).put("logprob", logprob).put("bytes", bytes);

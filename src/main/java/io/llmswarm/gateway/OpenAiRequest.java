@@ -36,7 +36,8 @@ record OpenAiRequest(boolean chat, String prompt, boolean stream, boolean includ
         }
         String prompt = chat ? model.chatTemplate().render(messages(body), endOfSentence, true) : prompt(body);
         JsonObject inference = new JsonObject().put("prompt", prompt);
-        for (String key : new String[]{"temperature", "top_p", "seed", "stop"}) {
+        // top_k and ignore_eos are llama.cpp server's extensions of the same API; clients pass them as extra body keys.
+        for (String key : new String[]{"temperature", "top_p", "top_k", "seed", "stop", "ignore_eos"}) {
             if (body.getValue(key) != null) {
                 inference.put(key, body.getValue(key));
             }
@@ -71,7 +72,7 @@ record OpenAiRequest(boolean chat, String prompt, boolean stream, boolean includ
         return text;
     }
 
-    private static List<ChatMessage> messages(JsonObject body) {
+    static List<ChatMessage> messages(JsonObject body) {
         Object value = body.getValue("messages");
         if (!(value instanceof JsonArray array) || array.isEmpty()) {
             throw new IllegalArgumentException("\"messages\" must be a non-empty array of {\"role\", \"content\"}; got "

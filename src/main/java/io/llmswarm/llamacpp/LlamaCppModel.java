@@ -38,16 +38,43 @@ import java.util.function.Consumer;
 public final class LlamaCppModel implements AutoCloseable {
 
     private static final int MAX_CONTEXT = 4096;
+
+    /**
+     * How llama.cpp runs the model: threads, the context size (llama.cpp's {@code --ctx-size}: the
+     * KV cache of all slots together, split evenly between them; 0 gives each slot the model's
+     * context capped at 4096), and how many sequences it decodes at once ({@code --parallel}).
+     */
+    public record Options(int threads, int contextSize, int parallel) {
+
+        public Options {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1; got " + threads);
+            }
+            if (contextSize < 0) {
+                throw new IllegalArgumentException("ctx-size must be 0 (the model's) or positive; got " + contextSize);
+            }
+            if (parallel < 1) {
+                throw new IllegalArgumentException("parallel must be at least 1; got " + parallel);
+            }
+        }
+
+        public static Options threads(int threads) {
+            return new Options(threads, 0, 1);
+        }
+    }
+
     private static final Map<String, LlamaCppModel> LOADED = new ConcurrentHashMap<>();
 
     private final Path path;
     private final LlamaModel model;
     private final int contextLength;
+    private final Options options;
 
-    private LlamaCppModel(Path path, LlamaModel model, int contextLength) {
+    private LlamaCppModel(Path path, LlamaModel model, int contextLength, Options options) {
         this.path = path;
         this.model = model;
         this.contextLength = contextLength;
+        this.options = options;
     }
 
     /**
@@ -55,6 +82,11 @@ public final class LlamaCppModel implements AutoCloseable {
      * that file (same size and modification time) with whatever threads it was loaded with.
      */
     public static LlamaCppModel load(Path path, int threads) {
+        return load(path, Options.threads(threads));
+    }
+
+    /** As {@link #load(Path, int)} with every option; a file already loaded keeps the options it was loaded with. */
+    public static LlamaCppModel load(Path path, Options options) {
         Path file = path.toAbsolutePath().normalize();
         String key;
         try {
@@ -62,26 +94,32 @@ public final class LlamaCppModel implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file " + file, e);
         }
-        return LOADED.computeIfAbsent(key, k -> open(file, threads));
+        return LOADED.computeIfAbsent(key, k -> open(file, options));
     }
 
-    private static LlamaCppModel open(Path file, int threads) {
+    private static LlamaCppModel open(Path file, Options options) {
         int trainedContext;
         String architecture;
         try (GgufFile gguf = GgufFile.open(file)) { // also gives a clear error for a bad file
             architecture = gguf.metadata().getString("general.architecture");
             trainedContext = gguf.metadata().getInt(architecture + ".context_length");
         }
-        int context = Math.min(trainedContext, MAX_CONTEXT);
+        int total = options.contextSize() > 0 ? options.contextSize()
+                : Math.min(trainedContext, MAX_CONTEXT) * options.parallel();
+        int context = total / options.parallel(); // what each slot gets
+        if (context < 1) {
+            throw new IllegalArgumentException("ctx-size " + total + " leaves no context for each of "
+                    + options.parallel() + " parallel slots");
+        }
         prepareNativeDirectory();
         ModelParameters parameters = new ModelParameters()
                 .setModel(file.toString())
-                .setThreads(threads)
-                .setThreadsBatch(threads)
-                .setCtxSize(context)
-                .setParallel(1)
+                .setThreads(options.threads())
+                .setThreadsBatch(options.threads())
+                .setCtxSize(total)
+                .setParallel(options.parallel())
                 .setGpuLayers(0);
-        return new LlamaCppModel(file, new LlamaModel(parameters), context);
+        return new LlamaCppModel(file, new LlamaModel(parameters), context, options);
     }
 
     /** java-llama.cpp extracts its library into this folder but does not create it. */
@@ -100,9 +138,14 @@ public final class LlamaCppModel implements AutoCloseable {
         return path;
     }
 
-    /** The context this instance was loaded with: the model's, capped at 4096. */
+    /** The context of each slot: the model's capped at 4096, or ctx-size divided by parallel. */
     public int contextLength() {
         return contextLength;
+    }
+
+    /** The options this instance was loaded with (a second load of the same file returns the first's). */
+    public Options options() {
+        return options;
     }
 
     /** Token ids of {@code text} as llama.cpp tokenizes it, without BOS; {@code <s>} and the like become control tokens. */
@@ -129,6 +172,21 @@ public final class LlamaCppModel implements AutoCloseable {
      * llama.cpp and the exception passes on.
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onPiece) {
+        return generate(prompt, sampling, piece -> {
+            if (!piece.isEmpty()) {
+                onPiece.accept(piece);
+            }
+        }, () -> false);
+    }
+
+    /**
+     * As {@link #generate(String, Sampling, Consumer)}, but hands over every output, one per
+     * generated token, empty ones included, and stops (cancelling in llama.cpp) once {@code stop}
+     * says so; it is asked after each output, on the calling thread, since java-llama.cpp cannot
+     * be cancelled from another thread while it waits for the next output.
+     */
+    public String generate(String prompt, Sampling sampling, Consumer<String> onOutput,
+                           java.util.function.BooleanSupplier stop) {
         Objects.requireNonNull(prompt, "prompt");
         InferenceParameters parameters = new InferenceParameters(prompt)
                 .setNPredict(sampling.maxTokens())
@@ -137,21 +195,22 @@ public final class LlamaCppModel implements AutoCloseable {
                 .setTopP(sampling.topP())
                 .setMinP(sampling.minP())
                 .setSeed(sampling.seed())
-                .setRepeatPenalty(1f)
+                .setRepeatPenalty(sampling.repeatPenalty())
+                .setRepeatLastN(sampling.repeatLastN())
                 .setIgnoreEos(sampling.ignoreEos())
                 .setCachePrompt(false);
-        if (sampling.temperature() > 0) {
+        // java-llama.cpp cannot name the penalty sampler: with a penalty, llama.cpp's default chain
+        // (penalties, DRY, top-k, typical, top-p, min-p, XTC, temperature; the others off) runs.
+        if (sampling.temperature() > 0 && !sampling.penalizesRepetition()) {
             parameters.setSamplers(Sampler.TOP_K, Sampler.TOP_P, Sampler.MIN_P, Sampler.TEMPERATURE);
         }
         StringBuilder text = new StringBuilder();
         LlamaIterator outputs = model.generate(parameters).iterator();
         try {
-            while (outputs.hasNext()) {
+            while (outputs.hasNext() && !stop.getAsBoolean()) {
                 LlamaOutput output = outputs.next();
-                if (!output.text.isEmpty()) {
-                    text.append(output.text);
-                    onPiece.accept(output.text);
-                }
+                text.append(output.text);
+                onOutput.accept(output.text);
             }
         } finally {
             if (outputs.hasNext()) {

@@ -22,6 +22,14 @@ public interface Tokenizer {
     /** The text one token stands for; control tokens give their own text. */
     String tokenPiece(int id);
 
+    /**
+     * The bytes one token stands for, as {@link #tokenPiece} before it becomes text: a byte token
+     * such as {@code <0xE2>} gives its one byte, which alone is no complete UTF-8 character.
+     */
+    default byte[] tokenBytes(int id) {
+        return tokenPiece(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     int bos();
 
     int eos();

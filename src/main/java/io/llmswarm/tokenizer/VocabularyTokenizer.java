@@ -145,6 +145,11 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SentenceP
     }
 
     @Override
+    public byte[] tokenBytes(int id) {
+        return pieceBytes(id, true).clone();
+    }
+
+    @Override
     public int bos() {
         return special.bos();
     }

@@ -60,6 +60,11 @@ class DemoIT {
             assertTrue(answer.contains("computer"), answer);
             assertTrue(text.lines().filter(line -> line.strip().startsWith("shard ")).count() == 4, text);
 
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("<html") && page.body().contains("app.js"), "the web UI at " + url);
+
             JsonObject swarm = get(url + "api/swarm");
             assertTrue(swarm.getBoolean("ready"), swarm.encodePrettily());
             assertEquals(4, swarm.getJsonArray("shards").size(), swarm.encodePrettily());

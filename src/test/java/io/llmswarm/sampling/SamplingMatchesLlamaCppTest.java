@@ -61,8 +61,7 @@ class SamplingMatchesLlamaCppTest {
             previous = sampler.sample(logits, logits.length, null);
             tokens[step] = previous;
         }
-        Sampling sampling = new Sampling(STEPS, config.temperature(), config.topK(), config.topP(), config.minP(),
-                (int) config.seed(), true);
+        Sampling sampling = Sampling.of(config, STEPS, true);
         String expected = llamaCpp.generate(prompt, sampling, piece -> { });
         String actual = llamaCpp.decode(java.util.Arrays.stream(tokens).filter(token -> token > EOS).toArray());
         // llama.cpp's stream shows no text for control tokens (<unk>), which decode would spell

@@ -1,0 +1,145 @@
+package io.llmswarm.coordinator;
+
+import io.llmswarm.cluster.Route;
+import io.llmswarm.cluster.RoutePlanner;
+import io.llmswarm.cluster.ShardAnnouncement;
+import io.llmswarm.cluster.SwarmNotReadyException;
+import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.engine.LayerRange;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Chooses a request's route among every way the swarm serves the model: each whole-model replica
+ * (one hop) and the best pipeline of Java shards. Least outstanding work first, where a node's
+ * work is the larger of what it announced (refreshed every fraction of a second) and what this
+ * coordinator has in flight on it (exact, immediate: a burst of requests spreads before any
+ * announcement catches up). Requests of this coordinator that ended in the last second are taken
+ * off the announced load, which may not show their end yet. A replica at its concurrency limit is passed over while another route
+ * has room; only when every route is full does a request queue behind the least busy one. Ties go
+ * to fewer hops, then to the node id, so the choice is repeatable.
+ */
+public final class RouteChooser {
+
+    private final RoutePlanner planner;
+    /** How long an announcement may lag behind a request's end (it is republished every 250 ms-1 s). */
+    private static final long ANNOUNCEMENT_LAG_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Deque<Long>> recentlyEnded = new ConcurrentHashMap<>();
+
+    public RouteChooser(RoutePlanner planner) {
+        this.planner = planner;
+    }
+
+    /**
+     * The route for a request, or empty when none can serve it.
+     *
+     * @param replicasAllowed false when the request needs what llama.cpp replicas cannot give here
+     *                        (prompt token ids, log-probabilities, a replay of known token ids)
+     */
+    public Optional<Route> choose(SwarmView view, boolean replicasAllowed) {
+        return candidates(view, replicasAllowed).stream().findFirst().map(Candidate::route);
+    }
+
+    /** The least busy replica route, or empty when no replica serves the model. */
+    public Optional<Route> chooseReplica(SwarmView view) {
+        return candidates(view, true).stream().map(Candidate::route).filter(Route::isReplica).findFirst();
+    }
+
+    /** As {@link #choose}, but says why there is no route. */
+    public Route require(SwarmView view, boolean replicasAllowed) {
+        if (!view.isReady()) {
+            throw new SwarmNotReadyException(view.notReadyReason());
+        }
+        return choose(view, replicasAllowed).orElseThrow(() -> {
+            boolean replicasOnly = view.readyShards().stream().anyMatch(ShardAnnouncement::isReplica)
+                    && !replicasAllowed;
+            if (replicasOnly && planner.plan(pipelineView(view, List.of())).isEmpty()) {
+                return new IllegalArgumentException("only llama.cpp replicas serve this model now, and they take a prompt "
+                        + "as text and give no log-probabilities: send \"prompt\" as text without log-probabilities");
+            }
+            return new SwarmNotReadyException("no chain of ready shards runs layers 0-" + (view.blockCount() - 1)
+                    + " in order; ready nodes hold " + String.join(", ", view.readyShards().stream()
+                    .map(s -> s.layers() + (s.isReplica() ? " (llamacpp)" : "")).toList()));
+        });
+    }
+
+    /** Every route that could serve, best first. */
+    List<Candidate> candidates(SwarmView view, boolean replicasAllowed) {
+        List<ShardAnnouncement> busy = view.readyShards().stream()
+                .map(s -> s.withLoad(s.capacity(), Math.max(s.load() - recentlyEnded(s.nodeId()), inFlight(s.nodeId()))))
+                .toList();
+        List<Candidate> candidates = new ArrayList<>();
+        LayerRange all = new LayerRange(0, view.blockCount() - 1);
+        for (ShardAnnouncement shard : busy) {
+            if (replicasAllowed && shard.isReplica() && shard.layers().first() == 0
+                    && shard.layers().last() >= all.last()) {
+                candidates.add(new Candidate(new Route(List.of(new Route.Hop(shard, all))), shard.load(),
+                        shard.load() >= shard.capacity() ? Candidate.QUEUES : Candidate.ROOM));
+            }
+        }
+        // A Java shard announces its free KV-cache slots as capacity: with none left it refuses a session.
+        planner.plan(pipelineView(view, busy)).ifPresent(route -> candidates.add(new Candidate(route,
+                route.hops().stream().mapToInt(hop -> hop.shard().load()).max().orElse(0),
+                route.hops().stream().anyMatch(hop -> hop.shard().capacity() <= 0) ? Candidate.REFUSES : Candidate.ROOM)));
+        candidates.sort(Comparator.comparingInt(Candidate::fullness).thenComparingInt(Candidate::load)
+                .thenComparingInt(c -> c.route().size()).thenComparing(c -> c.route().first().nodeId()));
+        return candidates;
+    }
+
+    /** The Java shards only (a replica cannot run a span of a route); {@code busy} when given, else the view's. */
+    private static SwarmView pipelineView(SwarmView view, List<ShardAnnouncement> busy) {
+        List<ShardAnnouncement> shards = busy.isEmpty() ? view.readyShards() : busy;
+        return new SwarmView(view.fingerprint(), view.blockCount(), shards.stream().filter(s -> !s.isReplica()).toList());
+    }
+
+    /** Counts a request on every node of its route until {@link #release}. */
+    public void hold(Route route) {
+        route.hops().forEach(hop -> inFlight.merge(hop.nodeId(), 1, Integer::sum));
+    }
+
+    /** The request no longer runs on this route. */
+    public void release(Route route) {
+        long now = System.nanoTime();
+        for (Route.Hop hop : route.hops()) {
+            inFlight.computeIfPresent(hop.nodeId(), (id, n) -> n <= 1 ? null : n - 1);
+            recentlyEnded.computeIfAbsent(hop.nodeId(), id -> new java.util.concurrent.ConcurrentLinkedDeque<>()).add(now);
+        }
+    }
+
+    /** This coordinator's requests on a node that ended within the announcement lag. */
+    private int recentlyEnded(String nodeId) {
+        java.util.Deque<Long> ends = recentlyEnded.get(nodeId);
+        if (ends == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        Long oldest;
+        while ((oldest = ends.peekFirst()) != null && now - oldest > ANNOUNCEMENT_LAG_NANOS) {
+            ends.pollFirst();
+        }
+        return ends.size();
+    }
+
+    /** Requests of this coordinator in flight on a node. */
+    public int inFlight(String nodeId) {
+        return inFlight.getOrDefault(nodeId, 0);
+    }
+
+    /**
+     * A possible route, the outstanding work on its busiest node, and how full it is: room, a
+     * replica at its limit (llama.cpp would queue the request), or a pipeline whose shard has no
+     * free session slot (it would refuse).
+     */
+    record Candidate(Route route, int load, int fullness) {
+        static final int ROOM = 0;
+        static final int QUEUES = 1;
+        static final int REFUSES = 2;
+    }
+}

@@ -1,0 +1,113 @@
+package io.llmswarm.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * An event-bus bridge client as a non-JavaScript program would write it: a WebSocket to the SockJS
+ * handler's raw transport ({@code /eventbus/websocket}) speaking Vert.x's JSON frames
+ * ({@code register}, {@code unregister}, {@code send} with {@code replyAddress}, {@code ping};
+ * the node answers {@code rec} and {@code err}). Blocking, for tests.
+ */
+final class BridgeClient implements AutoCloseable {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** The bridge closes a connection that has not pinged for 10 s. */
+    private static final long PING_MS = 4000;
+
+    private final Vertx vertx;
+    private final WebSocketClient client;
+    private final WebSocket socket;
+    private final long pingTimer;
+    private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+
+    private BridgeClient(Vertx vertx, WebSocketClient client, WebSocket socket) {
+        this.vertx = vertx;
+        this.client = client;
+        this.socket = socket;
+        // The raw transport writes each frame as a binary WebSocket message: read data of either kind.
+        socket.handler(data -> {
+            JsonObject frame = new JsonObject(data);
+            if (!"pong".equals(frame.getString("type"))) { // an answer to a ping, if the bridge sends one
+                frames.add(frame);
+            }
+        });
+        this.pingTimer = vertx.setPeriodic(PING_MS, id -> socket.writeTextMessage("{\"type\":\"ping\"}"));
+    }
+
+    static BridgeClient connect(Vertx vertx, int port) throws Exception {
+        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocket socket = client.connect(port, "127.0.0.1", "/eventbus/websocket").await(10, TimeUnit.SECONDS);
+        return new BridgeClient(vertx, client, socket);
+    }
+
+    void register(String address) throws Exception {
+        write(new JsonObject().put("type", "register").put("address", address));
+    }
+
+    void unregister(String address) throws Exception {
+        write(new JsonObject().put("type", "unregister").put("address", address));
+    }
+
+    void send(String address, Object body, String replyAddress) throws Exception {
+        JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body);
+        if (replyAddress != null) {
+            frame.put("replyAddress", replyAddress);
+        }
+        write(frame);
+    }
+
+    void publish(String address, Object body) throws Exception {
+        write(new JsonObject().put("type", "publish").put("address", address).put("body", body));
+    }
+
+    private void write(JsonObject frame) throws Exception {
+        socket.writeTextMessage(frame.encode()).await(10, TimeUnit.SECONDS);
+    }
+
+    /** The next frame, failing after the wait. */
+    JsonObject next() throws InterruptedException {
+        JsonObject frame = frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        if (frame == null) {
+            throw new AssertionError("no frame from the bridge within " + WAIT);
+        }
+        return frame;
+    }
+
+    /** The next frame that matches, skipping (and returning in {@code skipped}) the others. */
+    JsonObject next(Predicate<JsonObject> wanted, List<JsonObject> skipped) throws InterruptedException {
+        while (true) {
+            JsonObject frame = next();
+            if (wanted.test(frame)) {
+                return frame;
+            }
+            skipped.add(frame);
+        }
+    }
+
+    JsonObject next(Predicate<JsonObject> wanted) throws InterruptedException {
+        return next(wanted, new ArrayList<>());
+    }
+
+    /** A frame that arrives within {@code wait}, or null. */
+    JsonObject poll(Duration wait) throws InterruptedException {
+        return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        vertx.cancelTimer(pingTimer);
+        socket.close().await(10, TimeUnit.SECONDS);
+        client.close().await(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,198 @@
+package io.llmswarm.gateway;
+
+import io.llmswarm.cli.NodeSettings;
+import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.TestClusters;
+import io.llmswarm.coordinator.PipelineStateStore;
+import io.llmswarm.inference.BundledModel;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The web chat UI in a real browser: two in-JVM nodes serve the demo model (layers 0-3 and 4-7),
+ * and {@code src/test/js/web-ui.test.mjs} drives headless Chromium through Playwright against the
+ * second node's page: the swarm panel, a streamed answer, a stopped generation (which must have
+ * been cancelled in the swarm too), and the first node leaving, shown live as missing layers.
+ * Leaves screenshots at {@code target/web-ui*.png}.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path JS_DIR = Path.of("src/test/js");
+    private static final Path SCRIPT = JS_DIR.resolve("web-ui.test.mjs");
+    private static final Path SCREENSHOT = Path.of("target/web-ui.png");
+    private static final Duration SCRIPT_LIMIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String END = "\u0000end";
+
+    private static final List<SwarmNode> nodes = new ArrayList<>();
+
+    @BeforeAll
+    static void startSwarm() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium (.ci/run does)");
+        assertTrue(Files.isDirectory(JS_DIR.resolve("node_modules/playwright-core")),
+                JS_DIR.resolve("node_modules") + " lacks playwright-core: run npm ci --prefix src/test/js");
+        Path model = BundledModel.path();
+        TestClusters cluster = new TestClusters(2);
+        nodes.add(SwarmNode.start(new NodeSettings(model, "0-3", cluster.member(0), 0, 1, 1L << 30))
+                .await(60, TimeUnit.SECONDS));
+        nodes.add(SwarmNode.start(new NodeSettings(model, "4-7", cluster.member(1), 0, 1, 1L << 30))
+                .await(60, TimeUnit.SECONDS));
+        for (SwarmNode node : nodes) {
+            TestClusters.awaitTrue(WAIT, () -> node.coordinator().status().isReady(), () -> "readiness on " + node.nodeId());
+        }
+    }
+
+    @AfterAll
+    static void stopSwarm() throws Exception {
+        for (SwarmNode node : nodes) {
+            node.close(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyNodeServesThePageWhichTheBuildPutsOnTheClassPath() throws Exception {
+        for (String file : List.of("index.html", "app.js", "style.css")) {
+            assertTrue(WebUiBrowserTest.class.getResource("/webroot/" + file) != null, "webroot/" + file + " on the class path");
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        for (SwarmNode node : nodes) {
+            for (String path : List.of("/", "/app.js", "/style.css")) {
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.httpPort() + path)).timeout(WAIT).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, page.statusCode(), path);
+                assertEquals(Files.readString(Path.of("webroot", path.equals("/") ? "index.html" : path.substring(1))),
+                        page.body(), path + " is the file in webroot/");
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aBrowserStreamsAnAnswerShowsTheSwarmStopsAGenerationAndSeesANodeLeave() throws Exception {
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.deleteIfExists(SCREENSHOT);
+        String url = "http://127.0.0.1:" + nodes.get(1).httpPort() + "/";
+        Run run = runScript(url, this::stopWasCancelledThenFirstNodeLeaves);
+        assertEquals(0, run.exitCode(), "the browser script failed:\n" + run.output());
+        Map<String, String> facts = run.facts();
+
+        assertEquals("LLM Swarm", facts.get("title"));
+        assertEquals("2", facts.get("nodes"), run.output());
+        assertEquals("00001111,11110000", facts.get("layer_bars"), "each node's bar covers its layers");
+        assertEquals("ready", facts.get("swarm_status"));
+        assertTrue(Integer.parseInt(facts.get("answer_updates")) > 1, "tokens arrive one by one: " + run.output());
+        assertEquals(facts.get("answer_tokens"), facts.get("answer_updates"), "one update per token");
+        assertTrue(facts.get("answer").contains("computer"), "a sensible answer: " + facts.get("answer"));
+        assertEquals("stop", facts.get("answer_finish"), "the answer ended at the end-of-text token");
+        assertEquals("2", facts.get("shard_rows"), "per-shard timings of both hops");
+
+        assertEquals("stopped", facts.get("stop_finish"));
+        assertEquals(facts.get("stop_tokens"), facts.get("stop_tokens_later"), "no token after Stop");
+        assertEquals("true", facts.get("stop_button_disabled"));
+
+        assertEquals("1", facts.get("left_nodes"), run.output());
+        assertEquals("xxxx1111", facts.get("left_coverage"), "layers 0-3 shown missing");
+        assertTrue(facts.get("left_summary").contains("missing layers 0-3"), facts.get("left_summary"));
+        assertTrue(facts.get("left_events").contains("swarm not ready: missing layers 0-3"), facts.get("left_events"));
+        assertTrue(Files.size(SCREENSHOT) > 10_000, "a screenshot at " + SCREENSHOT);
+    }
+
+    /** When the script has stopped its generation: the swarm cancelled it; then node 0 (layers 0-3) leaves. */
+    private void stopWasCancelledThenFirstNodeLeaves(Map<String, String> facts) throws Exception {
+        String requestId = facts.get("stop_request_id");
+        PipelineStateStore states = new PipelineStateStore(nodes.getFirst().cluster().hazelcast(), Duration.ofMinutes(1));
+        TestClusters.awaitTrue(WAIT, () -> states.find(requestId).map(s -> s.getString("status").equals("COMPLETED"))
+                .orElse(false), () -> "the stopped request's final state: " + states.find(requestId));
+        JsonObject state = states.find(requestId).orElseThrow();
+        assertTrue(state.getInteger("tokens_generated") < 200, "the swarm stopped generating: " + state.encode());
+        for (SwarmNode node : nodes) {
+            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
+                    () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
+        }
+        nodes.getFirst().close(Duration.ofSeconds(10));
+    }
+
+    /** Runs at the script's cue, with the facts printed so far. */
+    @FunctionalInterface
+    private interface Cue {
+        void run(Map<String, String> facts) throws Exception;
+    }
+
+    private record Run(int exitCode, String output) {
+        Map<String, String> facts() {
+            Map<String, String> facts = new HashMap<>();
+            output.lines().filter(l -> l.startsWith("FACT ")).forEach(l -> {
+                int eq = l.indexOf('=');
+                facts.put(l.substring(5, eq), l.substring(eq + 1));
+            });
+            return facts;
+        }
+    }
+
+    /** Runs the script, bounded in time, reading its output as it comes; {@code awaitingLeave} runs at its cue. */
+    private static Run runScript(String url, Cue awaitingLeave) throws Exception {
+        Process process = new ProcessBuilder("node", SCRIPT.toString(), url, SCREENSHOT.toString())
+                .redirectErrorStream(true).start();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
+                in.lines().forEach(lines::add);
+            } catch (IOException e) {
+                lines.add("(reading the script's output failed: " + e + ")");
+            } finally {
+                lines.add(END);
+            }
+        });
+        StringBuilder output = new StringBuilder();
+        long deadline = System.nanoTime() + SCRIPT_LIMIT.toNanos();
+        try {
+            String line;
+            while (!END.equals(line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))) {
+                if (line == null) {
+                    throw new AssertionError("the browser script ran over " + SCRIPT_LIMIT + ":\n" + output);
+                }
+                output.append(line).append('\n');
+                if (line.equals("FACT awaiting_leave=true")) {
+                    awaitingLeave.run(new Run(0, output.toString()).facts());
+                }
+            }
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the script exits after its output ends");
+            reader.join(Duration.ofSeconds(5));
+            return new Run(process.exitValue(), output.toString());
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+}
