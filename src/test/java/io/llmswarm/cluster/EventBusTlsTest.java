@@ -37,42 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EventBusTlsTest {
 
-    private static final String PASSWORD = "changeit";
-
     @TempDir
     Path dir;
 
-    /** A self-signed certificate for 127.0.0.1 and localhost, as PEM key and certificate files. */
-    static ClusterTls selfSigned(Path dir) throws Exception {
-        Path store = dir.resolve("node.p12");
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        assertTrue(Files.isExecutable(keytool), "this test needs the JDK's keytool at " + keytool);
-        Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "node", "-keyalg", "RSA",
-                "-keysize", "2048", "-dname", "CN=llm-swarm-test", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD,
-                "-keypass", PASSWORD).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, "keytool failed: " + output);
-        KeyStore keyStore = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(store.toFile())) {
-            keyStore.load(in, PASSWORD.toCharArray());
-        }
-        PrivateKey key = (PrivateKey) keyStore.getKey("node", PASSWORD.toCharArray());
-        Path keyPem = dir.resolve("node-key.pem");
-        Path certPem = dir.resolve("node-cert.pem");
-        Files.writeString(keyPem, pem("PRIVATE KEY", key.getEncoded()));
-        Files.writeString(certPem, pem("CERTIFICATE", keyStore.getCertificate("node").getEncoded()));
-        return new ClusterTls(keyPem, certPem, certPem);
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
-    }
-
     @Test
     void twoNodesGenerateOverTlsAndAMemberWithoutTheCertificateCannotDeliverAStep() throws Exception {
-        ClusterSecurity security = new ClusterSecurity(SecureSwarms.SECRET, selfSigned(dir));
+        ClusterSecurity security = new ClusterSecurity(SecureSwarms.SECRET, TestCertificates.selfSigned(dir));
         Path file = SwarmTestModel.write(dir, 8);
         TestClusters cluster = new TestClusters(2);
         List<SwarmNode> nodes = new ArrayList<>();
