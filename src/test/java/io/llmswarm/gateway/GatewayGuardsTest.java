@@ -100,6 +100,17 @@ class GatewayGuardsTest {
         assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
                 new JsonObject(ok.body()).getString("result").strip());
         assertEquals(200, http.get("/v1/models", KEY).statusCode());
+
+        // The bridge's WebSocket: browsers cannot send the header, so the key may come as access_token.
+        java.net.URI socket = java.net.URI.create("ws://127.0.0.1:" + keyed.httpPort() + "/eventbus/websocket");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> http.client().newWebSocketBuilder().buildAsync(socket, new java.net.http.WebSocket.Listener() { })
+                        .get(20, TimeUnit.SECONDS));
+        assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+        java.net.http.WebSocket open = http.client().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create(socket + "?access_token=" + KEY), new java.net.http.WebSocket.Listener() { })
+                .get(20, TimeUnit.SECONDS);
+        open.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
     }
 
     @Test
