@@ -164,7 +164,7 @@ public final class NodeCommand implements Callable<Integer> {
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + settings.cluster().self());
+                + settings.cluster().self() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -56,8 +56,4 @@ final class StepRejections {
         }
         return null;
     }
-
-    double count() {
-        return badProof.count() + malformed.count();
-    }
 }

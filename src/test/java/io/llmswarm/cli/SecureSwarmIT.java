@@ -45,7 +45,6 @@ class SecureSwarmIT {
         Path secret = Files.writeString(dir.resolve("cluster-secret"), "a cluster secret for the IT\n");
         ClusterTls tls = TestCertificates.selfSigned(dir);
         TestClusters cluster = new TestClusters(3);
-        List<Integer> http = TestClusters.freePorts(3);
         String join = String.join(",", cluster.memberAddresses());
         List<String> protectedFlags = List.of("--http-host", "127.0.0.1", "--api-keys-file", keys.toString(),
                 "--cluster-secret-file", secret.toString(), "--cluster-tls-key", tls.key().toString(),
@@ -53,12 +52,15 @@ class SecureSwarmIT {
         try (NodeProcesses nodes = new NodeProcesses(dir);
              LocalModel local = SwarmTestModel.local(model)) {
             nodes.start(model, cluster.name(), join, new NodeProcesses.Node("0-3", cluster.member(0).port(), 1, "256m"),
-                    new NodeProcesses.Extras(http.get(0), List.of(), protectedFlags));
+                    new NodeProcesses.Extras(0, List.of(), protectedFlags));
             nodes.start(model, cluster.name(), join, new NodeProcesses.Node("4-7", cluster.member(1).port(), 1, "256m"),
-                    new NodeProcesses.Extras(http.get(1), List.of(), protectedFlags));
+                    new NodeProcesses.Extras(0, List.of(), protectedFlags));
             nodes.start(model, cluster.name(), join, new NodeProcesses.Node("4-7", cluster.member(2).port(), 1, "256m"),
-                    new NodeProcesses.Extras(http.get(2), List.of(), List.of()));
+                    new NodeProcesses.Extras(0, List.of(), List.of()));
             nodes.awaitStarted(Duration.ofMinutes(3));
+            // Each node binds a free HTTP port itself (ports picked here could be taken before a node binds them).
+            List<Integer> http = java.util.stream.IntStream.range(0, 3).mapToObj(i -> httpPort(dir.resolve("node-" + i + ".log")))
+                    .toList();
             TestHttp first = new TestHttp(http.get(0));
             TestClusters.awaitTrue(Duration.ofSeconds(60), () -> status(first, "/ready", null) == 200,
                     () -> "the protected swarm to be ready" + nodes.logs());
@@ -85,6 +87,18 @@ class SecureSwarmIT {
             assertTrue(strangerLog.contains("WARNING: the HTTP API listens on 0.0.0.0"), strangerLog);
             String protectedLog = Files.readString(dir.resolve("node-0.log"));
             assertFalse(protectedLog.contains("WARNING ****"), protectedLog);
+        }
+    }
+
+    private static int httpPort(Path log) {
+        try {
+            java.util.regex.Matcher port = java.util.regex.Pattern.compile("HTTP on [^ ]+:(\\d+)").matcher(Files.readString(log));
+            if (!port.find()) {
+                throw new AssertionError("no HTTP port in " + log);
+            }
+            return Integer.parseInt(port.group(1));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
