@@ -43,7 +43,7 @@ final class PipelineRun implements Generation {
     private final Coordinator.ModelInfo model;
     private final Promise<GenerationOutcome> promise = Promise.promise();
     private final List<GeneratedToken> tokens = new ArrayList<>();
-    private final StringBuilder text = new StringBuilder();
+    private final StreamedText text;
     private final DeliveryOptions delivery;
     private volatile boolean cancelled;
     private StreamingDecoder decoder;
@@ -58,6 +58,7 @@ final class PipelineRun implements Generation {
     private int stepSequence;
     private boolean movingRoute;
     private final RetryPolicy backoff;
+    private final ShardResultCheck resultCheck;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
@@ -76,6 +77,8 @@ final class PipelineRun implements Generation {
         this.coordinator = coordinator;
         this.model = coordinator.model();
         this.delivery = new DeliveryOptions().setSendTimeout(coordinator.settings().stepTimeout().toMillis());
+        this.resultCheck = new ShardResultCheck(model.shape());
+        this.text = new StreamedText(request.stopStrings());
         this.backoff = RetryPolicy.exponentialDelayWithJitter(coordinator.settings().retryBackoff().toMillis(),
                 coordinator.settings().maxBackoff().toMillis());
     }
@@ -175,7 +178,7 @@ final class PipelineRun implements Generation {
         int step = ++stepSequence;
         coordinator.health().<TaskReply>call(hop.nodeId(), () -> vertx.eventBus()
                         .<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options)
-                        .compose(message -> checked(message.body(), hop, stepTokens.length, last)))
+                        .compose(message -> resultCheck.checked(message.body(), hop, stepTokens.length, last)))
                 .onComplete(done -> guarded(() -> {
                     if (step != stepSequence || promise.future().isComplete()) {
                         return; // superseded: the request already moved to another route
@@ -200,61 +203,12 @@ final class PipelineRun implements Generation {
                 }));
     }
 
-    /**
-     * A shard's reply as a step outcome: usable (or the context is full: no fault), or a
-     * {@link ShardFault} — an error reply, or a result of the wrong kind, shape or values — which
-     * the node's circuit breaker counts.
-     */
-    private Future<TaskReply> checked(TaskReply reply, Route.Hop hop, int rows, boolean last) {
-        if (!reply.isOk()) {
-            // A full context or a shard without room is no fault of the node.
-            return reply.error().startsWith("context_full") || reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)
-                    ? Future.succeededFuture(reply)
-                    : Future.failedFuture(new ShardFault(FaultCounters.Kind.ERROR, reply.error()));
-        }
-        String invalid = invalid(reply.result(), rows);
-        if (invalid == null && (reply.result() instanceof TaskResult.Sampled) != last) {
-            invalid = reply.result().getClass().getSimpleName() + " where " + (last ? "a sampled token" : "hidden states")
-                    + " were expected";
-        }
-        return invalid == null ? Future.succeededFuture(reply) : Future.failedFuture(new ShardFault(
-                FaultCounters.Kind.INVALID_RESULT, "shard " + hop.nodeId() + " (layers " + hop.span() + ") returned "
-                + invalid));
-    }
-
     /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
     private void guarded(Runnable callback) {
         try {
             callback.run();
         } catch (RuntimeException e) {
             fail(new IllegalStateException("request " + requestId + " failed: " + e, e));
-        }
-    }
-
-    /** What is wrong with a shard's result (shape, non-finite values, token id), or null. */
-    private String invalid(TaskResult result, int rows) {
-        switch (result) {
-            case TaskResult.Hidden hidden -> {
-                int width = model.shape().embeddingLength();
-                if (hidden.rows() != rows || hidden.width() != width) {
-                    return "hidden states of shape [" + hidden.rows() + ", " + hidden.width() + "] where [" + rows
-                            + ", " + width + "] were expected";
-                }
-                for (float v : hidden.states()) {
-                    if (!Float.isFinite(v)) {
-                        return "hidden states containing " + v;
-                    }
-                }
-                return null;
-            }
-            case TaskResult.Sampled sampled -> {
-                int vocab = model.shape().vocabularySize();
-                return sampled.token() < 0 || sampled.token() >= vocab
-                        ? "token id " + sampled.token() + " outside the vocabulary 0-" + (vocab - 1) : null;
-            }
-            case null -> {
-                return "no result";
-            }
         }
     }
 
@@ -412,11 +366,8 @@ final class PipelineRun implements Generation {
             if (tokens.isEmpty()) {
                 firstTokenNanos = System.nanoTime();
             }
-            int before = text.length();
-            text.append(piece);
-            boolean stopped = cutAtStopString(before);
-            GeneratedToken token = new GeneratedToken(tokens.size(), -1, text.substring(Math.min(before, text.length())),
-                    Float.NaN, List.of());
+            GeneratedToken token = new GeneratedToken(tokens.size(), -1, text.append(piece), Float.NaN, List.of());
+            boolean stopped = text.stopped();
             tokens.add(token);
             listener.onToken(token);
             if (stopped) {
@@ -479,11 +430,9 @@ final class PipelineRun implements Generation {
             return;
         }
         String piece = decoder.accept(id);
-        int before = text.length();
-        text.append(piece);
-        boolean stopped = cutAtStopString(before);
-        GeneratedToken token = new GeneratedToken(tokens.size(), id, text.substring(Math.min(before, text.length())),
-                sampled.logprob(), sampled.topLogprobs());
+        GeneratedToken token = new GeneratedToken(tokens.size(), id, text.append(piece), sampled.logprob(),
+                sampled.topLogprobs());
+        boolean stopped = text.stopped();
         tokens.add(token);
         listener.onToken(token);
         int sessionLength = prompt.length + tokens.size() - 1;
@@ -499,22 +448,6 @@ final class PipelineRun implements Generation {
             record(route.first().nodeId(), null, false);
             hop(0, new int[] {id}, sessionLength, null);
         }
-    }
-
-    /** Cuts the text before the first stop string that ends in the new piece; true when one did. */
-    private boolean cutAtStopString(int pieceStart) {
-        int cut = -1;
-        for (String stop : request.stopStrings()) {
-            int from = Math.max(0, pieceStart - stop.length() + 1);
-            int at = text.indexOf(stop, from);
-            if (at >= 0 && (cut < 0 || at < cut)) {
-                cut = at;
-            }
-        }
-        if (cut >= 0) {
-            text.setLength(cut);
-        }
-        return cut >= 0;
     }
 
     private void finish(FinishReason reason) {
