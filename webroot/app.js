@@ -156,9 +156,23 @@ function renderSwarm(view) {
   }));
 }
 
+/**
+ * A node with API keys wants one on every API call: open the page as /#api_key=KEY (a fragment
+ * never reaches a server or its logs); the key is kept for this tab only.
+ */
+const API_KEY = (() => {
+  const match = /(?:^#|&)api_key=([^&]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem('llmswarm-api-key', decodeURIComponent(match[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem('llmswarm-api-key');
+})();
+const AUTH = API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {};
+
 async function pollSwarm() {
   try {
-    const response = await fetch('api/swarm', { cache: 'no-store' });
+    const response = await fetch('api/swarm', { cache: 'no-store', headers: AUTH });
     if (response.ok) renderSwarm(await response.json());
   } catch (e) {
     $('swarm-status').textContent = 'unreachable';
@@ -311,7 +325,7 @@ function stop() {
 
 async function showModel() {
   try {
-    const models = await (await fetch('v1/models')).json();
+    const models = await (await fetch('v1/models', { headers: AUTH })).json();
     const model = models.data[0];
     $('model-name').textContent = model.id;
     if (model.context_length) $('max-tokens').max = String(model.context_length);
@@ -323,6 +337,7 @@ async function showModel() {
 function start() {
   const wsUrl = new URL('eventbus/websocket', location.href);
   wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (API_KEY) wsUrl.searchParams.set('access_token', API_KEY); // browsers cannot set headers on a WebSocket
   const connection = $('connection');
   const bus = new Bus(wsUrl.href, (open) => {
     connection.textContent = open ? 'connected' : 'disconnected';

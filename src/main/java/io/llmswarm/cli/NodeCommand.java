@@ -86,6 +86,38 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default conf/node.json if present).")
     Path config;
 
+    @Option(names = "--http-host", description = "Interface the HTTP gateway binds (default 0.0.0.0: all).")
+    String httpHost;
+
+    @Option(names = "--api-keys-file", paramLabel = "FILE",
+            description = "API keys, one per line: /api, /v1 and /metrics then need 'Authorization: Bearer KEY' "
+                    + "(or LLMSWARM_API_KEYS=k1,k2).")
+    Path apiKeysFile;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "The swarm's shared secret (first line; or LLMSWARM_CLUSTER_SECRET): signs steps and announcements.")
+    Path clusterSecretFile;
+
+    @Option(names = "--cluster-tls-key", paramLabel = "PEM", description = "Private key of this node for event-bus TLS.")
+    Path clusterTlsKey;
+
+    @Option(names = "--cluster-tls-cert", paramLabel = "PEM", description = "Certificate of this node for event-bus TLS.")
+    Path clusterTlsCert;
+
+    @Option(names = "--cluster-tls-trust", paramLabel = "PEM", description = "Certificates trusted on the event bus.")
+    Path clusterTlsTrust;
+
+    @Option(names = "--max-concurrent", description = "Generations this gateway runs at once; beyond: 503 (default 32).")
+    Integer maxConcurrent;
+
+    @Option(names = "--max-concurrent-per-client",
+            description = "Generations one client (API key or address) runs at once; beyond: 429 (default 16).")
+    Integer maxConcurrentPerClient;
+
+    @Option(names = "--kv-cache", paramLabel = "SIZE",
+            description = "KV-cache budget of this node, e.g. 512m (default: a quarter of --memory, at least 64m).")
+    String kvCache;
+
     /** The settings these flags give over the config file and the environment. */
     public NodeSettings settings(Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -99,6 +131,15 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "http_port", httpPort);
         put(flags, "threads", threads);
         put(flags, "memory", memory);
+        put(flags, "http_host", httpHost);
+        put(flags, "api_keys_file", apiKeysFile);
+        put(flags, "cluster_secret_file", clusterSecretFile);
+        put(flags, "cluster_tls_key", clusterTlsKey);
+        put(flags, "cluster_tls_cert", clusterTlsCert);
+        put(flags, "cluster_tls_trust", clusterTlsTrust);
+        put(flags, "max_concurrent", maxConcurrent);
+        put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
+        put(flags, "kv_cache", kvCache);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
@@ -123,7 +164,7 @@ public final class NodeCommand implements Callable<Integer> {
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + settings.cluster().self());
+                + settings.cluster().self() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,13 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.cluster.ClusterSecret;
+import io.llmswarm.cluster.ClusterSecurity;
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.cluster.ClusterTls;
+import io.llmswarm.gateway.ApiKeys;
+import io.llmswarm.gateway.GatewayLimits;
+import io.llmswarm.gateway.GatewaySettings;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -8,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -20,14 +28,18 @@ import java.util.Map;
  * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
  * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
  * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for, backend,
- * ctx_size, parallel.
+ * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
+ * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
  */
 public final class NodeConfig {
 
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
-            "max_failovers", "circuit_open_for", "backend", "ctx_size", "parallel");
+            "max_failovers", "circuit_open_for", "backend", "ctx_size", "parallel", "http_host", "api_keys",
+            "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -83,13 +95,46 @@ public final class NodeConfig {
                 : Arrays.stream(join.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         ClusterSettings cluster = new ClusterSettings(values.getOrDefault("cluster_name", ClusterSettings.DEFAULT_NAME),
                 host, integer("cluster_port", ClusterSettings.DEFAULT_PORT), members,
-                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false);
+                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity());
         String model = values.get("model");
         return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
-                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)));
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)),
+                gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0);
+    }
+
+    private GatewaySettings gateway() {
+        List<String> keys = new ArrayList<>();
+        String listed = values.get("api_keys");
+        if (listed != null) {
+            keys.addAll(listed.strip().startsWith("[")
+                    ? new JsonArray(listed).stream().map(String::valueOf).toList() : ApiKeys.split(listed));
+        }
+        if (values.containsKey("api_keys_file")) {
+            keys.addAll(ApiKeys.readFile(Path.of(values.get("api_keys_file"))));
+        }
+        return new GatewaySettings(values.getOrDefault("http_host", GatewaySettings.ALL_INTERFACES), ApiKeys.of(keys),
+                new GatewayLimits(integer("max_concurrent", GatewayLimits.DEFAULT_MAX_CONCURRENT),
+                        integer("max_concurrent_per_client", GatewayLimits.DEFAULT_MAX_PER_CLIENT)));
+    }
+
+    private ClusterSecurity clusterSecurity() {
+        ClusterSecret secret = values.containsKey("cluster_secret_file")
+                ? ClusterSecret.readFile(Path.of(values.get("cluster_secret_file")))
+                : values.containsKey("cluster_secret") ? ClusterSecret.of(values.get("cluster_secret"))
+                : ClusterSecret.none();
+        boolean anyTls = values.containsKey("cluster_tls_key") || values.containsKey("cluster_tls_cert")
+                || values.containsKey("cluster_tls_trust");
+        ClusterTls tls = anyTls ? new ClusterTls(path("cluster_tls_key"), path("cluster_tls_cert"),
+                path("cluster_tls_trust")) : null;
+        return new ClusterSecurity(secret, tls);
+    }
+
+    private Path path(String key) {
+        String value = values.get(key);
+        return value == null ? null : Path.of(value);
     }
 
     private Resilience resilience() {

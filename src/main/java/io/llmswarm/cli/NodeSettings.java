@@ -1,17 +1,21 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.gateway.GatewaySettings;
 
 import java.nio.file.Path;
 
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
  * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, the
- * memory the node may use for weights and KV caches (in bytes), how it copes with faults, and the
- * backend (the Java engine for a span of layers, or llama.cpp for a whole-model replica).
+ * memory the node may use for weights and KV caches (in bytes), how it copes with faults, the
+ * backend (the Java engine for a span of layers, or llama.cpp for a whole-model replica), the
+ * gateway's host, API keys and limits, and the KV-cache budget ({@code 0}: a quarter of the
+ * memory, at least 64 MiB).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
-                           long memoryBytes, Resilience resilience, BackendSettings backend) {
+                           long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                           long kvCacheBytes) {
 
     public static final String AUTO = "auto";
 
@@ -29,8 +33,14 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (backend == null) {
             backend = BackendSettings.java();
         }
+        if (gateway == null) {
+            gateway = GatewaySettings.defaults();
+        }
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive; got " + memoryBytes);
+        }
+        if (kvCacheBytes < 0) {
+            throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
         }
     }
 
@@ -39,18 +49,41 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         this(model, layers, cluster, httpPort, threads, memoryBytes, Resilience.defaults());
     }
 
-    /** Settings on the Java engine. */
+    /** Settings on the Java engine, with the gateway's defaults and the default KV-cache budget. */
     public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
                         Resilience resilience) {
         this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, BackendSettings.java());
     }
 
+    /** Settings with the gateway's defaults and the default KV-cache budget. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads, long memoryBytes,
+                        Resilience resilience, BackendSettings backend) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, GatewaySettings.defaults(), 0);
+    }
+
+    /** The bytes all sessions' KV caches on this node may hold together. */
+    public long kvCacheBudget() {
+        return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
+    }
+
     public NodeSettings withResilience(Resilience value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
+                kvCacheBytes);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value);
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
+                kvCacheBytes);
+    }
+
+    public NodeSettings withGateway(GatewaySettings value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
+                kvCacheBytes);
+    }
+
+    public NodeSettings withKvCacheBytes(long value) {
+        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway,
+                value);
     }
 
     public boolean autoLayers() {

@@ -51,10 +51,10 @@ public final class SwarmNode {
     }
 
     private SwarmNode(SwarmCluster cluster, Parts parts, Coordinator coordinator,
-                      ShardAnnouncement claimed, ChatTemplate chatTemplate, int httpPort) {
+                      ShardAnnouncement claimed, ChatTemplate chatTemplate, NodeSettings settings) {
         this.cluster = cluster;
-        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate), httpPort,
-                cluster.metrics());
+        this.gateway = new GatewayVerticle(coordinator, new ServedModel(claimed.model().name(), chatTemplate),
+                settings.httpPort(), cluster.metrics(), settings.gateway());
         this.parts = parts;
         this.coordinator = coordinator;
         this.claimed = claimed;
@@ -62,6 +62,7 @@ public final class SwarmNode {
 
     /** Joins, loads and deploys; completes when the shard is announced ready. */
     public static Future<SwarmNode> start(NodeSettings settings) {
+        SecurityWarnings.of(settings).forEach(System.err::println);
         return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
                 .executeBlocking(() -> load(cluster, settings))
                 .compose(node -> node.deploy().map(node))
@@ -103,7 +104,7 @@ public final class SwarmNode {
                             Addresses.shardExecute(nodeId), 0, 0, false);
                 });
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
-                long kvBytes = Math.max(64L << 20, settings.memoryBytes() / 4);
+                long kvBytes = settings.kvCacheBudget();
                 ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                         new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
@@ -121,7 +122,7 @@ public final class SwarmNode {
                                     resilience.circuitOpenFor())));
             coordinator.faults().bindTo(cluster.metrics());
             return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
-                    settings.httpPort());
+                    settings);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -131,7 +132,7 @@ public final class SwarmNode {
     private Future<?> deploy() {
         io.vertx.core.VerticleBase served = parts.replica() != null
                 ? new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed)
-                : new ShardVerticle(parts.shard(), cluster.announcements(), claimed);
+                : new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
         return cluster.vertx().deployVerticle(served)
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
                 .compose(ignored -> cluster.vertx().deployVerticle(gateway));

@@ -34,22 +34,34 @@ import java.util.stream.Collectors;
 public final class AnnouncementRegistry implements AutoCloseable {
 
     private final HazelcastInstance hazelcast;
+    private final ClusterSecret secret;
     private final IMap<String, String> map;
     private final ConcurrentMap<String, ShardAnnouncement> mirror = new ConcurrentHashMap<>();
     private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<String> removedWhileLoading = ConcurrentHashMap.newKeySet();
+    private final Set<String> rejectedLogged = ConcurrentHashMap.newKeySet();
     private volatile boolean loading = true;
+    private static final byte[] ANNOUNCEMENT = "shard-announcement".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     private UUID entryListener;
     private UUID membershipListener;
 
-    private AnnouncementRegistry(HazelcastInstance hazelcast) {
+    private AnnouncementRegistry(HazelcastInstance hazelcast, ClusterSecret secret) {
         this.hazelcast = hazelcast;
+        this.secret = secret;
         this.map = hazelcast.getMap(Addresses.ANNOUNCEMENTS_MAP);
     }
 
     /** Opens the map, starts listening and loads what is there. Blocks. */
     public static AnnouncementRegistry open(HazelcastInstance hazelcast) {
-        AnnouncementRegistry registry = new AnnouncementRegistry(hazelcast);
+        return open(hazelcast, ClusterSecret.none());
+    }
+
+    /**
+     * With a secret, announcements are published signed, and those without a valid signature (a
+     * member without the secret) are ignored, so no route ever leads to such a member. Blocks.
+     */
+    public static AnnouncementRegistry open(HazelcastInstance hazelcast, ClusterSecret secret) {
+        AnnouncementRegistry registry = new AnnouncementRegistry(hazelcast, secret);
         registry.start();
         return registry;
     }
@@ -76,8 +88,9 @@ public final class AnnouncementRegistry implements AutoCloseable {
         });
         // Events that arrive while the map is read are newer than what the read may return: they win.
         map.forEach((key, value) -> {
-            if (!removedWhileLoading.contains(key)) {
-                mirror.putIfAbsent(key, ShardAnnouncement.fromJson(new JsonObject(value)));
+            ShardAnnouncement announcement = decode(key, value);
+            if (!removedWhileLoading.contains(key) && announcement != null) {
+                mirror.putIfAbsent(key, announcement);
             }
         });
         loading = false;
@@ -95,7 +108,14 @@ public final class AnnouncementRegistry implements AutoCloseable {
                 mirror.remove(key);
             }
         }
-        current.forEach((key, value) -> mirror.put(key, ShardAnnouncement.fromJson(new JsonObject(value))));
+        current.forEach((key, value) -> {
+            ShardAnnouncement announcement = decode(key, value);
+            if (announcement == null) {
+                mirror.remove(key);
+            } else {
+                mirror.put(key, announcement);
+            }
+        });
     }
 
     /**
@@ -117,7 +137,7 @@ public final class AnnouncementRegistry implements AutoCloseable {
     /** Publishes (or replaces) a node's announcement. Blocks. */
     public void announce(ShardAnnouncement announcement) {
         mirror.put(announcement.nodeId(), announcement);
-        map.set(announcement.nodeId(), announcement.toJson().encode());
+        map.set(announcement.nodeId(), encode(announcement));
         changed();
     }
 
@@ -131,14 +151,63 @@ public final class AnnouncementRegistry implements AutoCloseable {
         map.lock(lock);
         try {
             // Read the map itself, not the mirror: another node's claim may not have reached the mirror yet.
-            List<ShardAnnouncement> current = map.values().stream()
-                    .map(value -> ShardAnnouncement.fromJson(new JsonObject(value))).toList();
+            List<ShardAnnouncement> current = map.entrySet().stream()
+                    .map(entry -> decode(entry.getKey(), entry.getValue())).filter(java.util.Objects::nonNull).toList();
             ShardAnnouncement chosen = choose.apply(SwarmView.of(fingerprint, blockCount, current));
             announce(chosen);
             return chosen;
         } finally {
             map.unlock(lock);
         }
+    }
+
+    /** The map's value for an announcement: its JSON, with a {@code proof} when there is a secret. */
+    private String encode(ShardAnnouncement announcement) {
+        JsonObject json = announcement.toJson();
+        if (secret.enabled()) {
+            json.put("proof", java.util.Base64.getEncoder().encodeToString(
+                    secret.mac(ANNOUNCEMENT, json.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        }
+        return json.encode();
+    }
+
+    /**
+     * The announcement in a map value, or null when it cannot be trusted: unreadable, filed under
+     * another node's key, or (with a secret) unsigned or badly signed. Each distinct rejection is
+     * logged once.
+     */
+    private ShardAnnouncement decode(String key, String value) {
+        ShardAnnouncement announcement;
+        try {
+            announcement = ShardAnnouncement.fromJson(new JsonObject(value));
+        } catch (RuntimeException e) {
+            return rejected(key, "unreadable announcement: " + e.getMessage());
+        }
+        if (!key.equals(announcement.nodeId())) {
+            return rejected(key, "announcement of node " + announcement.nodeId() + " filed under another key");
+        }
+        if (secret.enabled()) {
+            Object proof = new JsonObject(value).getValue("proof");
+            byte[] mac;
+            try {
+                mac = proof instanceof String text ? java.util.Base64.getDecoder().decode(text) : null;
+            } catch (IllegalArgumentException e) {
+                mac = null;
+            }
+            if (!secret.verify(mac, ANNOUNCEMENT,
+                    announcement.toJson().encode().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                return rejected(key, proof == null ? "announcement without a cluster proof (a member without the "
+                        + "cluster secret)" : "announcement with a wrong cluster proof (another cluster secret)");
+            }
+        }
+        return announcement;
+    }
+
+    private ShardAnnouncement rejected(String key, String why) {
+        if (rejectedLogged.add(key + why)) {
+            System.err.println("WARNING: ignoring node " + key + ": " + why);
+        }
+        return null;
     }
 
     /** Removes a node's announcement. Blocks. */
@@ -216,7 +285,12 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
 
         private void put(EntryEvent<String, String> event) {
-            mirror.put(event.getKey(), ShardAnnouncement.fromJson(new JsonObject(event.getValue())));
+            ShardAnnouncement announcement = decode(event.getKey(), event.getValue());
+            if (announcement == null) {
+                mirror.remove(event.getKey());
+            } else {
+                mirror.put(event.getKey(), announcement);
+            }
             changed();
         }
 

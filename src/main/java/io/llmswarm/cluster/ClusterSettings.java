@@ -5,12 +5,22 @@ import java.util.List;
 /**
  * How a node joins the swarm: the cluster's name, the host and port this member binds (the event
  * bus binds the same host), the members to contact over TCP/IP ({@code host:port} each), or
- * multicast on a LAN instead; a lite member joins without holding any map data (clients, tests).
+ * multicast on a LAN instead; a lite member joins without holding any map data (clients, tests);
+ * the cluster secret and event-bus TLS that keep strangers out.
  */
 public record ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
-                              boolean liteMember) {
+                              boolean liteMember, ClusterSecurity security) {
+
+    /** Without a cluster secret or TLS. */
+    public ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
+                           boolean liteMember) {
+        this(name, host, port, members, multicast, liteMember, ClusterSecurity.none());
+    }
 
     public ClusterSettings {
+        if (security == null) {
+            security = ClusterSecurity.none();
+        }
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a cluster needs a name");
         }
@@ -37,6 +47,10 @@ public record ClusterSettings(String name, String host, int port, List<String> m
     }
 
     public ClusterSettings asLiteMember() {
-        return new ClusterSettings(name, host, port, members, multicast, true);
+        return new ClusterSettings(name, host, port, members, multicast, true, security);
+    }
+
+    public ClusterSettings withSecurity(ClusterSecurity value) {
+        return new ClusterSettings(name, host, port, members, multicast, liteMember, value);
     }
 }

@@ -8,13 +8,25 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * {@link ExecuteTask} on the wire: the envelope and params as a small JSON header, then the token
- * ids (int32) and hidden states (F32 or F16) as a little-endian binary body. Local delivery passes
- * the record itself.
+ * {@link ExecuteTask} on the wire: the envelope and params as a small JSON header, the cluster
+ * proof ({@link MessageProof}), then the token ids (int32) and hidden states (F32 or F16) as a
+ * little-endian binary body. Decoding checks every field and the body's exact length, and with a
+ * secret the proof, throwing {@link MessageProof.RejectedException} with what is wrong. Local
+ * delivery passes the record itself.
  */
 public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, ExecuteTask> {
 
     public static final String NAME = "llm.execute-task";
+
+    private final ClusterSecret secret;
+
+    public ExecuteTaskCodec() {
+        this(ClusterSecret.none());
+    }
+
+    public ExecuteTaskCodec(ClusterSecret secret) {
+        this.secret = secret;
+    }
 
     @Override
     public void encodeToWire(Buffer buffer, ExecuteTask task) {
@@ -36,33 +48,91 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
                 .put("ignore_eos", sampling.ignoreEos())
                 .put("top_logprobs", sampling.topLogprobs())
                 .put("is_final_shard", p.finalShard()));
-        Frames.writeHeader(buffer, header);
-        Frames.writeInts(buffer, input.tokens());
-        if (input.hasHidden()) {
-            p.encoding().write(buffer, input.hidden());
-        }
+        MessageProof.write(buffer, header, secret, body -> {
+            Frames.writeInts(body, input.tokens());
+            if (input.hasHidden()) {
+                p.encoding().write(body, input.hidden());
+            }
+        });
     }
 
     @Override
     public ExecuteTask decodeFromWire(int pos, Buffer buffer) {
-        JsonObject header = Frames.readHeader(buffer, pos);
-        int body = Frames.bodyStart(buffer, pos);
-        JsonObject p = header.getJsonObject("params");
+        MessageProof.Read message = MessageProof.read(buffer, pos, secret);
+        try {
+            return decode(message, buffer);
+        } catch (MessageProof.RejectedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw MessageProof.malformed("EXECUTE_TASK header: " + e.getMessage());
+        }
+    }
+
+    private ExecuteTask decode(MessageProof.Read message, Buffer buffer) {
+        JsonObject header = message.header();
+        JsonObject p = object(header, "params");
         JsonArray shape = p.getJsonArray("shape");
+        if (shape == null || shape.size() != 2 || !(shape.getValue(0) instanceof Integer)
+                || !(shape.getValue(1) instanceof Integer)) {
+            throw MessageProof.malformed("\"shape\" must be [rows, width] of two integers; got " + shape);
+        }
         int rows = shape.getInteger(0);
         int width = shape.getInteger(1);
-        HiddenEncoding encoding = HiddenEncoding.valueOf(p.getString("dtype"));
-        int[] tokens = Frames.readInts(buffer, body, rows);
-        float[] hidden = "hidden".equals(p.getString("input_type"))
-                ? encoding.read(buffer, body + rows * 4, rows * width)
-                : null;
+        HiddenEncoding encoding = HiddenEncoding.valueOf(text(p, "dtype"));
+        boolean hidden = switch (text(p, "input_type")) {
+            case "hidden" -> true;
+            case "tokens" -> false;
+            default -> throw MessageProof.malformed("\"input_type\" must be tokens or hidden; got " + p.getValue("input_type"));
+        };
+        if (rows < 1 || width < 0 || (hidden && width < 1)) {
+            throw MessageProof.malformed("shape [" + rows + ", " + width + "] is not a step's shape");
+        }
+        long expected = 4L * rows + (hidden ? (long) rows * width * encoding.bytesPerValue() : 0);
+        if (message.bodyLength() != expected) {
+            throw MessageProof.malformed("the body holds " + message.bodyLength() + " bytes; shape [" + rows + ", "
+                    + width + "] of " + p.getValue("input_type") + " in " + encoding + " needs " + expected);
+        }
+        int[] tokens = Frames.readInts(buffer, message.bodyStart(), rows);
+        float[] states = hidden ? encoding.read(buffer, message.bodyStart() + rows * 4, rows * width) : null;
         SamplingParams sampling = new SamplingParams(
-                SamplingJson.fromJson(p.getJsonObject("sampling"), SamplingConfig.greedy()),
-                p.getBoolean("ignore_eos"), p.getInteger("top_logprobs"));
-        TaskParams params = new TaskParams(p.getString("session_id"), p.getString("shard_id"),
-                new LayerRange(p.getInteger("layer_start"), p.getInteger("layer_end")), p.getInteger("position"),
-                p.getBoolean("is_final_shard"), sampling, encoding);
-        return new ExecuteTask(Envelope.readFrom(header), params, new TaskInput(tokens, hidden, width));
+                SamplingJson.fromJson(object(p, "sampling"), SamplingConfig.greedy()),
+                flag(p, "ignore_eos"), integer(p, "top_logprobs"));
+        TaskParams params = new TaskParams(text(p, "session_id"), text(p, "shard_id"),
+                new LayerRange(integer(p, "layer_start"), integer(p, "layer_end")), integer(p, "position"),
+                flag(p, "is_final_shard"), sampling, encoding);
+        Envelope envelope = Envelope.readFrom(header);
+        if (!Envelope.EXECUTE_TASK.equals(envelope.command())) {
+            throw MessageProof.malformed("\"command\" must be " + Envelope.EXECUTE_TASK + "; got " + envelope.command());
+        }
+        return new ExecuteTask(envelope, params, new TaskInput(tokens, states, hidden ? width : 0));
+    }
+
+    private static JsonObject object(JsonObject json, String key) {
+        if (!(json.getValue(key) instanceof JsonObject value)) {
+            throw MessageProof.malformed("\"" + key + "\" must be a JSON object; got " + json.getValue(key));
+        }
+        return value;
+    }
+
+    private static String text(JsonObject json, String key) {
+        if (!(json.getValue(key) instanceof String value)) {
+            throw MessageProof.malformed("\"" + key + "\" must be a string; got " + json.getValue(key));
+        }
+        return value;
+    }
+
+    private static int integer(JsonObject json, String key) {
+        if (!(json.getValue(key) instanceof Integer value)) {
+            throw MessageProof.malformed("\"" + key + "\" must be an integer; got " + json.getValue(key));
+        }
+        return value;
+    }
+
+    private static boolean flag(JsonObject json, String key) {
+        if (!(json.getValue(key) instanceof Boolean value)) {
+            throw MessageProof.malformed("\"" + key + "\" must be true or false; got " + json.getValue(key));
+        }
+        return value;
     }
 
     @Override

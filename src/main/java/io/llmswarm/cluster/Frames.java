@@ -7,27 +7,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The wire layout shared by the codecs: a length-prefixed JSON header, then binary sections
- * (little-endian int32 arrays and float arrays), each framed by the header's shape fields.
+ * The wire layout shared by the codecs: a length-prefixed JSON header, the cluster proof
+ * ({@link MessageProof}), then binary sections (little-endian int32 arrays and float arrays), each
+ * framed by the header's shape fields.
  */
 final class Frames {
 
     private Frames() {
     }
 
-    static void writeHeader(Buffer buffer, JsonObject header) {
-        Buffer json = header.toBuffer();
-        buffer.appendInt(json.length()).appendBuffer(json);
-    }
-
-    /** The header at {@code pos}; the body starts at {@code pos + 4 + headerLength(pos)}. */
+    /** The header at {@code pos} (the layout of every message starts with it; see {@link MessageProof}). */
     static JsonObject readHeader(Buffer buffer, int pos) {
         int length = buffer.getInt(pos);
         return new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
-    }
-
-    static int bodyStart(Buffer buffer, int pos) {
-        return pos + 4 + buffer.getInt(pos);
     }
 
     static void writeInts(Buffer buffer, int[] values) {

@@ -54,6 +54,10 @@ public final class SwarmCluster {
         // One event loop avoids handing each message from one loop thread to another (DESIGN.md).
         options.setEventLoopPoolSize(Integer.getInteger("llmswarm.event-loops", 1));
         options.getEventBusOptions().setHost(settings.host()).setPort(0);
+        ClusterSecurity security = settings.security();
+        if (security.tlsEnabled()) {
+            security.tls().applyTo(options.getEventBusOptions());
+        }
         // A registry per node, not Micrometer's global one: tests run several nodes in one JVM.
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Vert.x keeps backends by registry name: a name per node keeps each node's meters in its own registry.
@@ -61,10 +65,10 @@ public final class SwarmCluster {
                 .setRegistryName("llmswarm-" + UUID.randomUUID()));
         return Vertx.builder().with(options).withClusterManager(manager)
                 .withMetrics(new MicrometerMetricsFactory(metrics)).buildClustered().compose(vertx -> {
-            SwarmCodecs.register(vertx);
+            SwarmCodecs.register(vertx, security.secret());
             return vertx.executeBlocking(() -> {
                         awaitDataMember(manager.getHazelcastInstance(), settings);
-                        return AnnouncementRegistry.open(manager.getHazelcastInstance());
+                        return AnnouncementRegistry.open(manager.getHazelcastInstance(), security.secret());
                     })
                     .map(registry -> {
                         // Heals a mirror that missed an event; cheap, as the map is small.
@@ -95,7 +99,8 @@ public final class SwarmCluster {
 
     static Config hazelcastConfig(ClusterSettings settings) {
         Config config = ConfigUtil.loadConfig();
-        config.setClusterName(settings.name());
+        // Members with another secret (or none) get another name: they never join this cluster.
+        config.setClusterName(settings.security().secret().hazelcastClusterName(settings.name()));
         config.setLiteMember(settings.liteMember());
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.socket.bind.any", "false");

@@ -14,13 +14,18 @@ public final class SwarmCodecs {
     private SwarmCodecs() {
     }
 
-    /** Idempotent: a second call for the same Vert.x does nothing. */
+    /** Idempotent: a second call for the same Vert.x does nothing. Messages go unsigned. */
     public static void register(Vertx vertx) {
+        register(vertx, ClusterSecret.none());
+    }
+
+    /** Steps, replies and session releases are signed with {@code secret} and, arriving, checked against it. */
+    public static void register(Vertx vertx, ClusterSecret secret) {
         if (REGISTERED.add(vertx)) {
             vertx.eventBus()
-                    .registerDefaultCodec(ExecuteTask.class, new ExecuteTaskCodec())
-                    .registerDefaultCodec(TaskReply.class, new TaskReplyCodec())
-                    .registerDefaultCodec(SessionRelease.class, new SessionReleaseCodec());
+                    .registerDefaultCodec(ExecuteTask.class, new ExecuteTaskCodec(secret))
+                    .registerDefaultCodec(TaskReply.class, new TaskReplyCodec(secret))
+                    .registerDefaultCodec(SessionRelease.class, new SessionReleaseCodec(secret));
         }
     }
 }

@@ -10,12 +10,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link TaskReply} on the wire: envelope, status, error and a sampled token as a JSON header;
- * hidden states as a little-endian F32 body. Local delivery passes the record itself.
+ * {@link TaskReply} on the wire: envelope, status, error and a sampled token as a JSON header,
+ * the cluster proof ({@link MessageProof}: with a secret a coordinator takes no reply a stranger
+ * forged), and hidden states as a little-endian F32 body. Local delivery passes the record itself.
  */
 public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> {
 
     public static final String NAME = "llm.task-reply";
+
+    private final ClusterSecret secret;
+
+    public TaskReplyCodec() {
+        this(ClusterSecret.none());
+    }
+
+    public TaskReplyCodec(ClusterSecret secret) {
+        this.secret = secret;
+    }
 
     @Override
     public void encodeToWire(Buffer buffer, TaskReply reply) {
@@ -38,15 +49,17 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
                         .put("logprob", sampled.logprob()).put("top_logprobs", top));
             }
         }
-        Frames.writeHeader(buffer, header);
-        if (reply.result() instanceof TaskResult.Hidden hidden) {
-            HiddenEncoding.F32.write(buffer, hidden.states());
-        }
+        MessageProof.write(buffer, header, secret, body -> {
+            if (reply.result() instanceof TaskResult.Hidden hidden) {
+                HiddenEncoding.F32.write(body, hidden.states());
+            }
+        });
     }
 
     @Override
     public TaskReply decodeFromWire(int pos, Buffer buffer) {
-        JsonObject header = Frames.readHeader(buffer, pos);
+        MessageProof.Read message = MessageProof.read(buffer, pos, secret);
+        JsonObject header = message.header();
         Envelope envelope = Envelope.readFrom(header);
         long engineNanos = header.getLong("engine_nanos", 0L);
         JsonObject result = header.getJsonObject("result");
@@ -56,7 +69,7 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
             int rows = shape.getInteger(0);
             int width = shape.getInteger(1);
             float[] states = HiddenEncoding.valueOf(result.getString("dtype"))
-                    .read(buffer, Frames.bodyStart(buffer, pos), rows * width);
+                    .read(buffer, message.bodyStart(), rows * width);
             decoded = new TaskResult.Hidden(states, rows, width);
         } else if (result != null) {
             List<TokenLogprob> top = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.llmswarm.coordinator;
 
 import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -52,7 +53,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                 message.reply(GenerateJson.response(done.result()));
             } else {
                 Throwable cause = done.cause();
-                message.fail(cause instanceof SwarmNotReadyException ? NOT_READY
+                message.fail(cause instanceof SwarmNotReadyException || cause instanceof SwarmBusyException ? NOT_READY
                         : cause instanceof IllegalArgumentException ? BAD_REQUEST : FAILED, cause.getMessage());
             }
         });

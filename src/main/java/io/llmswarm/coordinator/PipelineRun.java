@@ -6,6 +6,7 @@ import io.llmswarm.cluster.ExecuteTask;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskInput;
@@ -189,6 +190,11 @@ final class PipelineRun implements Generation {
                     }
                     TaskReply reply = done.result();
                     timings[index] = timings[index].add(System.nanoTime() - sent, reply.engineNanos());
+                    if (!reply.isOk() && reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
+                        // No room for the session now: the client should come back, not fail over.
+                        fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
+                        return;
+                    }
                     switch (reply.result()) {
                         case null -> finish(FinishReason.CONTEXT_FULL);
                         case TaskResult.Hidden next -> hop(index + 1, stepTokens, position, next);

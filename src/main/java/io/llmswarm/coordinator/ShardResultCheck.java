@@ -1,6 +1,7 @@
 package io.llmswarm.coordinator;
 
 import io.llmswarm.cluster.Route;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.TaskReply;
 import io.llmswarm.cluster.TaskResult;
 import io.vertx.core.Future;
@@ -18,10 +19,14 @@ final class ShardResultCheck {
         this.shape = shape;
     }
 
-    /** The reply as a step outcome: usable (a full context is no fault), or a failed future with the fault. */
+    /**
+     * The reply as a step outcome: usable (a full context, or a shard without room for the session,
+     * is no fault of the node), or a failed future with the fault.
+     */
     Future<TaskReply> checked(TaskReply reply, Route.Hop hop, int rows, boolean last) {
         if (!reply.isOk()) {
-            return reply.error().startsWith("context_full") ? Future.succeededFuture(reply)
+            return reply.error().startsWith("context_full") || reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)
+                    ? Future.succeededFuture(reply)
                     : Future.failedFuture(new ShardFault(FaultCounters.Kind.ERROR, reply.error()));
         }
         String invalid = invalid(reply.result(), rows);

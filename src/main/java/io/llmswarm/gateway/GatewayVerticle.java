@@ -29,30 +29,42 @@ public final class GatewayVerticle extends VerticleBase {
     private final int port;
     private final PrometheusMeterRegistry registry;
     private final GatewayMetrics metrics;
+    private final GatewaySettings settings;
     private volatile int boundPort = -1;
 
     /** {@code port} 0 binds a free port; see {@link #boundPort()}. {@code registry} is the node's own. */
     public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry) {
+        this(coordinator, model, port, registry, GatewaySettings.defaults());
+    }
+
+    /** With the listening host, API keys and limits of {@code settings}. */
+    public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry,
+                           GatewaySettings settings) {
         this.coordinator = coordinator;
         this.model = model;
         this.port = port;
         this.registry = registry;
         this.metrics = new GatewayMetrics(registry);
+        this.settings = settings;
     }
 
     @Override
     public Future<?> start() {
         Router router = Router.router(vertx);
+        JsonErrors.install(router);
+        // First: a request without a valid key is refused before anything reads its body.
+        router.route().handler(new ApiKeyHandler(settings.apiKeys()));
+        GenerationLimits limits = new GenerationLimits(settings.limits());
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        router.post("/api/inference").handler(new InferenceHandler(coordinator, metrics));
+        router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
         router.get("/v1/models").handler(openAi::models);
         router.get("/v1/models/:model").handler(openAi::model);
-        router.post("/v1/completions").handler(openAi::completions);
-        router.post("/v1/chat/completions").handler(openAi::chatCompletions);
+        router.post("/v1/completions").handler(limits).handler(openAi::completions);
+        router.post("/v1/chat/completions").handler(limits).handler(openAi::chatCompletions);
         router.route("/v1/*").last().handler(openAi::unknown);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
@@ -60,9 +72,10 @@ public final class GatewayVerticle extends VerticleBase {
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
         Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics);
         HttpServer server = vertx.createHttpServer().requestHandler(router);
-        return webUi.compose(ignored -> server.listen(port).onSuccess(bound -> boundPort = bound.actualPort())
-                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on port "
-                        + port + " (--http-port; 0 picks a free one): " + e.getMessage(), e))));
+        return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
+                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
+                        + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "
+                        + e.getMessage(), e))));
     }
 
     /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */

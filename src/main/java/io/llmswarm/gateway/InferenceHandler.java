@@ -1,5 +1,6 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
@@ -110,6 +111,8 @@ final class InferenceHandler implements Handler<RoutingContext> {
     private void fail(RoutingContext ctx, Throwable cause) {
         if (cause instanceof SwarmNotReadyException) {
             HttpJson.notReady(ctx, coordinator.status());
+        } else if (cause instanceof SwarmBusyException) {
+            ErrorReply.retryLater(ctx, 503, GenerationLimits.RETRY_AFTER_SECONDS, cause.getMessage(), "overloaded");
         } else if (cause instanceof IllegalArgumentException) {
             HttpJson.error(ctx, 400, cause.getMessage());
         } else {

@@ -1,5 +1,6 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
@@ -150,6 +151,8 @@ final class OpenAiHandler {
         if (cause instanceof SwarmNotReadyException) {
             ctx.response().putHeader("Retry-After", HttpJson.RETRY_AFTER_SECONDS);
             HttpJson.send(ctx, 503, OpenAiJson.error(cause.getMessage(), "service_unavailable", "swarm_not_ready"));
+        } else if (cause instanceof SwarmBusyException) {
+            ErrorReply.retryLater(ctx, 503, GenerationLimits.RETRY_AFTER_SECONDS, cause.getMessage(), "overloaded");
         } else if (cause instanceof IllegalArgumentException || cause instanceof ClassCastException) {
             HttpJson.send(ctx, 400, OpenAiJson.error(cause.getMessage(), "invalid_request_error", null));
         } else {

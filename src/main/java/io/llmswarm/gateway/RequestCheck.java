@@ -25,6 +25,10 @@ final class RequestCheck {
             if (value != null && !(value instanceof Integer || value instanceof Long)) {
                 throw bad(key, "an integer", value);
             }
+            // Only a seed may need 64 bits; a larger count would be cut to a wrong 32-bit one.
+            if (value instanceof Long && !key.equals("seed")) {
+                throw bad(key, "an integer within " + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE, value);
+            }
         }
         for (String key : NUMBERS) {
             Object value = json.getValue(key);

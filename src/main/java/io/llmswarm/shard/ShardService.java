@@ -2,6 +2,7 @@ package io.llmswarm.shard;
 
 import io.llmswarm.cluster.ExecuteTask;
 import io.llmswarm.cluster.SamplingParams;
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.TaskInput;
 import io.llmswarm.cluster.TaskParams;
 import io.llmswarm.cluster.TaskReply;
@@ -41,7 +42,7 @@ public final class ShardService implements AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings(16, Duration.ofMinutes(5));
+            return new Settings(32, Duration.ofMinutes(5));
         }
     }
 
@@ -51,6 +52,9 @@ public final class ShardService implements AutoCloseable {
      * reject such results and move on.
      */
     private static final boolean CORRUPT_HIDDEN_STATES = Boolean.getBoolean("llmswarm.test.corrupt-hidden-states");
+
+    /** How long a new session waits for a free slot before the step is refused as overloaded. */
+    static final Duration SLOT_WAIT = Duration.ofMillis(500);
 
     private final String shardId;
     private final ShardEngine engine;
@@ -102,8 +106,21 @@ public final class ShardService implements AutoCloseable {
         return engine.kvCacheBudget();
     }
 
-    /** Runs one step; every failure becomes an error reply that names this shard and its layers. */
+    /**
+     * Runs one step; every failure becomes an error reply that names this shard and its layers. A
+     * failed step that opened its session closes it again, so bad input leaves no KV cache behind.
+     */
     public TaskReply execute(ExecuteTask task) {
+        String sessionId = task.params().sessionId();
+        boolean existed = sessions.containsKey(sessionId);
+        TaskReply reply = attempt(task);
+        if (!reply.isOk() && !existed) {
+            release(sessionId);
+        }
+        return reply;
+    }
+
+    private TaskReply attempt(ExecuteTask task) {
         inFlight.incrementAndGet();
         try {
             TaskParams params = task.params();
@@ -113,8 +130,8 @@ public final class ShardService implements AutoCloseable {
             }
             ShardSession session = sessionFor(params.sessionId());
             if (session == null) {
-                return TaskReply.failed(task.envelope().reply(), describe("no free session slot ("
-                        + settings.maxSessions() + " sessions open)"));
+                return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX
+                        + describe("no free session slot (" + settings.maxSessions() + " sessions open)"));
             }
             session.lock().lock();
             try {
@@ -125,6 +142,8 @@ public final class ShardService implements AutoCloseable {
             } finally {
                 session.lock().unlock();
             }
+        } catch (KvCacheBudget.BudgetExceededException e) {
+            return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX + describe(e.getMessage()));
         } catch (KvCache.ContextFullException e) {
             return TaskReply.failed(task.envelope().reply(), "context_full: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -161,12 +180,31 @@ public final class ShardService implements AutoCloseable {
             return existing;
         }
         synchronized (sessions) {
+            // A session that just ended may not be released yet (its release travels separately):
+            // wait a moment for a slot rather than refuse a client that asks again at once.
+            long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
+            long left;
+            while (!sessions.containsKey(sessionId) && sessions.size() >= settings.maxSessions()
+                    && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    sessions.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             existing = sessions.get(sessionId);
             if (existing == null && sessions.size() < settings.maxSessions()) {
                 existing = new ShardSession(engine.openSession(sessionId));
                 sessions.put(sessionId, existing);
             }
             return existing;
+        }
+    }
+
+    private void slotFreed() {
+        synchronized (sessions) {
+            sessions.notifyAll();
         }
     }
 
@@ -211,6 +249,7 @@ public final class ShardService implements AutoCloseable {
         if (session == null) {
             return false;
         }
+        slotFreed();
         session.lock().lock();
         try {
             session.close();
@@ -230,6 +269,7 @@ public final class ShardService implements AutoCloseable {
             if (now - session.lastUsedNanos() > limit && session.lock().tryLock()) {
                 try {
                     if (sessions.remove(entry.getKey(), session)) {
+                        slotFreed();
                         session.close();
                         expired++;
                     }

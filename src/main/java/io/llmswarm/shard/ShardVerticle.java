@@ -26,15 +26,23 @@ public final class ShardVerticle extends VerticleBase {
 
     private final ShardService service;
     private final AnnouncementRegistry registry;
+    private final StepRejections rejections;
     private volatile ShardAnnouncement announcement;
     private WorkerExecutor workers;
     private long timer = -1;
 
     /** @param announcement what to publish; its capacity, load and ready fields are filled in here */
     public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement) {
+        this(service, registry, announcement, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** Counts refused messages in {@code meters} ({@code llmswarm_shard_messages_rejected_total}). */
+    public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement,
+                         io.micrometer.core.instrument.MeterRegistry meters) {
         this.service = service;
         this.registry = registry;
         this.announcement = announcement;
+        this.rejections = new StepRejections(meters, service.shardId());
     }
 
     @Override
@@ -43,24 +51,32 @@ public final class ShardVerticle extends VerticleBase {
         // A long prompt may keep a worker busy for minutes: that is work, not a blocked thread.
         workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), 4, 10, TimeUnit.MINUTES);
         String nodeId = announcement.nodeId();
-        MessageConsumer<ExecuteTask> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
-        MessageConsumer<SessionRelease> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
+        MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
+        MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
         return Future.all(execute.completion(), release.completion())
                 .compose(ignored -> publish(announcement.withLoad(service.freeSlots(), service.load()).withReady(true)))
                 .onSuccess(ignored -> timer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> housekeeping()));
     }
 
-    private void execute(Message<ExecuteTask> message) {
-        ExecuteTask task = message.body();
+    private void execute(Message<Object> message) {
+        ExecuteTask task = rejections.admit(message, ExecuteTask.class, "an EXECUTE_TASK");
+        if (task == null) {
+            return;
+        }
         workers.executeBlocking(() -> service.execute(task), false)
                 .onComplete(done -> message.reply(done.succeeded() ? done.result()
                         : TaskReply.failed(task.envelope().reply(), "shard " + service.shardId() + " (layers "
                                 + service.layers() + "): " + done.cause())));
     }
 
-    private void release(Message<SessionRelease> message) {
-        String sessionId = message.body().sessionId();
-        workers.executeBlocking(() -> service.release(sessionId), false);
+    private void release(Message<Object> message) {
+        SessionRelease body = rejections.admit(message, SessionRelease.class, "a RELEASE_SESSION");
+        if (body == null) {
+            return;
+        }
+        String sessionId = body.sessionId();
+        // Not on the step workers: steps waiting there for a free session slot must not hold up the release that frees one.
+        vertx.executeBlocking(() -> service.release(sessionId), false);
     }
 
     private void housekeeping() {

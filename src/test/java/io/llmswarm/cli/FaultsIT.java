@@ -171,7 +171,7 @@ class FaultsIT {
                 });
                 assertTrue(cut.done() == null, "the stream of a killed coordinator cannot finish: " + cut);
             } catch (java.io.IOException | java.io.UncheckedIOException expected) {
-                // the connection to the killed node breaks
+                // the connection to the killed node breaks (while the head or the lines are read)
             }
             awaitFreeSessions(gateway, 3, "shards free the sessions of a dead coordinator", nodes);
         }
@@ -273,7 +273,8 @@ class FaultsIT {
                 JsonArray list = getJson(base + "api/swarm", 200).getJsonArray("shards");
                 seen[0] = list.size();
                 return list.size() == shards && list.stream().map(JsonObject.class::cast)
-                        .allMatch(s -> s.getInteger("capacity") == 16 && s.getInteger("load") == 0);
+                        .allMatch(s -> s.getInteger("capacity") == io.llmswarm.shard.ShardService.Settings.defaults().maxSessions()
+                                && s.getInteger("load") == 0);
             } catch (Exception | AssertionError e) {
                 return false;
             }

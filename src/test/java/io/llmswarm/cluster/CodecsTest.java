@@ -65,7 +65,7 @@ class CodecsTest {
         assertEquals(List.of(3, 64), params.getJsonArray("shape").getList());
         assertFalse(params.getBoolean("is_final_shard"));
         assertTrue(header.encode().length() < 600, "header stays small: " + header.encode());
-        int body = Frames.bodyStart(wire, 0);
+        int body = MessageProof.read(wire, 0, ClusterSecret.none()).bodyStart();
         assertEquals(wire.length(), body + 3 * 4 + 3 * 64 * 4);
         assertEquals(70000, wire.getIntLE(body + 8));
         assertEquals(Float.floatToIntBits(task.input().hidden()[1]), wire.getIntLE(body + 12 + 4));
@@ -77,7 +77,7 @@ class CodecsTest {
         ExecuteTask task = task(values, HiddenEncoding.F16);
         Buffer wire = Buffer.buffer();
         new ExecuteTaskCodec().encodeToWire(wire, task);
-        assertEquals(Frames.bodyStart(wire, 0) + 3 * 4 + values.length * 2, wire.length());
+        assertEquals(MessageProof.read(wire, 0, ClusterSecret.none()).bodyStart() + 3 * 4 + values.length * 2, wire.length());
         float[] back = new ExecuteTaskCodec().decodeFromWire(0, wire).input().hidden();
         for (int i = 0; i < values.length; i++) {
             assertEquals(Float.float16ToFloat(Float.floatToFloat16(values[i])), back[i]);
@@ -92,7 +92,7 @@ class CodecsTest {
         ExecuteTask back = new ExecuteTaskCodec().decodeFromWire(0, wire);
         assertNull(back.input().hidden());
         assertArrayEquals(new int[] {1, 300, 70000}, back.input().tokens());
-        assertEquals(Frames.bodyStart(wire, 0) + 12, wire.length());
+        assertEquals(MessageProof.read(wire, 0, ClusterSecret.none()).bodyStart() + 12, wire.length());
     }
 
     @Test
@@ -134,6 +134,6 @@ class CodecsTest {
         Buffer cut = wire.getBuffer(0, wire.length() - 4);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, cut));
-        assertTrue(e.getMessage().contains("24 F32 values"), e.getMessage());
+        assertTrue(e.getMessage().contains("shape [3, 8] of hidden in F32 needs 108"), e.getMessage());
     }
 }

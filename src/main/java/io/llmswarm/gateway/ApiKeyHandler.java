@@ -1,0 +1,69 @@
+package io.llmswarm.gateway;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Optional;
+
+/**
+ * The first handler of the router: when API keys are set, a request to {@code /api}, {@code /v1},
+ * {@code /metrics} or the event-bus bridge ({@code /eventbus}) without a valid
+ * {@code Authorization: Bearer KEY} is answered 401 before its body is read, and nothing else
+ * happens. {@code /health}, {@code /ready} and the static web UI stay open. The bridge alone may
+ * also take the key as the {@code access_token} query parameter (RFC 6750 §2.3), as browsers
+ * cannot set headers on SockJS transports. The matched key's name is left in the context as
+ * {@link #CLIENT} so limits can count a client's streams.
+ */
+public final class ApiKeyHandler implements Handler<RoutingContext> {
+
+    /** Context key of the client's identity: the matched key's name. */
+    public static final String CLIENT = "llmswarm.client";
+
+    private static final String BEARER = "Bearer ";
+
+    private final ApiKeys keys;
+
+    public ApiKeyHandler(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        if (!keys.enabled() || !isProtected(path)) {
+            ctx.next();
+            return;
+        }
+        String presented = bearer(ctx.request().getHeader("Authorization"));
+        if (presented == null && under(path, "/eventbus")) {
+            presented = ctx.request().getParam("access_token");
+        }
+        Optional<String> client = keys.match(presented);
+        if (client.isPresent()) {
+            ctx.put(CLIENT, client.get());
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"llm-swarm\"");
+        ErrorReply.send(ctx, 401, presented == null
+                        ? "this node needs an API key: send the header 'Authorization: Bearer KEY'"
+                        : "the API key is not valid for this node",
+                "invalid_request_error", "invalid_api_key");
+    }
+
+    static boolean isProtected(String path) {
+        return under(path, "/api") || under(path, "/v1") || under(path, "/metrics") || under(path, "/eventbus");
+    }
+
+    private static boolean under(String path, String prefix) {
+        return path.equals(prefix) || path.startsWith(prefix + "/");
+    }
+
+    private static String bearer(String header) {
+        if (header == null || header.length() <= BEARER.length()
+                || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        return header.substring(BEARER.length()).strip();
+    }
+}

@@ -1,0 +1,157 @@
+package io.llmswarm.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Streaming clients against one node's {@code POST /api/inference}: each sends a chat-formatted
+ * question about a word, reads the Server-Sent Events as they come, and notes when the first
+ * token and each later one arrived; then asks again, until the time or the request count is up.
+ */
+final class LoadRun {
+
+    private static final String[] WORDS = {"a computer", "a river", "music", "a bridge", "a dog", "the sun", "bread",
+            "a library", "a storm", "mathematics", "a garden", "a ship", "history", "a mountain", "language", "a clock"};
+
+    /** Latencies in nanoseconds, kept whole so percentiles are exact. */
+    static final class Samples {
+        private long[] values = new long[1024];
+        private int size;
+
+        synchronized void add(long nanos) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = nanos;
+        }
+
+        /** The p-th percentile in milliseconds (nearest rank), 0 when empty. */
+        synchronized double percentile(double p) {
+            if (size == 0) {
+                return 0;
+            }
+            long[] sorted = Arrays.copyOf(values, size);
+            Arrays.sort(sorted);
+            int rank = (int) Math.ceil(p / 100.0 * size) - 1;
+            return sorted[Math.max(0, Math.min(size - 1, rank))] / 1e6;
+        }
+    }
+
+    record Report(int ok, int failed, long tokens, double seconds, Samples ttft, Samples interToken,
+                  Map<String, Integer> failures) {
+    }
+
+    private final URI target;
+    private final String apiKey;
+    private final int maxTokens;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    LoadRun(URI target, String apiKey, int maxTokens) {
+        this.target = target;
+        this.apiKey = apiKey;
+        this.maxTokens = maxTokens;
+    }
+
+    /** A few requests first, so the run does not measure the JIT. */
+    void warmUp(int requests) throws InterruptedException {
+        run(requests, Duration.ofSeconds(20), requests * 3);
+    }
+
+    Report run(int clients, Duration duration, int maxRequests) throws InterruptedException {
+        Samples ttft = new Samples();
+        Samples interToken = new Samples();
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        AtomicLong tokens = new AtomicLong();
+        Map<String, Integer> failures = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        long deadline = start + duration.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            Random random = new Random(c);
+            threads.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < deadline && started.incrementAndGet() <= maxRequests) {
+                    String failure = one(random, ttft, interToken, tokens);
+                    if (failure == null) {
+                        ok.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                        failures.merge(failure, 1, Integer::sum);
+                    }
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return new Report(ok.get(), failed.get(), tokens.get(), (System.nanoTime() - start) / 1e9, ttft, interToken,
+                Map.copyOf(failures));
+    }
+
+    /** One streamed request; null when it ended with its done event, else a short reason. */
+    private String one(Random random, Samples ttft, Samples interToken, AtomicLong tokens) {
+        String question = "<|user|>\nWhat is " + WORDS[random.nextInt(WORDS.length)] + "?</s>\n<|assistant|>\n";
+        JsonObject body = new JsonObject().put("prompt", question).put("max_tokens", maxTokens)
+                .put("temperature", 0.7).put("seed", random.nextInt(1 << 20)).put("stream", true);
+        HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve("/api/inference"))
+                .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+        if (apiKey != null) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        long sent = System.nanoTime();
+        try {
+            HttpResponse<java.util.stream.Stream<String>> response = http.send(request.build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            if (response.statusCode() != 200) {
+                response.body().close();
+                return "HTTP " + response.statusCode();
+            }
+            long last = 0;
+            String event = null;
+            Iterator<String> lines = response.body().iterator();
+            while (lines.hasNext()) {
+                String line = lines.next();
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    if ("done".equals(event)) {
+                        return null;
+                    }
+                    if ("error".equals(event)) {
+                        return "error event: " + line.substring(6);
+                    }
+                    long now = System.nanoTime();
+                    if (last == 0) {
+                        ttft.add(now - sent);
+                    } else {
+                        interToken.add(now - last);
+                    }
+                    last = now;
+                    tokens.incrementAndGet();
+                } else if (line.isEmpty()) {
+                    event = null;
+                }
+            }
+            return "stream ended without a done event";
+        } catch (Exception e) {
+            return e.getClass().getSimpleName();
+        }
+    }
+}

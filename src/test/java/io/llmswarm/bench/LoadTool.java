@@ -1,0 +1,143 @@
+package io.llmswarm.bench;
+
+import io.llmswarm.cli.NodeSettings;
+import io.llmswarm.cli.SwarmNode;
+import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.TestClusters;
+import io.llmswarm.gateway.ApiKeys;
+import io.llmswarm.gateway.GatewayLimits;
+import io.llmswarm.gateway.GatewaySettings;
+import io.llmswarm.inference.BundledModel;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load test: N concurrent streaming clients for M minutes against a node on this machine
+ * ({@code --url}), or against an in-process swarm of the bundled demo model it starts itself
+ * ({@code --nodes}, layers split evenly); bounded in time and in requests, loopback only. Reports
+ * requests ok and failed, tokens, p50/p99 time to first token and inter-token latency, and (for
+ * the in-process swarm) the heap used after a full GC before and after the run.
+ * Not a test: run with {@code java <node JVM options> -cp <test classpath> io.llmswarm.bench.LoadTool
+ * [--url URL] [--api-key K] [--nodes 2] [--clients 16] [--seconds 300] [--max-tokens 48] [--max-requests 100000]}.
+ */
+public final class LoadTool {
+
+    private LoadTool() {
+    }
+
+    /** What to run. */
+    record Options(String url, String apiKey, int nodes, int clients, Duration duration, int maxTokens, int maxRequests) {
+
+        static Options parse(String[] args) {
+            String url = null;
+            String key = null;
+            int nodes = 2;
+            int clients = 16;
+            long seconds = 300;
+            int maxTokens = 48;
+            int maxRequests = 100_000;
+            for (int i = 0; i < args.length; i += 2) {
+                String value = i + 1 < args.length ? args[i + 1] : "";
+                switch (args[i]) {
+                    case "--url" -> url = value;
+                    case "--api-key" -> key = value;
+                    case "--nodes" -> nodes = Integer.parseInt(value);
+                    case "--clients" -> clients = Integer.parseInt(value);
+                    case "--seconds" -> seconds = Long.parseLong(value);
+                    case "--minutes" -> seconds = Long.parseLong(value) * 60;
+                    case "--max-tokens" -> maxTokens = Integer.parseInt(value);
+                    case "--max-requests" -> maxRequests = Integer.parseInt(value);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (clients < 1 || clients > 256 || seconds < 1 || seconds > 3600) {
+                throw new IllegalArgumentException("clients must be 1-256 and the run 1 s to 60 min");
+            }
+            return new Options(url, key, nodes, clients, Duration.ofSeconds(seconds), maxTokens, maxRequests);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("hazelcast.wait.seconds.before.join", "0");
+        System.setProperty("hazelcast.logging.type", "none");
+        Options options = Options.parse(args);
+        List<SwarmNode> nodes = new ArrayList<>();
+        try {
+            URI target;
+            if (options.url() != null) {
+                target = URI.create(options.url());
+                if (!InetAddress.getByName(target.getHost()).isLoopbackAddress()) {
+                    throw new IllegalArgumentException("the load tool runs against this machine only; got " + target);
+                }
+            } else {
+                startSwarm(options, nodes);
+                target = URI.create("http://127.0.0.1:" + nodes.getFirst().httpPort());
+            }
+            LoadRun run = new LoadRun(target, options.apiKey(), options.maxTokens());
+            run.warmUp(Math.min(8, options.clients()));
+            long heapBefore = heapAfterGc();
+            LoadRun.Report report = run.run(options.clients(), options.duration(), options.maxRequests());
+            long heapAfter = heapAfterGc();
+            int sessions = nodes.isEmpty() ? -1 : nodes.stream().mapToInt(n -> n.shard().sessionCount()).sum();
+            print(options, report, nodes.isEmpty() ? -1 : heapBefore, nodes.isEmpty() ? -1 : heapAfter, sessions);
+            if (!nodes.isEmpty()) {
+                // Pipeline states stay in Hazelcast for their TTL (10 minutes): part of the heap after a run.
+                System.out.println("pipeline states held: " + nodes.getFirst().cluster().hazelcast()
+                        .getMap(Addresses.PIPELINE_MAP).size());
+            }
+        } finally {
+            for (SwarmNode node : nodes) {
+                node.close(Duration.ofSeconds(20));
+            }
+        }
+    }
+
+    private static void startSwarm(Options options, List<SwarmNode> nodes) throws Exception {
+        Path model = BundledModel.path();
+        int blocks = 8;
+        TestClusters cluster = new TestClusters(options.nodes());
+        GatewaySettings gateway = new GatewaySettings("127.0.0.1", ApiKeys.none(),
+                new GatewayLimits(Math.max(32, options.clients() * 2), Math.max(16, options.clients() * 2)));
+        for (int i = 0; i < options.nodes(); i++) {
+            int first = blocks * i / options.nodes();
+            int last = blocks * (i + 1) / options.nodes() - 1;
+            nodes.add(SwarmNode.start(new NodeSettings(model, first + "-" + last, cluster.member(i), 0, 1, 1L << 30)
+                    .withGateway(gateway)).await(120, TimeUnit.SECONDS));
+        }
+        TestClusters.awaitTrue(Duration.ofSeconds(60), () -> nodes.getFirst().coordinator().status().isReady(),
+                () -> "the demo swarm to be ready");
+    }
+
+    /** Heap in use after full collections, in bytes. */
+    static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static void print(Options options, LoadRun.Report r, long heapBefore, long heapAfter, int sessions) {
+        System.out.printf(Locale.ROOT, "| clients | duration | requests ok | failed | tokens | tokens/s | TTFT p50 | TTFT p99 "
+                + "| inter-token p50 | inter-token p99 | heap after GC before → after | sessions open after |%n");
+        System.out.printf(Locale.ROOT, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n");
+        System.out.printf(Locale.ROOT, "| %d | %.0f s | %d | %d | %d | %.1f | %.0f ms | %.0f ms | %.1f ms | %.1f ms | %s | %s |%n",
+                options.clients(), r.seconds(), r.ok(), r.failed(), r.tokens(), r.tokens() / r.seconds(),
+                r.ttft().percentile(50), r.ttft().percentile(99), r.interToken().percentile(50),
+                r.interToken().percentile(99),
+                heapBefore < 0 ? "n/a (remote node)" : String.format(Locale.ROOT, "%.1f → %.1f MiB",
+                        heapBefore / 1048576.0, heapAfter / 1048576.0),
+                sessions < 0 ? "n/a" : Integer.toString(sessions));
+        if (!r.failures().isEmpty()) {
+            System.out.println("failures: " + r.failures());
+        }
+    }
+}
