@@ -2,6 +2,9 @@ package io.llmswarm.cli;
 
 import io.llmswarm.cluster.ClusterSettings;
 import io.llmswarm.cluster.LoopbackPorts;
+import io.llmswarm.gateway.ApiKeys;
+import io.llmswarm.gateway.GatewayLimits;
+import io.llmswarm.gateway.GatewaySettings;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.engine.ModelConfig;
@@ -52,8 +55,10 @@ public final class DemoSwarm implements AutoCloseable {
         try {
             for (int i = 0; i < spans.size(); i++) {
                 ClusterSettings cluster = new ClusterSettings(clusterName, HOST, ports.get(i), members, false, false);
+                // Everything on loopback: the demo is for this machine (no API key, no cluster secret).
                 NodeSettings settings = new NodeSettings(plan.model(), spans.get(i).toString(), cluster,
-                        i == 0 ? plan.httpPort() : 0, plan.threads(), NODE_MEMORY);
+                        i == 0 ? plan.httpPort() : 0, plan.threads(), NODE_MEMORY)
+                        .withGateway(new GatewaySettings(HOST, ApiKeys.none(), GatewayLimits.defaults()));
                 started.add(SwarmNode.start(settings).await(10, TimeUnit.MINUTES));
             }
         } catch (Exception e) {
