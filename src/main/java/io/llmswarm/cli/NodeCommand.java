@@ -83,6 +83,10 @@ public final class NodeCommand implements Callable<Integer> {
             description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 1).")
     Integer parallel;
 
+    @Option(names = "--pipeline-state-ttl", paramLabel = "DURATION",
+            description = "How long a request's pipeline state is kept for GET /api/requests/{id} (default 10m).")
+    String pipelineStateTtl;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default conf/node.json if present).")
     Path config;
 
@@ -144,6 +148,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
         put(flags, "circuit_open_for", circuitOpenFor);
+        put(flags, "pipeline_state_ttl", pipelineStateTtl);
 
         put(flags, "backend", backend);
         put(flags, "ctx_size", ctxSize);

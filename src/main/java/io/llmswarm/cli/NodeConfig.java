@@ -37,7 +37,7 @@ public final class NodeConfig {
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
-            "max_failovers", "circuit_open_for", "backend", "ctx_size", "parallel", "http_host", "api_keys",
+            "max_failovers", "circuit_open_for", "pipeline_state_ttl", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
             "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache");
 
@@ -141,7 +141,8 @@ public final class NodeConfig {
         Resilience defaults = Resilience.defaults();
         return new Resilience(duration("step_timeout", defaults.stepTimeout()),
                 duration("session_idle_timeout", defaults.sessionIdleTimeout()),
-                integer("max_failovers", defaults.maxFailovers()), duration("circuit_open_for", defaults.circuitOpenFor()));
+                integer("max_failovers", defaults.maxFailovers()), duration("circuit_open_for", defaults.circuitOpenFor()),
+                duration("pipeline_state_ttl", defaults.pipelineStateTtl()));
     }
 
     private java.time.Duration duration(String key, java.time.Duration fallback) {

@@ -7,21 +7,29 @@ import java.util.Locale;
  * How a node copes with faults: how long a shard has to answer a one-token step (longer steps get
  * proportionally more), how long a session may sit idle on a shard before its KV cache is freed
  * (what frees the caches of a coordinator that died), how many times one request may move to a
- * new route, and how long a node that failed repeatedly is avoided.
+ * new route, how long a node that failed repeatedly is avoided, and how long a request's pipeline
+ * state (what {@code GET /api/requests/{id}} shows after a failure) is kept.
  */
-public record Resilience(Duration stepTimeout, Duration sessionIdleTimeout, int maxFailovers, Duration circuitOpenFor) {
+public record Resilience(Duration stepTimeout, Duration sessionIdleTimeout, int maxFailovers, Duration circuitOpenFor,
+                         Duration pipelineStateTtl) {
 
     public Resilience {
         requirePositive("step_timeout", stepTimeout);
         requirePositive("session_idle_timeout", sessionIdleTimeout);
         requirePositive("circuit_open_for", circuitOpenFor);
+        requirePositive("pipeline_state_ttl", pipelineStateTtl);
         if (maxFailovers < 0) {
             throw new IllegalArgumentException("max_failovers must be 0 or more; got " + maxFailovers);
         }
     }
 
     public static Resilience defaults() {
-        return new Resilience(Duration.ofSeconds(60), Duration.ofMinutes(5), 2, Duration.ofSeconds(30));
+        return new Resilience(Duration.ofSeconds(60), Duration.ofMinutes(5), 2, Duration.ofSeconds(30),
+                Duration.ofMinutes(10));
+    }
+
+    public Resilience withPipelineStateTtl(Duration value) {
+        return new Resilience(stepTimeout, sessionIdleTimeout, maxFailovers, circuitOpenFor, value);
     }
 
     /** Parses {@code 250ms}, {@code 60s}, {@code 5m}, {@code 1h}; {@code key} names the setting in the error. */

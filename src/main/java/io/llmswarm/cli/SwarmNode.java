@@ -115,7 +115,7 @@ public final class SwarmNode {
                     new Coordinator.ModelInfo(fingerprint, new Coordinator.ModelInfo.Shape(config.blockCount(),
                             config.contextLength(), config.embeddingLength(), config.vocabularySize()), tokenizer),
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
-                            new PipelineStateStore(cluster.hazelcast(), Duration.ofMinutes(10))),
+                            new PipelineStateStore(cluster.hazelcast(), settings.resilience().pipelineStateTtl())),
                     Coordinator.Settings.defaults().withStepTimeout(resilience.stepTimeout())
                             .withMaxFailovers(resilience.maxFailovers())
                             .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
