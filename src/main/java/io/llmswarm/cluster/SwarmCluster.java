@@ -103,6 +103,9 @@ public final class SwarmCluster {
         config.setClusterName(settings.security().secret().hazelcastClusterName(settings.name()));
         config.setLiteMember(settings.liteMember());
         config.setProperty("hazelcast.phone.home.enabled", "false");
+        // Pipeline states expire after their TTL; by default Hazelcast removes only a tenth of the
+        // expired entries per 5-second pass, so thousands of them would linger on the heap.
+        config.setProperty("hazelcast.internal.map.expiration.cleanup.percentage", "100");
         config.setProperty("hazelcast.socket.bind.any", "false");
         // Notice a killed member within seconds rather than the default minute.
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
