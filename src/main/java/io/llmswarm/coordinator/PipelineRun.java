@@ -77,7 +77,7 @@ final class PipelineRun implements Generation {
         this.coordinator = coordinator;
         this.model = coordinator.model();
         this.delivery = new DeliveryOptions().setSendTimeout(coordinator.settings().stepTimeout().toMillis());
-        this.resultCheck = new ShardResultCheck(model.shape());
+        this.resultCheck = new ShardResultCheck(requestId, model.shape());
         this.text = new StreamedText(request.stopStrings());
         this.backoff = RetryPolicy.exponentialDelayWithJitter(coordinator.settings().retryBackoff().toMillis(),
                 coordinator.settings().maxBackoff().toMillis());

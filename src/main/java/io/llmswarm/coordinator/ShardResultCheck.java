@@ -1,5 +1,6 @@
 package io.llmswarm.coordinator;
 
+import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.TaskReply;
@@ -7,15 +8,17 @@ import io.llmswarm.cluster.TaskResult;
 import io.vertx.core.Future;
 
 /**
- * Decides whether a shard's reply can be used: an error reply, or a result of the wrong kind,
- * shape or values (NaN/Inf hidden states, a token outside the vocabulary) becomes a
- * {@link ShardFault}, which the node's circuit breaker counts and the request fails over from.
+ * Decides whether a shard's reply can be used: a reply for another request or from another node,
+ * an error reply, or a result of the wrong kind, shape or values (NaN/Inf hidden states, a token
+ * outside the vocabulary) becomes a {@link ShardFault}, which the node's circuit breaker counts and the request fails over from.
  */
 final class ShardResultCheck {
 
+    private final String requestId;
     private final Coordinator.ModelInfo.Shape shape;
 
-    ShardResultCheck(Coordinator.ModelInfo.Shape shape) {
+    ShardResultCheck(String requestId, Coordinator.ModelInfo.Shape shape) {
+        this.requestId = requestId;
         this.shape = shape;
     }
 
@@ -24,6 +27,13 @@ final class ShardResultCheck {
      * is no fault of the node), or a failed future with the fault.
      */
     Future<TaskReply> checked(TaskReply reply, Route.Hop hop, int rows, boolean last) {
+        Envelope envelope = reply.envelope();
+        if (envelope == null || !requestId.equals(envelope.requestId()) || !hop.nodeId().equals(envelope.from())) {
+            return Future.failedFuture(new ShardFault(FaultCounters.Kind.INVALID_RESULT, "shard " + hop.nodeId()
+                    + " (layers " + hop.span() + ") answered for " + (envelope == null ? "no request"
+                    : "request " + envelope.requestId() + " from " + envelope.from()) + " where request " + requestId
+                    + " from " + hop.nodeId() + " was expected"));
+        }
         if (!reply.isOk()) {
             return reply.error().startsWith("context_full") || reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)
                     ? Future.succeededFuture(reply)
