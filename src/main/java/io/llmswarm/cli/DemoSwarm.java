@@ -47,7 +47,7 @@ public final class DemoSwarm implements AutoCloseable {
 
     /** Starts every node in turn and returns once all are loaded and announced. Blocks. */
     public static DemoSwarm start(Plan plan) throws Exception {
-        List<LayerRange> spans = split(blockCount(plan.model()), plan.nodes());
+        List<LayerRange> spans = LayerRange.split(blockCount(plan.model()), plan.nodes());
         List<Integer> ports = LoopbackPorts.free(spans.size());
         List<String> members = ports.stream().map(port -> HOST + ":" + port).toList();
         String clusterName = "llm-swarm-demo-" + UUID.randomUUID();
@@ -66,19 +66,6 @@ public final class DemoSwarm implements AutoCloseable {
             throw e;
         }
         return new DemoSwarm(started);
-    }
-
-    /** {@code blockCount} layers in {@code parts} contiguous spans as equal as can be (fewer when layers are fewer). */
-    static List<LayerRange> split(int blockCount, int parts) {
-        int count = Math.min(parts, blockCount);
-        List<LayerRange> spans = new ArrayList<>(count);
-        int first = 0;
-        for (int i = 0; i < count; i++) {
-            int size = blockCount / count + (i < blockCount % count ? 1 : 0);
-            spans.add(new LayerRange(first, first + size - 1));
-            first += size;
-        }
-        return spans;
     }
 
     private static int blockCount(Path model) {

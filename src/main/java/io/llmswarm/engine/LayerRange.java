@@ -17,6 +17,22 @@ public record LayerRange(int first, int last) {
         return new LayerRange(0, blockCount - 1);
     }
 
+    /**
+     * {@code blockCount} layers in {@code parts} contiguous spans as equal as can be, the larger
+     * ones first (fewer spans when there are fewer layers than parts).
+     */
+    public static java.util.List<LayerRange> split(int blockCount, int parts) {
+        int count = Math.min(parts, blockCount);
+        java.util.List<LayerRange> spans = new java.util.ArrayList<>(count);
+        int first = 0;
+        for (int i = 0; i < count; i++) {
+            int size = blockCount / count + (i < blockCount % count ? 1 : 0);
+            spans.add(new LayerRange(first, first + size - 1));
+            first += size;
+        }
+        return spans;
+    }
+
     /** Parses {@code "A-B"} (inclusive) or a single layer {@code "A"}. */
     public static LayerRange parse(String text) {
         String trimmed = text.trim();

@@ -108,13 +108,7 @@ public final class SwarmBench {
 
     /** {@code blocks} layers in {@code parts} contiguous spans, the larger ones first (22 → 0-5, 6-11, 12-16, 17-21). */
     static String[] split(int blocks, int parts) {
-        String[] spans = new String[parts];
-        int first = 0;
-        for (int i = 0; i < parts; i++) {
-            int size = blocks / parts + (i < blocks % parts ? 1 : 0);
-            spans[i] = first + "-" + (first + size - 1);
-            first += size;
-        }
-        return spans;
+        return io.llmswarm.engine.LayerRange.split(blocks, parts).stream().map(io.llmswarm.engine.LayerRange::toString)
+                .toArray(String[]::new);
     }
 }
