@@ -21,6 +21,9 @@ public final class Addresses {
     /** Hazelcast map of pipeline state per request, keyed by request id. */
     public static final String PIPELINE_MAP = "llm.pipeline.state";
 
+    private static final String RESULTS_PREFIX = "llm.coordinator.";
+    private static final String RESULTS_SUFFIX = ".results";
+
     private Addresses() {
     }
 
@@ -37,6 +40,25 @@ public final class Addresses {
     /** The address a whole-model replica takes generation requests on. */
     public static String replicaGenerate(String nodeId) {
         return "llm.replica." + nodeId + ".generate";
+    }
+
+    /**
+     * Where a coordinator takes the results of relayed steps from the last shard of a route (or any
+     * shard's error); {@code coordinatorId} tells apart coordinators on one node.
+     */
+    public static String coordinatorResults(String coordinatorId) {
+        return RESULTS_PREFIX + coordinatorId + RESULTS_SUFFIX;
+    }
+
+    /** Whether {@code address} is a coordinator's results address: shards send results nowhere else. */
+    public static boolean isCoordinatorResults(String address) {
+        return address != null && address.startsWith(RESULTS_PREFIX) && address.endsWith(RESULTS_SUFFIX)
+                && address.length() > RESULTS_PREFIX.length() + RESULTS_SUFFIX.length();
+    }
+
+    /** Where a node's shard answers which step of a session it finished last (a coordinator asks after a deadline). */
+    public static String shardProbe(String nodeId) {
+        return SHARD_PREFIX + nodeId + ".probe";
     }
 
     /** The address a node's shard (or replica) takes session releases on. */

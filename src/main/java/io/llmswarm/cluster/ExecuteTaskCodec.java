@@ -48,6 +48,9 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
                 .put("ignore_eos", sampling.ignoreEos())
                 .put("top_logprobs", sampling.topLogprobs())
                 .put("is_final_shard", p.finalShard()));
+        if (task.relay() != null) {
+            header.put("relay", task.relay().toJson());
+        }
         MessageProof.write(buffer, header, secret, body -> {
             Frames.writeInts(body, input.tokens());
             if (input.hasHidden()) {
@@ -104,7 +107,8 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
         if (!Envelope.EXECUTE_TASK.equals(envelope.command())) {
             throw MessageProof.malformed("\"command\" must be " + Envelope.EXECUTE_TASK + "; got " + envelope.command());
         }
-        return new ExecuteTask(envelope, params, new TaskInput(tokens, states, hidden ? width : 0));
+        Relay relay = header.getValue("relay") == null ? null : Relay.fromJson(object(header, "relay"));
+        return new ExecuteTask(envelope, params, new TaskInput(tokens, states, hidden ? width : 0), relay);
     }
 
     private static JsonObject object(JsonObject json, String key) {

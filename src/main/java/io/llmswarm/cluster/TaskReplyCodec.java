@@ -36,6 +36,9 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
         if (reply.error() != null) {
             header.put("error", reply.error());
         }
+        if (reply.relay() != null) {
+            header.put("relay", reply.relay().toJson());
+        }
         switch (reply.result()) {
             case null -> { }
             case TaskResult.Hidden hidden -> header.put("result", new JsonObject().put("type", "hidden")
@@ -79,7 +82,8 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
             }
             decoded = new TaskResult.Sampled(result.getInteger("token"), result.getFloat("logprob"), top);
         }
-        return new TaskReply(envelope, header.getString("error"), decoded, engineNanos);
+        Relay relay = header.getJsonObject("relay") == null ? null : Relay.fromJson(header.getJsonObject("relay"));
+        return new TaskReply(envelope, header.getString("error"), decoded, engineNanos, relay);
     }
 
     @Override

@@ -1,14 +1,19 @@
 package io.llmswarm.coordinator;
 
+import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.AnnouncementRegistry;
 import io.llmswarm.cluster.HiddenEncoding;
 import io.llmswarm.cluster.RoutePlanner;
 import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.cluster.TaskReply;
 import io.llmswarm.tokenizer.Tokenizer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -76,7 +81,9 @@ public final class Coordinator {
     private final RouteChooser routes;
     private final NodeHealth health;
     private final FaultCounters faults = new FaultCounters();
-    private final Set<PipelineRun> running = ConcurrentHashMap.newKeySet();
+    private final Map<String, PipelineRun> running = new ConcurrentHashMap<>();
+    private final String resultsAddress;
+    private final Future<Void> resultsReady;
 
     public Coordinator(Vertx vertx, ModelInfo model, Wiring wiring, Settings settings) {
         this.vertx = vertx;
@@ -88,7 +95,33 @@ public final class Coordinator {
         this.health = new NodeHealth(vertx, settings.health());
         // A member that leaves takes its announcement with it: runs routed through it move on at
         // once instead of waiting out their step's deadline.
-        wiring.announcements().onChange(() -> running.forEach(PipelineRun::checkRoute));
+        wiring.announcements().onChange(() -> running.values().forEach(PipelineRun::checkRoute));
+        // Relayed steps come back here from the last shard of a route (or from a shard that failed).
+        this.resultsAddress = Addresses.coordinatorResults(wiring.nodeId() + "." + UUID.randomUUID());
+        MessageConsumer<Object> results = vertx.eventBus().consumer(resultsAddress, this::onResult);
+        this.resultsReady = results.completion();
+    }
+
+    private void onResult(Message<Object> message) {
+        Object body;
+        try {
+            body = message.body();
+        } catch (RuntimeException e) {
+            faults.fault(FaultCounters.Kind.INVALID_RESULT); // a forged or broken result: no run takes it
+            return;
+        }
+        if (body instanceof TaskReply reply && reply.relay() != null && reply.envelope() != null
+                && reply.envelope().requestId() != null) {
+            PipelineRun run = running.get(reply.envelope().requestId());
+            if (run != null) {
+                run.onResult(reply);
+            }
+        }
+    }
+
+    /** Where this coordinator's relayed steps send their results. */
+    String resultsAddress() {
+        return resultsAddress;
     }
 
     /** The swarm as it stands for this coordinator's model. */
@@ -116,9 +149,9 @@ public final class Coordinator {
      */
     public Generation generate(GenerateRequest request, TokenListener listener) {
         PipelineRun run = new PipelineRun(vertx, UUID.randomUUID().toString(), request, listener, this);
-        running.add(run);
-        run.outcome().onComplete(done -> running.remove(run));
-        run.start();
+        running.put(run.requestId(), run);
+        run.outcome().onComplete(done -> running.remove(run.requestId()));
+        resultsReady.onComplete(ready -> run.start());
         return run;
     }
 

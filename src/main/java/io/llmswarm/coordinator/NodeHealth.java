@@ -4,6 +4,7 @@ import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
@@ -12,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * A circuit breaker per node (Vert.x's): every step a coordinator sends goes through the breaker
- * of the node it goes to; after {@code failuresToOpen} faults within a minute (timeouts,
+ * A circuit breaker per node (Vert.x's): the outcome of every step counts for the nodes it went
+ * through (a fault only for the node at fault); after {@code failuresToOpen} faults within a minute (timeouts,
  * error replies, invalid results) the breaker opens and routes avoid that node for
  * {@code openFor}; then one trial step is let through (half-open) and its outcome closes or
  * re-opens the breaker. Step deadlines are the event bus's, so the breakers keep no timeout.
@@ -50,6 +51,19 @@ public final class NodeHealth {
     /** Runs a step to {@code nodeId} through its breaker: fails at once while the breaker is open. */
     <T> Future<T> call(String nodeId, Supplier<Future<T>> step) {
         return breaker(nodeId).execute(step);
+    }
+
+    /** Counts a step that went through {@code nodeId} well (a half-open breaker closes again). */
+    void succeeded(String nodeId) {
+        CircuitBreaker breaker = breakers.get(nodeId);
+        if (breaker != null) {
+            breaker.<Void>execute(Promise::complete);
+        }
+    }
+
+    /** Counts a fault of {@code nodeId} (a timeout, an error, an invalid result) towards opening its breaker. */
+    void failed(String nodeId, Throwable cause) {
+        breaker(nodeId).<Void>execute(promise -> promise.fail(cause));
     }
 
     /** True while the node's breaker is open: routes should not use it. */

@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.Relay;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
@@ -22,6 +23,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +46,6 @@ final class PipelineRun implements Generation {
     private final Promise<GenerationOutcome> promise = Promise.promise();
     private final List<GeneratedToken> tokens = new ArrayList<>();
     private final StreamedText text;
-    private final DeliveryOptions delivery;
     private volatile boolean cancelled;
     private StreamingDecoder decoder;
     private Route route;
@@ -64,6 +65,14 @@ final class PipelineRun implements Generation {
     private long lastStateWrite;
     private boolean routeHeld;
     private ReplicaStream replicaStream;
+    /** The running step's timer, or -1 when no step waits for its result. */
+    private long deadline = -1;
+    private long stepSent;
+    private int stepRows;
+
+    /** How long a hop has to say which step it finished, once a step missed its deadline. */
+    private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
+    private static final int NO_ANSWER = -2;
 
     /** A replica answers at least once a second; silence this long means it is gone. */
     private static final java.time.Duration REPLICA_SILENCE = java.time.Duration.ofSeconds(10);
@@ -76,7 +85,6 @@ final class PipelineRun implements Generation {
         this.listener = listener;
         this.coordinator = coordinator;
         this.model = coordinator.model();
-        this.delivery = new DeliveryOptions().setSendTimeout(coordinator.settings().stepTimeout().toMillis());
         this.resultCheck = new ShardResultCheck(requestId, model.shape());
         this.text = new StreamedText(request.stopStrings());
         this.backoff = RetryPolicy.exponentialDelayWithJitter(coordinator.settings().retryBackoff().toMillis(),
@@ -151,56 +159,131 @@ final class PipelineRun implements Generation {
                     if (route.isReplica()) {
                         streamFromReplica();
                     } else {
-                        hop(0, prompt, 0, null);
+                        step(prompt, 0);
                     }
                 }
             }));
         }));
     }
 
-    /** Sends a step to hop {@code index}; the reply continues with the next hop or the sampled token. */
-    private void hop(int index, int[] stepTokens, int position, TaskResult.Hidden hidden) {
-        Route.Hop hop = route.hops().get(index);
-        boolean last = index == route.size() - 1;
-        TaskParams params = new TaskParams(sessionId(), hop.nodeId(), hop.span(), position, last, request.sampling(),
-                coordinator.settings().encoding());
-        TaskInput input = hidden == null ? TaskInput.tokens(stepTokens)
-                : new TaskInput(stepTokens, hidden.states(), hidden.width());
-        ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId,
-                coordinator.wiring().nodeId(), hop.nodeId()), params, input);
-        if (position == 0) {
-            record(hop.nodeId(), null, true);
+    /**
+     * Sends a step through the route: to the first hop, which relays it shard to shard (see
+     * {@link Relay}); the last one sends the sampled token back ({@link #onResult}). The step has
+     * one deadline for the whole route, proportionally longer for a prompt or replay of many tokens.
+     */
+    private void step(int[] stepTokens, int position) {
+        for (Route.Hop hop : route.hops()) {
+            if (coordinator.health().isAvoided(hop.nodeId())) {
+                failOver(hop, FaultCounters.Kind.CIRCUIT_OPEN, "shard " + hop.nodeId() + " (layers " + hop.span()
+                        + ") is avoided after repeated faults");
+                return;
+            }
         }
-        long sent = System.nanoTime();
-        // A prompt or replay step of many tokens gets proportionally longer than a decode step.
-        DeliveryOptions options = stepTokens.length <= 64 ? delivery : new DeliveryOptions()
-                .setSendTimeout(delivery.getSendTimeout() * ((stepTokens.length + 63) / 64));
+        Route.Hop first = route.first();
+        List<Relay.Next> next = route.hops().subList(1, route.size()).stream()
+                .map(hop -> new Relay.Next(hop.nodeId(), hop.span())).toList();
         int step = ++stepSequence;
-        coordinator.health().<TaskReply>call(hop.nodeId(), () -> vertx.eventBus()
-                        .<TaskReply>request(Addresses.shardExecute(hop.nodeId()), task, options)
-                        .compose(message -> resultCheck.checked(message.body(), hop, stepTokens.length, last)))
-                .onComplete(done -> guarded(() -> {
-                    if (step != stepSequence || promise.future().isComplete()) {
-                        return; // superseded: the request already moved to another route
-                    }
-                    if (done.failed()) {
-                        ShardFault fault = ShardFault.of(done.cause(), hop);
-                        failOver(hop, fault.kind(), fault.getMessage());
-                        return;
-                    }
-                    TaskReply reply = done.result();
-                    timings[index] = timings[index].add(System.nanoTime() - sent, reply.engineNanos());
-                    if (!reply.isOk() && reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
-                        // No room for the session now: the client should come back, not fail over.
-                        fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
-                        return;
-                    }
-                    switch (reply.result()) {
-                        case null -> finish(FinishReason.CONTEXT_FULL);
-                        case TaskResult.Hidden next -> hop(index + 1, stepTokens, position, next);
-                        case TaskResult.Sampled sampled -> onSampled(sampled);
-                    }
-                }));
+        TaskParams params = new TaskParams(sessionId(), first.nodeId(), first.span(), position, route.size() == 1,
+                request.sampling(), coordinator.settings().encoding());
+        ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId, coordinator.wiring().nodeId(),
+                first.nodeId()), params, TaskInput.tokens(stepTokens),
+                Relay.start(coordinator.resultsAddress(), step, next));
+        if (position == 0) {
+            record(first.nodeId(), null, true);
+        }
+        stepRows = stepTokens.length;
+        stepSent = System.nanoTime();
+        long timeout = coordinator.settings().stepTimeout().toMillis() * ((stepTokens.length + 63) / 64);
+        deadline = vertx.setTimer(Math.max(1, timeout), id -> guarded(() -> missedDeadline(step, timeout)));
+        vertx.eventBus().send(Addresses.shardExecute(first.nodeId()), task);
+    }
+
+    /** A relayed step's result (or a shard's error) reached the coordinator. Any thread. */
+    void onResult(TaskReply reply) {
+        context.runOnContext(ignored -> guarded(() -> takeResult(reply)));
+    }
+
+    private void takeResult(TaskReply reply) {
+        Relay relay = reply.relay();
+        if (relay.step() != stepSequence || deadline < 0 || promise.future().isComplete()
+                || relay.hop() >= route.size()) {
+            return; // stale: an earlier step, or the request moved to another route
+        }
+        vertx.cancelTimer(deadline);
+        deadline = -1;
+        Route.Hop hop = route.hops().get(relay.hop());
+        boolean last = relay.hop() == route.size() - 1;
+        if (!reply.isOk() && reply.error().startsWith(TaskReply.INVALID_INPUT_PREFIX) && relay.hop() > 0) {
+            Route.Hop sender = route.hops().get(relay.hop() - 1);
+            failOver(sender, FaultCounters.Kind.INVALID_RESULT, "shard " + sender.nodeId() + " (layers " + sender.span()
+                    + ") sent hidden states that the next shard refused: " + reply.error());
+            return;
+        }
+        Future<TaskReply> checked = resultCheck.checked(reply, hop, stepRows, last);
+        if (checked.failed()) {
+            ShardFault fault = (ShardFault) checked.cause();
+            failOver(hop, fault.kind(), fault.getMessage());
+            return;
+        }
+        if (!reply.isOk() && reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
+            // No room for the session now: the client should come back, not fail over.
+            fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
+            return;
+        }
+        if (!reply.isOk()) {
+            finish(FinishReason.CONTEXT_FULL);
+            return;
+        }
+        addTimings(relay.times());
+        route.hops().forEach(h -> coordinator.health().succeeded(h.nodeId()));
+        onSampled((TaskResult.Sampled) reply.result());
+    }
+
+    /**
+     * Adds a finished step's times to the hops: each hop's engine time, and its time from receiving
+     * the step to sending it on plus an equal share of the time the step spent between nodes (the
+     * round trip less every hop's own time), so that the hops' totals add up to the round trip.
+     */
+    private void addTimings(List<Relay.HopTime> times) {
+        long roundTrip = System.nanoTime() - stepSent;
+        long inNodes = times.stream().mapToLong(Relay.HopTime::nodeNanos).sum();
+        long between = Math.max(0, roundTrip - inNodes) / times.size();
+        for (int i = 0; i < times.size() && i < timings.length; i++) {
+            timings[i] = timings[i].add(times.get(i).nodeNanos() + between, times.get(i).engineNanos());
+        }
+    }
+
+    /**
+     * No result before the deadline: ask every hop which step of this session it finished last
+     * (a stopped or lost node does not answer); the first hop that did not finish this one is
+     * the one to route around. A result that comes while asking still counts.
+     */
+    private void missedDeadline(int step, long timeoutMillis) {
+        if (step != stepSequence || deadline < 0 || promise.future().isComplete()) {
+            return;
+        }
+        deadline = -1;
+        String session = sessionId();
+        DeliveryOptions probe = new DeliveryOptions().setSendTimeout(Math.min(PROBE_TIMEOUT.toMillis(), timeoutMillis));
+        List<Future<Integer>> answers = route.hops().stream().map(hop -> vertx.eventBus()
+                .<JsonObject>request(Addresses.shardProbe(hop.nodeId()), new JsonObject().put("session_id", session), probe)
+                .map(message -> message.body().getInteger("last_step", -1))
+                .otherwise(NO_ANSWER)).toList();
+        Future.join(answers).onComplete(done -> guarded(() -> {
+            if (step != stepSequence || promise.future().isComplete()) {
+                return;
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                int lastStep = answers.get(i).result();
+                if (lastStep < step || i == answers.size() - 1) {
+                    Route.Hop hop = route.hops().get(i);
+                    failOver(hop, FaultCounters.Kind.TIMEOUT, "shard " + hop.nodeId() + " (layers " + hop.span()
+                            + ") did not " + (lastStep == NO_ANSWER ? "answer" : lastStep < step ? "finish its part of"
+                            : "pass on the result of") + " a step within " + timeoutMillis + " ms");
+                    return;
+                }
+            }
+        }));
     }
 
     /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
@@ -242,7 +325,16 @@ final class PipelineRun implements Generation {
      */
     private void failOver(Route.Hop failed, FaultCounters.Kind kind, String why) {
         stepSequence++; // a step still in flight on the old route is superseded
+        if (deadline >= 0) {
+            vertx.cancelTimer(deadline);
+            deadline = -1;
+        }
         coordinator.faults().fault(kind);
+        // A replica's stream counts its own faults in the breaker; a pipeline's steps are counted here.
+        if (!failed.shard().isReplica() && (kind == FaultCounters.Kind.TIMEOUT || kind == FaultCounters.Kind.ERROR
+                || kind == FaultCounters.Kind.INVALID_RESULT)) {
+            coordinator.health().failed(failed.nodeId(), new ShardFault(kind, why));
+        }
         if (attempt >= coordinator.settings().maxFailovers()) {
             fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
             return;
@@ -305,7 +397,7 @@ final class PipelineRun implements Generation {
         if (route.isReplica()) {
             streamFromReplica();
         } else {
-            hop(0, history, 0, null);
+            step(history, 0);
         }
     }
 
@@ -451,7 +543,7 @@ final class PipelineRun implements Generation {
             finish(FinishReason.CONTEXT_FULL);
         } else {
             record(route.first().nodeId(), null, false);
-            hop(0, new int[] {id}, sessionLength, null);
+            step(new int[] {id}, sessionLength);
         }
     }
 

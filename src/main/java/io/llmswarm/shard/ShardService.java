@@ -128,6 +128,16 @@ public final class ShardService implements AutoCloseable {
             if (problem != null) {
                 return TaskReply.failed(task.envelope().reply(), describe(problem));
             }
+            String badInput = inputProblem(task.input());
+            if (badInput != null) {
+                return TaskReply.failed(task.envelope().reply(), TaskReply.INVALID_INPUT_PREFIX + describe(badInput
+                        + " from " + task.envelope().from()));
+            }
+            if (params.firstPosition() > 0 && !sessions.containsKey(params.sessionId())) {
+                return TaskReply.failed(task.envelope().reply(), describe("session " + params.sessionId()
+                        + " is not open here (released or expired); a step at position " + params.firstPosition()
+                        + " needs the KV cache of the positions before it"));
+            }
             ShardSession session = sessionFor(params.sessionId());
             if (session == null) {
                 return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX
@@ -138,6 +148,9 @@ public final class ShardService implements AutoCloseable {
                 long start = System.nanoTime();
                 TaskResult result = run(session, params, task.input());
                 session.touch();
+                if (task.relay() != null) {
+                    session.finished(task.relay().step());
+                }
                 return TaskReply.ok(task.envelope().reply(), result, System.nanoTime() - start);
             } finally {
                 session.lock().unlock();
@@ -151,6 +164,32 @@ public final class ShardService implements AutoCloseable {
         } finally {
             inFlight.decrementAndGet();
         }
+    }
+
+    /**
+     * What is wrong with the hidden states a step brings (the previous hop's output): a width other
+     * than the model's, or NaN/infinite values. Null when they are fine or there are none.
+     */
+    private String inputProblem(TaskInput input) {
+        if (!input.hasHidden()) {
+            return null;
+        }
+        int width = engine.config().embeddingLength();
+        if (input.width() != width) {
+            return "hidden states " + input.width() + " wide where the model's are " + width;
+        }
+        for (float v : input.hidden()) {
+            if (!Float.isFinite(v)) {
+                return "hidden states containing " + v;
+            }
+        }
+        return null;
+    }
+
+    /** The number of the last relayed step of {@code sessionId} that ran here, or -1 (none, or no such session). */
+    public int lastStep(String sessionId) {
+        ShardSession session = sessions.get(sessionId);
+        return session == null ? -1 : session.lastStep();
     }
 
     private String check(TaskParams params, TaskInput input) {

@@ -19,6 +19,7 @@ final class ShardSession {
     private TokenSampler sampler;
     private TokenHistory history;
     private volatile long lastUsedNanos;
+    private volatile int lastStep = -1;
 
     ShardSession(Session session) {
         this.session = session;
@@ -39,6 +40,16 @@ final class ShardSession {
 
     long lastUsedNanos() {
         return lastUsedNanos;
+    }
+
+    /** A relayed step of this session ran here (its number, from the coordinator). */
+    void finished(int step) {
+        lastStep = step;
+    }
+
+    /** The number of the last relayed step that ran here, or -1. */
+    int lastStep() {
+        return lastStep;
     }
 
     /**

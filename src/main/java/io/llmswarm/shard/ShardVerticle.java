@@ -2,7 +2,12 @@ package io.llmswarm.shard;
 
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.AnnouncementRegistry;
+import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.Relay;
+import io.llmswarm.cluster.TaskInput;
+import io.llmswarm.cluster.TaskParams;
+import io.llmswarm.cluster.TaskResult;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.TaskReply;
@@ -11,6 +16,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.TimeUnit;
 
@@ -53,20 +59,76 @@ public final class ShardVerticle extends VerticleBase {
         String nodeId = announcement.nodeId();
         MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
-        return Future.all(execute.completion(), release.completion())
+        MessageConsumer<JsonObject> probe = vertx.eventBus().consumer(Addresses.shardProbe(nodeId), this::probe);
+        return Future.all(execute.completion(), release.completion(), probe.completion())
                 .compose(ignored -> publish(announcement.withLoad(service.freeSlots(), service.load()).withReady(true)))
                 .onSuccess(ignored -> timer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> housekeeping()));
     }
 
     private void execute(Message<Object> message) {
+        long received = System.nanoTime();
         ExecuteTask task = rejections.admit(message, ExecuteTask.class, "an EXECUTE_TASK");
         if (task == null) {
             return;
         }
+        if (task.relay() != null) {
+            workers.executeBlocking(() -> {
+                relay(task, received);
+                return null;
+            }, false);
+            return;
+        }
         workers.executeBlocking(() -> service.execute(task), false)
-                .onComplete(done -> message.reply(done.succeeded() ? done.result()
-                        : TaskReply.failed(task.envelope().reply(), "shard " + service.shardId() + " (layers "
-                                + service.layers() + "): " + done.cause())));
+                .onComplete(done -> message.reply(done.succeeded() ? done.result() : crashed(task, done.cause())));
+    }
+
+    /**
+     * Runs a relayed step and passes it on from this worker thread: hidden states to the next hop,
+     * or the sampled token (or an error) to the coordinator, with every hop's times so far.
+     */
+    private void relay(ExecuteTask task, long received) {
+        Relay relay = task.relay();
+        TaskReply reply;
+        try {
+            reply = service.execute(task);
+        } catch (RuntimeException e) {
+            reply = crashed(task, e);
+        }
+        Relay.HopTime spent = new Relay.HopTime(reply.engineNanos(), System.nanoTime() - received);
+        if (reply.isOk() && reply.result() instanceof TaskResult.Hidden hidden && !relay.isLast()) {
+            Relay.Next next = relay.next().getFirst();
+            TaskParams params = task.params();
+            TaskParams onward = new TaskParams(params.sessionId(), next.nodeId(), next.span(), params.firstPosition(),
+                    relay.next().size() == 1, params.sampling(), params.encoding());
+            Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(),
+                    announcement.nodeId(), next.nodeId());
+            vertx.eventBus().send(Addresses.shardExecute(next.nodeId()), new ExecuteTask(envelope, onward,
+                    new TaskInput(task.input().tokens(), hidden.states(), hidden.width()), relay.onward(spent)));
+            return;
+        }
+        if (reply.isOk() && !relay.isLast()) {
+            reply = TaskReply.failed(reply.envelope(), "shard " + service.shardId() + " (layers " + service.layers()
+                    + "): gave no hidden states to pass on to " + relay.next().getFirst().nodeId());
+        }
+        Envelope answer = new Envelope(Envelope.TASK_RESULT, task.envelope().requestId(), announcement.nodeId(),
+                relay.replyTo(), System.currentTimeMillis());
+        vertx.eventBus().send(relay.replyTo(),
+                new TaskReply(answer, reply.error(), reply.result(), reply.engineNanos(), relay.answered(spent)));
+    }
+
+    private TaskReply crashed(ExecuteTask task, Throwable cause) {
+        return TaskReply.failed(task.envelope().reply(), "shard " + service.shardId() + " (layers "
+                + service.layers() + "): " + cause);
+    }
+
+    /** Which relayed step of a session ran here last: a coordinator whose step missed its deadline asks every hop. */
+    private void probe(Message<JsonObject> message) {
+        Object session = message.body() == null ? null : message.body().getValue("session_id");
+        if (!(session instanceof String id)) {
+            message.fail(StepRejections.MALFORMED, "a probe needs {\"session_id\": string}; got " + message.body());
+            return;
+        }
+        message.reply(new JsonObject().put("session_id", id).put("last_step", service.lastStep(id)));
     }
 
     private void release(Message<Object> message) {

@@ -134,9 +134,12 @@ class FaultsIT {
             assertTrue(lost.error().contains("4-5"), lost.error());
             assertTrue(lost.ids().size() < TOKENS, "it ended early: " + lost.ids().size());
             assertEquals(lost.ids().size(), lost.indexes().size());
-            JsonObject state = getJson(gateway + "api/requests/" + lost.requestId(), 200);
-            assertEquals("FAILED", state.getString("status"), state.encode());
-            assertTrue(state.getString("reason").contains("4-5"), state.encode());
+            // The state map is written asynchronously: the FAILED state lands moments after the error event.
+            JsonObject[] state = new JsonObject[1];
+            TestClusters.awaitTrue(Duration.ofSeconds(10), () -> "FAILED".equals(
+                    (state[0] = stateOf(gateway, lost.requestId())).getString("status")),
+                    () -> "the FAILED state: " + state[0]);
+            assertTrue(state[0].getString("reason").contains("4-5"), state[0].encode());
 
             // 4. A node that answers with NaN hidden states, and a new 4-5 node.
             String join2 = join + "," + cluster.memberAddresses().get(4) + "," + cluster.memberAddresses().get(5);
@@ -214,6 +217,14 @@ class FaultsIT {
             }
         }
         return new Stream(requestId, indexes, ids, done, error);
+    }
+
+    private JsonObject stateOf(String gateway, String requestId) {
+        try {
+            return getJson(gateway + "api/requests/" + requestId, 200);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void assertSameStream(Stream expected, Stream actual, String when) {

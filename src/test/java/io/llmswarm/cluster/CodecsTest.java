@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CodecsTest {
@@ -135,5 +136,53 @@ class CodecsTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, cut));
         assertTrue(e.getMessage().contains("shape [3, 8] of hidden in F32 needs 108"), e.getMessage());
+    }
+
+    @Test
+    void aRelayTravelsWithTheStepAndItsAnswer() {
+        String results = Addresses.coordinatorResults("node-a.1");
+        Relay relay = new Relay(results, 7, 1, List.of(new Relay.Next("node-c", new LayerRange(16, 23)),
+                new Relay.Next("node-d", new LayerRange(24, 31))), List.of(new Relay.HopTime(5_000_000L, 6_000_000L)));
+        ExecuteTask plain = task(hidden(3 * 8), HiddenEncoding.F32);
+        ExecuteTask task = new ExecuteTask(plain.envelope(), plain.params(), plain.input(), relay);
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        Relay back = new ExecuteTaskCodec().decodeFromWire(0, wire).relay();
+        assertEquals(relay, back);
+        Relay third = back.onward(new Relay.HopTime(1, 2));
+        assertEquals(2, third.hop());
+        assertEquals(List.of(new Relay.Next("node-d", new LayerRange(24, 31))), third.next());
+        Relay fourth = third.onward(new Relay.HopTime(3, 4));
+        assertTrue(fourth.isLast());
+        Relay answered = fourth.answered(new Relay.HopTime(5, 6));
+        assertEquals(3, answered.hop());
+        assertEquals(4, answered.times().size());
+
+        TaskReply reply = TaskReply.ok(new Envelope(Envelope.TASK_RESULT, "req-1", "node-d", results, 1L),
+                new TaskResult.Sampled(9, -0.5f, List.of()), 5).relayed(answered);
+        Buffer replyWire = Buffer.buffer();
+        new TaskReplyCodec().encodeToWire(replyWire, reply);
+        assertEquals(answered, new TaskReplyCodec().decodeFromWire(0, replyWire).relay());
+        assertNull(new ExecuteTaskCodec().decodeFromWire(0, encoded(plain)).relay(), "a step without relay is answered");
+    }
+
+    @Test
+    void aRelayThatSendsResultsElsewhereThanACoordinatorIsRefused() {
+        ExecuteTask plain = task(null, HiddenEncoding.F32);
+        JsonObject header = Frames.readHeader(encoded(plain), 0);
+        header.put("relay", new JsonObject().put("reply_to", "llm.coordinator.generate").put("step", 1).put("hop", 0)
+                .put("next", new io.vertx.core.json.JsonArray()).put("times", new io.vertx.core.json.JsonArray()));
+        Buffer forged = Buffer.buffer();
+        MessageProof.write(forged, header, ClusterSecret.none(), body -> body.appendIntLE(1).appendIntLE(300).appendIntLE(70000));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ExecuteTaskCodec().decodeFromWire(0, forged));
+        assertTrue(e.getMessage().contains("results address"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Relay("llm.shard.x.execute", 1, 0, List.of(), List.of()));
+    }
+
+    private static Buffer encoded(ExecuteTask task) {
+        Buffer wire = Buffer.buffer();
+        new ExecuteTaskCodec().encodeToWire(wire, task);
+        return wire;
     }
 }

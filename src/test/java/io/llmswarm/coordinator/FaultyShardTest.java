@@ -3,7 +3,9 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.Relay;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmCluster;
@@ -62,8 +64,11 @@ class FaultyShardTest {
             AtomicInteger faultyCalls = new AtomicInteger();
             faulty.vertx().eventBus().<ExecuteTask>consumer(Addresses.shardExecute(faulty.nodeId()), message -> {
                 faultyCalls.incrementAndGet();
-                message.reply(TaskReply.ok(message.body().envelope().reply(),
-                        new TaskResult.Sampled(1_000_000, 0f, List.of()), 1));
+                Relay relay = message.body().relay();
+                TaskReply bad = TaskReply.ok(new Envelope(Envelope.TASK_RESULT, message.body().envelope().requestId(),
+                        faulty.nodeId(), relay.replyTo(), System.currentTimeMillis()),
+                        new TaskResult.Sampled(1_000_000, 0f, List.of()), 1);
+                faulty.vertx().eventBus().send(relay.replyTo(), bad.relayed(relay.answered(new Relay.HopTime(1, 1))));
             }).completion().await(10, TimeUnit.SECONDS);
             String fingerprint = head.coordinator().model().fingerprint();
             faulty.vertx().executeBlocking(() -> {

@@ -118,9 +118,29 @@ class ShardServiceTest {
                 new TaskInput(new int[] {1}, new float[64], 64));
         String notHeld = last.execute(outside).error();
         assertTrue(notHeld.contains("asked to run layers 1-3 but this shard holds 2-3"), notHeld);
-        TaskReply skipAhead = first.execute(task("y", first, 5, TaskInput.tokens(1)));
+        TaskReply unknown = first.execute(task("y", first, 5, TaskInput.tokens(1)));
+        assertTrue(unknown.error().contains("session y is not open here"), unknown.error());
+        assertEquals(0, first.sessionCount(), "a refused step opens no session");
+        assertTrue(first.execute(task("z", first, 0, TaskInput.tokens(1, 2))).isOk());
+        TaskReply skipAhead = first.execute(task("z", first, 5, TaskInput.tokens(1)));
         assertTrue(skipAhead.error().contains("skips ahead"), skipAhead.error());
         first.close();
+    }
+
+    @Test
+    void hiddenStatesOfTheWrongWidthOrNotFiniteAreTheSendersFault() {
+        ShardService last = service(lastEngine, ShardService.Settings.defaults());
+        int width = lastEngine.config().embeddingLength();
+        float[] nan = new float[width];
+        nan[3] = Float.NaN;
+        TaskReply notFinite = last.execute(task("n", last, 0, new TaskInput(new int[] {1}, nan, width)));
+        assertEquals(TaskReply.INVALID_INPUT_PREFIX + "shard 2-3 (layers 2-3): hidden states containing NaN from test",
+                notFinite.error());
+        TaskReply narrow = last.execute(task("n", last, 0, new TaskInput(new int[] {1, 2}, new float[width], width / 2)));
+        assertTrue(narrow.error().startsWith(TaskReply.INVALID_INPUT_PREFIX), narrow.error());
+        assertTrue(narrow.error().contains((width / 2) + " wide where the model's are " + width), narrow.error());
+        assertEquals(0, last.sessionCount(), "no session is left behind");
+        last.close();
     }
 
     @Test
