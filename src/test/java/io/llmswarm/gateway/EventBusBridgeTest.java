@@ -8,7 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -45,18 +45,12 @@ class EventBusBridgeTest {
     @TempDir
     static Path dir;
 
+    @AutoClose
     private static GatewaySwarm swarm;
 
     @BeforeAll
     static void startFirstNode() throws Exception {
         swarm = GatewaySwarm.firstHalf(GatewaySwarm.writeTestModel(dir));
-    }
-
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        if (swarm != null) {
-            swarm.close();
-        }
     }
 
     @Test

@@ -10,7 +10,7 @@ import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -48,23 +48,15 @@ class GatewayTest {
     @TempDir
     static Path dir;
 
+    @AutoClose
     private static LocalModel local;
+    @AutoClose
     private static GatewaySwarm swarm;
 
     @BeforeAll
     static void startFirstNode() throws Exception {
         swarm = GatewaySwarm.firstHalf(GatewaySwarm.writeTestModel(dir));
         local = SwarmTestModel.local(swarm.model());
-    }
-
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        if (swarm != null) {
-            swarm.close();
-        }
-        if (local != null) {
-            local.close();
-        }
     }
 
     private static HttpResponse<String> post(int node, String body) throws Exception {

@@ -2,7 +2,7 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cli.SwarmNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,18 +28,12 @@ class MetricsTest {
     @TempDir
     static Path dir;
 
+    @AutoClose
     private static GatewaySwarm swarm;
 
     @BeforeAll
     static void startSwarm() throws Exception {
         swarm = GatewaySwarm.ready(GatewaySwarm.writeTestModel(dir));
-    }
-
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        if (swarm != null) {
-            swarm.close();
-        }
     }
 
     /** The value of the one sample whose line starts with {@code series}; fails naming it when absent. */

@@ -6,7 +6,7 @@ import io.llmswarm.tokenizer.ChatTemplate;
 import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,6 +39,7 @@ class OpenAiTest {
 
     private static Tokenizer tokenizer;
     private static ChatTemplate template;
+    @AutoClose
     private static GatewaySwarm swarm;
 
     @BeforeAll
@@ -49,13 +50,6 @@ class OpenAiTest {
             template = ChatTemplate.forModel(gguf.metadata());
         }
         swarm = GatewaySwarm.firstHalf(file);
-    }
-
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        if (swarm != null) {
-            swarm.close();
-        }
     }
 
     /** A GET when {@code body} is null, else a POST of it. */
