@@ -47,8 +47,14 @@ final class BridgeClient implements AutoCloseable {
     }
 
     static BridgeClient connect(Vertx vertx, int port) throws Exception {
+        return connect(vertx, port, null);
+    }
+
+    /** With {@code apiKey} (or none when null) as the {@code access_token} a browser would send. */
+    static BridgeClient connect(Vertx vertx, int port, String apiKey) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient();
-        WebSocket socket = client.connect(port, "127.0.0.1", "/eventbus/websocket").await(10, TimeUnit.SECONDS);
+        String path = "/eventbus/websocket" + (apiKey == null ? "" : "?access_token=" + apiKey);
+        WebSocket socket = client.connect(port, "127.0.0.1", path).await(10, TimeUnit.SECONDS);
         return new BridgeClient(vertx, client, socket);
     }
 

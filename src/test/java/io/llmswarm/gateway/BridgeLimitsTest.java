@@ -51,24 +51,30 @@ class BridgeLimitsTest {
         }
     }
 
-    private static JsonObject request(int maxTokens) {
-        return new JsonObject().put("prompt", "Once upon a time").put("max_tokens", maxTokens).put("temperature", 0)
-                .put("ignore_eos", true);
+    /** The bridge's refusal for the node's limit of one generation. */
+    private static void assertRefusedForTheLimit(BridgeClient client, BridgeClient.Started refused) throws Exception {
+        assertRefusedForALimit(client, refused, 503, "limit of 1 generations (max_concurrent)");
     }
 
-    /** The bridge's refusal for the node's limit: a 503 failure that names it and says when to retry, and the stream's error. */
-    private static void assertRefusedForTheLimit(BridgeClient client, BridgeClient.Started refused) throws Exception {
+    /** A bridge refusal for a limit: a failure with {@code status} naming the limit and when to retry, and the stream's error. */
+    static void assertRefusedForALimit(BridgeClient client, BridgeClient.Started refused, int status, String limit)
+            throws Exception {
         JsonObject reply = refused.reply();
         assertEquals("err", reply.getString("type"), reply.encode());
-        assertEquals(503, reply.getInteger("failureCode"), reply.encode());
+        assertEquals(status, reply.getInteger("failureCode"), reply.encode());
         String message = reply.getString("message");
-        assertTrue(message.contains("limit of 1 generations (max_concurrent)"), message);
+        assertTrue(message.contains(limit), message);
         assertTrue(message.contains("try again in 1 s"), message);
         JsonObject error = client.nextOn(refused.address());
         assertEquals("error", error.getString("type"), error.encode());
-        assertEquals(503, error.getInteger("code"), error.encode());
+        assertEquals(status, error.getInteger("code"), error.encode());
         assertEquals(1, error.getInteger("retry_after"), error.encode());
         assertEquals(message, error.getString("error"));
+    }
+
+    static JsonObject request(int maxTokens) {
+        return new JsonObject().put("prompt", "Once upon a time").put("max_tokens", maxTokens).put("temperature", 0)
+                .put("ignore_eos", true);
     }
 
     @Test

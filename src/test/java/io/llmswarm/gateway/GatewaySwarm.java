@@ -104,10 +104,15 @@ final class GatewaySwarm implements AutoCloseable {
 
     /** A new event-bus bridge connection to node {@code i}; the caller closes it. */
     BridgeClient bridge(int i) throws Exception {
+        return bridge(i, null);
+    }
+
+    /** A new event-bus bridge connection to node {@code i} with {@code apiKey}; the caller closes it. */
+    BridgeClient bridge(int i, String apiKey) throws Exception {
         if (clientVertx == null) {
             clientVertx = Vertx.vertx();
         }
-        return BridgeClient.connect(clientVertx, nodes.get(i).httpPort());
+        return BridgeClient.connect(clientVertx, nodes.get(i).httpPort(), apiKey);
     }
 
     /** Waits until no shard of the swarm holds a session. */
