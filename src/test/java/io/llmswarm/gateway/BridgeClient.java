@@ -134,6 +134,16 @@ final class BridgeClient implements AutoCloseable {
         return new Started(streamId, tokens, next(f -> replyAddress.equals(f.getString("address"))));
     }
 
+    /**
+     * A round trip: a request the node refuses at once (a malformed stream id), and its reply. A
+     * connection's frames are handled in order, so every frame sent before has been handled then.
+     */
+    void roundTrip() throws Exception {
+        String replyAddress = newStreamId();
+        send(BridgeAddresses.INFERENCE, new JsonObject().put("stream_id", "x"), replyAddress);
+        next(f -> replyAddress.equals(f.getString("address")));
+    }
+
     /** The body of the next message on the stream at {@code address}. */
     JsonObject nextOn(String address) throws InterruptedException {
         return next(f -> isRec(f, address)).getJsonObject("body");

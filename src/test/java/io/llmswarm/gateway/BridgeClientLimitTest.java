@@ -1,14 +1,10 @@
 package io.llmswarm.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,30 +24,13 @@ class BridgeClientLimitTest {
     private static final String KEY_A = "client-a-key";
     private static final String KEY_B = "client-b-key";
 
-    @TempDir
-    static Path dir;
-
-    @AutoClose
-    private static GatewaySwarm swarm;
-    private static ShardStepGate gate;
-
-    @BeforeAll
-    static void startSwarm() throws Exception {
-        GatewaySettings keyed = new GatewaySettings("127.0.0.1", ApiKeys.of(List.of(KEY_A, KEY_B)), new GatewayLimits(2, 1));
-        swarm = GatewaySwarm.ready(GatewaySwarm.writeTestModel(dir), keyed);
-        gate = ShardStepGate.install(swarm.nodes(), swarm.node(0));
-    }
-
-    /** Before the swarm closes: no step stays held. */
-    @AfterAll
-    static void letStepsThrough() {
-        if (gate != null) {
-            gate.close();
-        }
-    }
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.ready(
+            new GatewaySettings("127.0.0.1", ApiKeys.of(List.of(KEY_A, KEY_B)), new GatewayLimits(2, 1)));
 
     @Test
     void aSecondConnectionWithTheSameKeyIsRefused429AndAnotherKeyIsTaken() throws Exception {
+        ShardStepGate gate = swarm.stepGate();
         try (BridgeClient first = swarm.bridge(1, KEY_A); BridgeClient sameKey = swarm.bridge(1, KEY_A);
              BridgeClient otherKey = swarm.bridge(1, KEY_B)) {
             gate.hold();

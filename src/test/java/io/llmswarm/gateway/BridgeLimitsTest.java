@@ -1,15 +1,11 @@
 package io.llmswarm.gateway;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -29,27 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class BridgeLimitsTest {
 
-    @TempDir
-    static Path dir;
-
-    @AutoClose
-    private static GatewaySwarm swarm;
-    private static ShardStepGate gate;
-
-    @BeforeAll
-    static void startSwarm() throws Exception {
-        GatewaySettings oneAtATime = new GatewaySettings("127.0.0.1", ApiKeys.none(), new GatewayLimits(1, 1));
-        swarm = GatewaySwarm.ready(GatewaySwarm.writeTestModel(dir), oneAtATime);
-        gate = ShardStepGate.install(swarm.nodes(), swarm.node(0));
-    }
-
-    /** Before the swarm closes (fields marked {@code @AutoClose} close after this): no step stays held. */
-    @AfterAll
-    static void letStepsThrough() {
-        if (gate != null) {
-            gate.close();
-        }
-    }
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.ready(
+            new GatewaySettings("127.0.0.1", ApiKeys.none(), new GatewayLimits(1, 1)));
 
     /** The bridge's refusal for the node's limit of one generation. */
     private static void assertRefusedForTheLimit(BridgeClient client, BridgeClient.Started refused) throws Exception {
@@ -79,6 +57,7 @@ class BridgeLimitsTest {
 
     @Test
     void whileOneBridgeGenerationRunsAnotherIsRefusedAndStartsNothingThenOneIsTakenAfterItEnds() throws Exception {
+        ShardStepGate gate = swarm.stepGate();
         Set<String> before = gate.requestIds();
         try (BridgeClient first = swarm.bridge(1); BridgeClient second = swarm.bridge(1)) {
             gate.hold();
@@ -108,6 +87,7 @@ class BridgeLimitsTest {
 
     @Test
     void aBridgeClientThatDisconnectsGivesItsPlaceBack() throws Exception {
+        ShardStepGate gate = swarm.stepGate();
         BridgeClient leaving = swarm.bridge(1);
         try (BridgeClient staying = swarm.bridge(1)) {
             gate.hold();

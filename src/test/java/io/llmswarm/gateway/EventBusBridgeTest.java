@@ -8,17 +8,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EventBusBridgeTest {
 
-    @TempDir
-    static Path dir;
-
-    @AutoClose
-    private static GatewaySwarm swarm;
-
-    @BeforeAll
-    static void startFirstNode() throws Exception {
-        swarm = GatewaySwarm.firstHalf(GatewaySwarm.writeTestModel(dir));
-    }
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.firstHalf();
 
     @Test
     @Order(1)
@@ -164,6 +153,7 @@ class EventBusBridgeTest {
             String streamId = newStreamId();
             String address = BridgeAddresses.tokens(streamId);
             owner.register(address);
+            owner.roundTrip(); // the owner's register is in place before the other's comes
             other.register(address);
             JsonObject refused = other.next();
             assertEquals("err", refused.getString("type"), refused.encode());

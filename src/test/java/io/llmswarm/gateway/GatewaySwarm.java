@@ -4,65 +4,84 @@ import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.SwarmTestModel;
+import io.llmswarm.inference.BundledModel;
 import io.vertx.core.Vertx;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
- * The gateway tests' swarm: two clustered nodes in this JVM, on loopback, serving layers 0-3 and
- * 4-7 of an 8-layer model, each with its gateway (HTTP API and event-bus bridge) on a free port. A
- * test may start the first half alone, to see a swarm that is not ready, and the second later.
+ * The gateway tests' swarm, as a JUnit extension on a static field
+ * ({@code @RegisterExtension static final GatewaySwarm swarm = GatewaySwarm.ready();}): before the
+ * class's tests, two clustered nodes start in this JVM, on loopback, serving layers 0-3 and 4-7 of
+ * an 8-layer model (written to a temporary directory) or of the shipped demo model, each with its
+ * gateway (HTTP API and event-bus bridge) on a free port; after them, everything is closed. A test
+ * class may start the first half alone, to see a swarm that is not ready, and the second later.
  */
-final class GatewaySwarm implements AutoCloseable {
+final class GatewaySwarm implements BeforeAllCallback, AfterAllCallback {
 
     static final Duration WAIT = Duration.ofSeconds(30);
     private static final String[] HALVES = {"0-3", "4-7"};
 
-    private final Path model;
+    private final Function<Path, Path> modelIn;
     private final GatewaySettings gateway;
-    private final TestClusters cluster = new TestClusters(HALVES.length);
+    private final boolean bothHalves;
     private final List<SwarmNode> nodes = new ArrayList<>();
     private final Map<Integer, TestHttp> httpByPort = new HashMap<>();
+    private Path dir;
+    private Path model;
+    private TestClusters cluster;
     private Vertx clientVertx;
+    private ShardStepGate stepGate;
 
-    private GatewaySwarm(Path model, GatewaySettings gateway) {
-        this.model = model;
+    /** {@code modelIn} gives the model file, given a temporary directory it may write it to. */
+    private GatewaySwarm(Function<Path, Path> modelIn, GatewaySettings gateway, boolean bothHalves) {
+        this.modelIn = modelIn;
         this.gateway = gateway;
+        this.bothHalves = bothHalves;
     }
 
-    /** Writes the gateway tests' 8-layer model into {@code dir}. */
-    static Path writeTestModel(Path dir) {
-        return SwarmTestModel.write(dir, 8);
+    /** Both nodes of the 8-layer test model, ready, with the gateway's defaults. */
+    static GatewaySwarm ready() {
+        return ready(GatewaySettings.defaults());
     }
 
-    /** The node of layers 0-3 alone: the swarm lacks 4-7 until {@link #startSecondHalf()}. */
-    static GatewaySwarm firstHalf(Path model) throws Exception {
-        GatewaySwarm swarm = new GatewaySwarm(model, GatewaySettings.defaults());
-        swarm.startNext();
-        return swarm;
+    /** Both nodes of the 8-layer test model, ready, their gateways set up with {@code gateway} (keys, limits). */
+    static GatewaySwarm ready(GatewaySettings gateway) {
+        return new GatewaySwarm(dir -> SwarmTestModel.write(dir, 8), gateway, true);
     }
 
-    /** Both nodes, ready, with the gateway's defaults. */
-    static GatewaySwarm ready(Path model) throws Exception {
-        return ready(model, GatewaySettings.defaults());
+    /** Both nodes of the shipped demo model, ready. */
+    static GatewaySwarm readyWithDemoModel() {
+        return new GatewaySwarm(dir -> BundledModel.path(), GatewaySettings.defaults(), true);
     }
 
-    /** Both nodes, ready, their gateways set up with {@code gateway} (keys, limits). */
-    static GatewaySwarm ready(Path model, GatewaySettings gateway) throws Exception {
-        GatewaySwarm swarm = new GatewaySwarm(model, gateway);
-        try {
-            swarm.startNext();
-            swarm.startSecondHalf();
-            return swarm;
-        } catch (Exception | Error e) {
-            swarm.close();
-            throw e;
+    /** The node of layers 0-3 of the test model alone: the swarm lacks 4-7 until {@link #startSecondHalf()}. */
+    static GatewaySwarm firstHalf() {
+        return new GatewaySwarm(dir -> SwarmTestModel.write(dir, 8), GatewaySettings.defaults(), false);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("gateway-swarm");
+        model = modelIn.apply(dir);
+        cluster = new TestClusters(HALVES.length);
+        startNext();
+        if (bothHalves) {
+            startSecondHalf();
         }
     }
 
@@ -115,6 +134,14 @@ final class GatewaySwarm implements AutoCloseable {
         return BridgeClient.connect(clientVertx, nodes.get(i).httpPort(), apiKey);
     }
 
+    /** A gate on the shard steps the nodes receive, holding those of node 0 (layers 0-3) when asked; installed on first use. */
+    ShardStepGate stepGate() {
+        if (stepGate == null) {
+            stepGate = ShardStepGate.install(nodes, nodes.getFirst());
+        }
+        return stepGate;
+    }
+
     /** Waits until no shard of the swarm holds a session. */
     void awaitNoSessions() {
         for (SwarmNode node : nodes) {
@@ -124,12 +151,26 @@ final class GatewaySwarm implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (stepGate != null) {
+            stepGate.close(); // no step stays held while the nodes close
+        }
         for (SwarmNode node : nodes) {
             node.close(Duration.ofSeconds(10));
         }
         if (clientVertx != null) {
             clientVertx.close().await(10, TimeUnit.SECONDS);
+        }
+        if (dir != null) {
+            deleteRecursively(dir);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 }

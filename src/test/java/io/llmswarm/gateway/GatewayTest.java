@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -25,7 +25,6 @@ import java.io.InputStreamReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,17 +44,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayTest {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.firstHalf();
 
     @AutoClose
     private static LocalModel local;
-    @AutoClose
-    private static GatewaySwarm swarm;
 
     @BeforeAll
-    static void startFirstNode() throws Exception {
-        swarm = GatewaySwarm.firstHalf(GatewaySwarm.writeTestModel(dir));
+    static void loadTheSingleProcessEngine() {
         local = SwarmTestModel.local(swarm.model());
     }
 

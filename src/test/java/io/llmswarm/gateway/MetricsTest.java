@@ -2,14 +2,11 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cli.SwarmNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,16 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class MetricsTest {
 
-    @TempDir
-    static Path dir;
-
-    @AutoClose
-    private static GatewaySwarm swarm;
-
-    @BeforeAll
-    static void startSwarm() throws Exception {
-        swarm = GatewaySwarm.ready(GatewaySwarm.writeTestModel(dir));
-    }
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.ready();
 
     /** The value of the one sample whose line starts with {@code series}; fails naming it when absent. */
     private static double sample(String scrape, String series) {

@@ -6,17 +6,15 @@ import io.llmswarm.tokenizer.ChatTemplate;
 import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,22 +32,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenAiTest {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.firstHalf();
 
     private static Tokenizer tokenizer;
     private static ChatTemplate template;
-    @AutoClose
-    private static GatewaySwarm swarm;
 
     @BeforeAll
-    static void startFirstNode() throws Exception {
-        Path file = GatewaySwarm.writeTestModel(dir);
-        try (GgufFile gguf = GgufFile.open(file)) {
+    static void readTheModelsTokenizer() {
+        try (GgufFile gguf = GgufFile.open(swarm.model())) {
             tokenizer = Tokenizer.of(gguf.metadata());
             template = ChatTemplate.forModel(gguf.metadata());
         }
-        swarm = GatewaySwarm.firstHalf(file);
     }
 
     /** A GET when {@code body} is null, else a POST of it. */

@@ -2,15 +2,14 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.PipelineStateStore;
-import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,15 +46,14 @@ class WebUiBrowserTest {
     private static final Duration SCRIPT_LIMIT = Duration.ofSeconds(90);
     private static final String END = "\u0000end";
 
-    @AutoClose
-    private static GatewaySwarm swarm;
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.readyWithDemoModel();
 
     @BeforeAll
-    static void startSwarm() throws Exception {
+    static void theBrowserAndItsDriverAreThere() {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium (.ci/run does)");
         assertTrue(Files.isDirectory(JS_DIR.resolve("node_modules/playwright-core")),
                 JS_DIR.resolve("node_modules") + " lacks playwright-core: run npm ci --prefix src/test/js");
-        swarm = GatewaySwarm.ready(BundledModel.path());
     }
 
     @Test
