@@ -88,9 +88,9 @@ final class BridgeStreams {
     private void unregister(SockJSSocket socket, String address) {
         String streamId = BridgeAddresses.streamIdOf(address);
         if (streamId != null && owners.remove(streamId, socket)) {
-            Running generation = running.get(streamId);
-            if (generation != null) {
-                generation.stop();
+            Running run = running.get(streamId);
+            if (run != null) {
+                run.stop();
             }
         }
     }
