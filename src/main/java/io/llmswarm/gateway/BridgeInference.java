@@ -1,5 +1,6 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerateJson;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * this node only. A request {@code {"stream_id", "prompt" | "messages", "max_tokens",
  * "temperature", ...}} (the keys of {@code POST /api/inference}; {@code messages} are rendered with
  * the model's chat template) is answered with {@code {"request_id", "stream_id"}}, or failed with
- * 400, 403 (the stream is not the sender's), 409 (a generation already runs on it) or 503. Its
+ * 400, 403 (the stream is not the sender's), 409 (a generation already runs on it), 429 or 503
+ * (the gateway's limits, as on HTTP, or a swarm that is not ready; a limit's refusal starts nothing
+ * on the shards and says when to try again). Its
  * stream {@code swarm.public.tokens.<stream_id>} gets {@code {"type": "token", "index", "id",
  * "text", "logprob", "shards"}} per token, where {@code shards} holds each hop's timings so far,
  * then {@code {"type": "done", ...}} with the whole answer, or {@code {"type": "error", "error"}}.
@@ -87,10 +90,14 @@ final class BridgeInference {
             refuse(message, streamId, 503, view.notReadyReason());
             return;
         }
-        start(message, streamId, request);
+        switch (streams.admit(message.headers().get(BridgeStreams.CLIENT_HEADER))) {
+            case GenerationSlots.Admission.Refused refused -> refuse(message, streamId, refused.status(),
+                    refused.message(), new JsonObject().put("retry_after", GenerationSlots.RETRY_AFTER_SECONDS));
+            case GenerationSlots.Admission.Admitted admitted -> start(message, streamId, request, admitted.release());
+        }
     }
 
-    private void start(Message<Object> message, String streamId, GenerateRequest request) {
+    private void start(Message<Object> message, String streamId, GenerateRequest request, Runnable release) {
         String address = BridgeAddresses.tokens(streamId);
         AtomicReference<Generation> running = new AtomicReference<>();
         Generation generation;
@@ -98,16 +105,23 @@ final class BridgeInference {
             generation = coordinator.generate(request, token -> vertx.eventBus().send(address,
                     tokenMessage(token, running.get()), LOCAL));
         } catch (RuntimeException e) {
+            release.run();
             refuse(message, streamId, 500, "the generation did not start: " + e.getMessage());
             return;
         }
         running.set(generation);
         metrics.track(ENDPOINT, generation);
-        streams.started(streamId, generation);
+        streams.started(streamId, generation, release);
         message.reply(new JsonObject().put("request_id", generation.requestId()).put("stream_id", streamId));
         generation.outcome().onComplete(done -> vertx.eventBus().send(address, done.succeeded()
-                ? doneMessage(done.result())
-                : new JsonObject().put("type", "error").put("error", "the generation failed: " + done.cause().getMessage()), LOCAL));
+                ? doneMessage(done.result()) : failedMessage(done.cause()), LOCAL));
+    }
+
+    /** A shard without room for the session (KV-cache budget, session slots) is a 503 to retry, as on HTTP. */
+    private static JsonObject failedMessage(Throwable cause) {
+        JsonObject error = new JsonObject().put("type", "error").put("error", "the generation failed: " + cause.getMessage());
+        return cause instanceof SwarmBusyException
+                ? error.put("code", 503).put("retry_after", GenerationSlots.RETRY_AFTER_SECONDS) : error;
     }
 
     /** The request as {@code POST /api/inference} reads it: chat messages rendered into a prompt, the stream id left out. */
@@ -128,11 +142,16 @@ final class BridgeInference {
     }
 
     private void refuse(Message<Object> message, String ownedStream, int code, String reason) {
+        refuse(message, ownedStream, code, reason, new JsonObject());
+    }
+
+    /** Fails the request and tells its stream, with {@code details} (such as {@code retry_after}) on the stream's error. */
+    private void refuse(Message<Object> message, String ownedStream, int code, String reason, JsonObject details) {
         metrics.rejected(ENDPOINT);
         message.fail(code, reason);
         if (ownedStream != null) {
             vertx.eventBus().send(BridgeAddresses.tokens(ownedStream),
-                    new JsonObject().put("type", "error").put("code", code).put("error", reason), LOCAL);
+                    new JsonObject().put("type", "error").put("code", code).put("error", reason).mergeIn(details), LOCAL);
         }
     }
 

@@ -3,8 +3,9 @@ package io.llmswarm.gateway;
 /**
  * How many generations a gateway runs at once ({@code --max-concurrent}) and how many of them one
  * client may hold ({@code --max-concurrent-per-client}; a client is its API key, or its address
- * when the node has no keys). Beyond the first the answer is 503, beyond the second 429, both at
- * once and with {@code Retry-After}.
+ * when the node has no keys), counting those started over HTTP and over the event-bus bridge
+ * together. Beyond the first the answer is 503, beyond the second 429, both at once and with
+ * {@code Retry-After} (on the bridge: a failure with that code and a retry hint).
  */
 public record GatewayLimits(int maxConcurrent, int maxConcurrentPerClient) {
 

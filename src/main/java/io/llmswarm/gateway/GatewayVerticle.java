@@ -54,7 +54,8 @@ public final class GatewayVerticle extends VerticleBase {
         JsonErrors.install(router);
         // First: a request without a valid key is refused before anything reads its body.
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
-        GenerationLimits limits = new GenerationLimits(settings.limits());
+        GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
+        GenerationLimits limits = new GenerationLimits(slots);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
@@ -70,7 +71,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
-        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics);
+        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics, slots);
         HttpServer server = vertx.createHttpServer().requestHandler(router);
         return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "

@@ -3,68 +3,37 @@ package io.llmswarm.gateway;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
- * Admission in front of the generating routes: a generation holds a place from its request until
- * its response ends or its connection closes. A request beyond the node's limit gets 503, beyond
- * its client's limit 429, at once and with {@code Retry-After}, so admitted requests keep their
- * latency and the rest are refused quickly instead of queueing.
+ * Admission in front of the generating HTTP routes: a generation holds a place from its request
+ * until its response ends or its connection closes. A request beyond the node's limit gets 503,
+ * beyond its client's limit 429, at once and with {@code Retry-After}, so admitted requests keep
+ * their latency and the rest are refused quickly instead of queueing. The places are
+ * {@link GenerationSlots}, shared with the event-bus bridge.
  */
 final class GenerationLimits implements Handler<RoutingContext> {
 
-    static final int RETRY_AFTER_SECONDS = 1;
+    static final int RETRY_AFTER_SECONDS = GenerationSlots.RETRY_AFTER_SECONDS;
 
-    private final GatewayLimits limits;
-    private final AtomicInteger running = new AtomicInteger();
-    private final Map<String, AtomicInteger> byClient = new ConcurrentHashMap<>();
+    private final GenerationSlots slots;
 
-    GenerationLimits(GatewayLimits limits) {
-        this.limits = limits;
+    GenerationLimits(GenerationSlots slots) {
+        this.slots = slots;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
-        String client = client(ctx);
-        if (running.incrementAndGet() > limits.maxConcurrent()) {
-            running.decrementAndGet();
-            ErrorReply.retryLater(ctx, 503, RETRY_AFTER_SECONDS, "this node is running its limit of "
-                    + limits.maxConcurrent() + " generations (max_concurrent); try again shortly", "overloaded");
-            return;
-        }
-        AtomicInteger mine = byClient.computeIfAbsent(client, c -> new AtomicInteger());
-        if (mine.incrementAndGet() > limits.maxConcurrentPerClient()) {
-            release(client, mine);
-            ErrorReply.retryLater(ctx, 429, RETRY_AFTER_SECONDS, "this client already runs "
-                    + limits.maxConcurrentPerClient() + " generations on this node (max_concurrent_per_client)",
-                    "too_many_streams");
-            return;
-        }
-        AtomicBoolean released = new AtomicBoolean();
-        ctx.addEndHandler(done -> {
-            if (released.compareAndSet(false, true)) {
-                release(client, mine);
+        switch (slots.admit(clientOf(ctx))) {
+            case GenerationSlots.Admission.Refused refused -> ErrorReply.retryLater(ctx, refused.status(),
+                    RETRY_AFTER_SECONDS, refused.message(), refused.openAiCode());
+            case GenerationSlots.Admission.Admitted admitted -> {
+                ctx.addEndHandler(done -> admitted.release().run());
+                ctx.next();
             }
-        });
-        ctx.next();
-    }
-
-    private void release(String client, AtomicInteger count) {
-        running.decrementAndGet();
-        if (count.decrementAndGet() <= 0) {
-            byClient.remove(client, count);
         }
     }
 
-    /** Generations running now. */
-    int running() {
-        return running.get();
-    }
-
-    private static String client(RoutingContext ctx) {
+    /** Who a request counts against: its API key's name, or its address when the node has no keys. */
+    static String clientOf(RoutingContext ctx) {
         String key = ctx.get(ApiKeyHandler.CLIENT);
         if (key != null) {
             return key;

@@ -39,10 +39,13 @@ final class WebUi {
                 .setMaxHandlersPerSocket(32);
     }
 
-    /** Mounts the bridge and the page on {@code router} (the page last: it answers what nothing else did). */
+    /**
+     * Mounts the bridge and the page on {@code router} (the page last: it answers what nothing else
+     * did); bridge generations take their places from {@code slots}, as the HTTP API's do.
+     */
     static Future<Void> mount(Vertx vertx, Router router, Coordinator coordinator, ServedModel model,
-                              GatewayMetrics metrics) {
-        BridgeStreams streams = new BridgeStreams();
+                              GatewayMetrics metrics, GenerationSlots slots) {
+        BridgeStreams streams = new BridgeStreams(slots);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridgeOptions(), streams::handle));
         router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(60));
         new SwarmEvents(vertx, coordinator).start(SWARM_EVENTS_PERIOD_MS);

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -46,8 +47,14 @@ final class BridgeClient implements AutoCloseable {
     }
 
     static BridgeClient connect(Vertx vertx, int port) throws Exception {
+        return connect(vertx, port, null);
+    }
+
+    /** With {@code apiKey} (or none when null) as the {@code access_token} a browser would send. */
+    static BridgeClient connect(Vertx vertx, int port, String apiKey) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient();
-        WebSocket socket = client.connect(port, "127.0.0.1", "/eventbus/websocket").await(10, TimeUnit.SECONDS);
+        String path = "/eventbus/websocket" + (apiKey == null ? "" : "?access_token=" + apiKey);
+        WebSocket socket = client.connect(port, "127.0.0.1", path).await(10, TimeUnit.SECONDS);
         return new BridgeClient(vertx, client, socket);
     }
 
@@ -97,6 +104,61 @@ final class BridgeClient implements AutoCloseable {
 
     JsonObject next(Predicate<JsonObject> wanted) throws InterruptedException {
         return next(wanted, new ArrayList<>());
+    }
+
+    /** A fresh random stream id (also good as a reply address). */
+    static String newStreamId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** Is {@code frame} a message the node delivered on {@code address}? */
+    static boolean isRec(JsonObject frame, String address) {
+        return "rec".equals(frame.getString("type")) && address.equals(frame.getString("address"));
+    }
+
+    /** A request sent on a fresh stream: its id, its token address and the node's reply frame. */
+    record Started(String streamId, String address, JsonObject reply) {
+
+        String requestId() {
+            return reply.getJsonObject("body").getString("request_id");
+        }
+    }
+
+    /** Registers a fresh stream and sends {@code request} on it with a reply address; returns the reply. */
+    Started startStream(JsonObject request) throws Exception {
+        String streamId = newStreamId();
+        String tokens = BridgeAddresses.tokens(streamId);
+        register(tokens);
+        String replyAddress = newStreamId();
+        send(BridgeAddresses.INFERENCE, request.copy().put("stream_id", streamId), replyAddress);
+        return new Started(streamId, tokens, next(f -> replyAddress.equals(f.getString("address"))));
+    }
+
+    /**
+     * A round trip: a request the node refuses at once (a malformed stream id), and its reply. A
+     * connection's frames are handled in order, so every frame sent before has been handled then.
+     */
+    void roundTrip() throws Exception {
+        String replyAddress = newStreamId();
+        send(BridgeAddresses.INFERENCE, new JsonObject().put("stream_id", "x"), replyAddress);
+        next(f -> replyAddress.equals(f.getString("address")));
+    }
+
+    /** The body of the next message on the stream at {@code address}. */
+    JsonObject nextOn(String address) throws InterruptedException {
+        return next(f -> isRec(f, address)).getJsonObject("body");
+    }
+
+    /** Reads a stream to its end: every token message, then the final one. */
+    List<JsonObject> readStream(String address) throws InterruptedException {
+        List<JsonObject> messages = new ArrayList<>();
+        while (true) {
+            JsonObject body = nextOn(address);
+            messages.add(body);
+            if (!"token".equals(body.getString("type"))) {
+                return messages;
+            }
+        }
     }
 
     /** A frame that arrives within {@code wait}, or null. */

@@ -7,6 +7,7 @@ import io.llmswarm.coordinator.SwarmTestModel;
 import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two single-node swarms (all 8 layers each): one with API keys, one with a KV-cache budget too
  * small for any session. Keys guard the APIs and metrics and leave health open; a request without
- * a key does nothing; a session beyond the budget is a 503 with Retry-After through both APIs.
+ * a key does nothing; a session beyond the budget is a 503 with Retry-After through both APIs, and
+ * a 503 with retry_after on a bridge stream.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class GatewayGuardsTest {
@@ -114,7 +116,7 @@ class GatewayGuardsTest {
     }
 
     @Test
-    void aSessionBeyondTheKvCacheBudgetIs503WithRetryAfterThroughBothApis() throws Exception {
+    void aSessionBeyondTheKvCacheBudgetIs503WithRetryAfterThroughBothApisAndTheBridge() throws Exception {
         TestHttp http = new TestHttp(starved.httpPort());
         TestClusters.awaitTrue(Duration.ofSeconds(30), () -> starved.coordinator().status().isReady(), () -> "readiness");
         HttpResponse<String> inference = http.post("/api/inference", null, "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
@@ -133,6 +135,18 @@ class GatewayGuardsTest {
         JsonObject error = new JsonObject(openAi.body()).getJsonObject("error");
         assertEquals("overloaded", error.getString("code"), openAi.body());
         assertTrue(error.getString("message").contains("KV cache budget"), openAi.body());
+
+        Vertx clientVertx = Vertx.vertx();
+        try (BridgeClient bridge = BridgeClient.connect(clientVertx, starved.httpPort())) {
+            BridgeClient.Started started = bridge.startStream(new JsonObject().put("prompt", "Hello").put("max_tokens", 3));
+            JsonObject failed = bridge.nextOn(started.address());
+            assertEquals("error", failed.getString("type"), failed.encode());
+            assertEquals(503, failed.getInteger("code"), failed.encode());
+            assertEquals(1, failed.getInteger("retry_after"), failed.encode());
+            assertTrue(failed.getString("error").contains("KV cache budget"), failed.encode());
+        } finally {
+            clientVertx.close().await(10, TimeUnit.SECONDS);
+        }
         TestClusters.awaitTrue(Duration.ofSeconds(10), () -> starved.shard().sessionCount() == 0,
                 () -> starved.shard().sessionCount() + " sessions still open");
         assertEquals(0, starved.shard().kvCacheBudget().usedBytes());

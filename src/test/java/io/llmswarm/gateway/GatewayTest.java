@@ -1,6 +1,5 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.SamplingJson;
 import io.llmswarm.cluster.TestClusters;
@@ -11,29 +10,27 @@ import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.llmswarm.gateway.GatewaySwarm.WAIT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -47,60 +44,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayTest {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.firstHalf();
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-
-    private static Path file;
+    @AutoClose
     private static LocalModel local;
-    private static TestClusters cluster;
-    private static final List<SwarmNode> nodes = new ArrayList<>();
 
     @BeforeAll
-    static void startFirstNode() throws Exception {
-        file = SwarmTestModel.write(dir, 8);
-        local = SwarmTestModel.local(file);
-        cluster = new TestClusters(2);
-        nodes.add(SwarmNode.start(new NodeSettings(file, "0-3", cluster.member(0), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
+    static void loadTheSingleProcessEngine() {
+        local = SwarmTestModel.local(swarm.model());
     }
 
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        for (SwarmNode node : nodes) {
-            node.close(Duration.ofSeconds(10));
-        }
-        if (local != null) {
-            local.close();
-        }
-    }
-
-    private static URI uri(SwarmNode node, String path) {
-        return URI.create("http://127.0.0.1:" + node.httpPort() + path);
-    }
-
-    private static HttpResponse<String> get(SwarmNode node, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(node, path)).timeout(WAIT).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(SwarmNode node, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(node, "/api/inference")).timeout(WAIT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> post(int node, String body) throws Exception {
+        return swarm.http(node).post("/api/inference", body);
     }
 
     /** Asks for a stream with the Accept header; {@code "stream": true} in the body asks as well. */
-    private static HttpResponse<InputStream> postStream(SwarmNode node, JsonObject body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(node, "/api/inference")).timeout(WAIT)
-                .header("Content-Type", "application/json");
+    private static HttpResponse<InputStream> postStream(int node, JsonObject body) throws Exception {
+        TestHttp http = swarm.http(node);
+        HttpRequest.Builder request = http.request("/api/inference", null).header("Content-Type", "application/json");
         if (!body.getBoolean("stream", false)) {
             request.header("Accept", "text/event-stream");
         }
-        return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        return http.client().send(request.POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -133,13 +99,13 @@ class GatewayTest {
     @Test
     @Order(1)
     void beforeTheSwarmIsCompleteReadyAndInferenceAnswer503NamingTheMissingLayers() throws Exception {
-        SwarmNode first = nodes.getFirst();
-        assertEquals(200, get(first, "/health").statusCode());
-        HttpResponse<String> ready = get(first, "/ready");
+        TestHttp first = swarm.http(0);
+        assertEquals(200, first.get("/health").statusCode());
+        HttpResponse<String> ready = first.get("/ready");
         assertEquals(503, ready.statusCode(), ready.body());
         assertTrue(new JsonObject(ready.body()).getJsonArray("missing_layers").contains("4-7"), ready.body());
         assertTrue(ready.headers().firstValue("Retry-After").isPresent());
-        HttpResponse<String> inference = post(first, "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
+        HttpResponse<String> inference = post(0, "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
         assertEquals(503, inference.statusCode(), inference.body());
         assertTrue(new JsonObject(inference.body()).getString("error").contains("4-7"), inference.body());
     }
@@ -147,19 +113,16 @@ class GatewayTest {
     @Test
     @Order(2)
     void onceTheSecondNodeJoinsTheSwarmIsReady() throws Exception {
-        nodes.add(SwarmNode.start(new NodeSettings(file, "4-7", cluster.member(1), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
-        for (SwarmNode node : nodes) {
-            TestClusters.awaitTrue(WAIT, () -> node.coordinator().status().isReady(),
-                    () -> "readiness on " + node.nodeId());
-            assertTrue(node.httpPort() > 0);
-            assertEquals(200, get(node, "/ready").statusCode());
+        swarm.startSecondHalf();
+        for (int i = 0; i < swarm.nodes().size(); i++) {
+            assertTrue(swarm.node(i).httpPort() > 0);
+            assertEquals(200, swarm.http(i).get("/ready").statusCode());
         }
-        HttpResponse<String> swarm = get(nodes.get(1), "/api/swarm");
-        assertEquals(200, swarm.statusCode());
-        JsonObject view = new JsonObject(swarm.body());
-        assertTrue(view.getBoolean("ready"), swarm.body());
-        assertEquals(2, view.getJsonArray("shards").size(), swarm.body());
+        HttpResponse<String> status = swarm.http(1).get("/api/swarm");
+        assertEquals(200, status.statusCode());
+        JsonObject view = new JsonObject(status.body());
+        assertTrue(view.getBoolean("ready"), status.body());
+        assertEquals(2, view.getJsonArray("shards").size(), status.body());
         assertEquals(8, view.getInteger("block_count"));
     }
 
@@ -167,7 +130,7 @@ class GatewayTest {
     @Order(3)
     void nonStreamingInferenceEqualsTheSingleProcessEngine() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 16, SamplingConfig.greedy(), true);
-        HttpResponse<String> response = post(nodes.get(1), new JsonObject().put("prompt", "Once upon a time")
+        HttpResponse<String> response = post(1, new JsonObject().put("prompt", "Once upon a time")
                 .put("max_tokens", 16).put("temperature", 0).put("ignore_eos", true).encode());
         assertEquals(200, response.statusCode(), response.body());
         JsonObject body = new JsonObject(response.body());
@@ -187,7 +150,7 @@ class GatewayTest {
         // Every sampling key spelled out, so the node samples with exactly the reference's settings.
         JsonObject request = SamplingJson.toJson(sampling).put("prompt", "The little dog").put("max_tokens", 20)
                 .put("ignore_eos", true).put("stream", true);
-        HttpResponse<InputStream> response = postStream(nodes.get(0), request);
+        HttpResponse<InputStream> response = postStream(0, request);
         assertEquals(200, response.statusCode());
         assertEquals("text/event-stream", response.headers().firstValue("Content-Type").orElseThrow());
         List<JsonObject> tokens = new ArrayList<>();
@@ -214,16 +177,16 @@ class GatewayTest {
     @Test
     @Order(5)
     void malformedBodiesAndBadValuesAreRefusedWith400() throws Exception {
-        HttpResponse<String> malformed = post(nodes.get(0), "{\"prompt\": \"Hello\", ");
+        HttpResponse<String> malformed = post(0, "{\"prompt\": \"Hello\", ");
         assertEquals(400, malformed.statusCode(), malformed.body());
         assertTrue(new JsonObject(malformed.body()).getString("error").contains("not a JSON object"), malformed.body());
-        HttpResponse<String> noPrompt = post(nodes.get(0), "{\"max_tokens\": 3}");
+        HttpResponse<String> noPrompt = post(0, "{\"max_tokens\": 3}");
         assertEquals(400, noPrompt.statusCode(), noPrompt.body());
         assertTrue(new JsonObject(noPrompt.body()).getString("error").contains("\"prompt\""), noPrompt.body());
-        HttpResponse<String> negative = post(nodes.get(1), "{\"prompt\": \"Hello\", \"max_tokens\": -2}");
+        HttpResponse<String> negative = post(1, "{\"prompt\": \"Hello\", \"max_tokens\": -2}");
         assertEquals(400, negative.statusCode(), negative.body());
         assertTrue(new JsonObject(negative.body()).getString("error").contains("max_tokens"), negative.body());
-        HttpResponse<String> empty = post(nodes.get(1), "");
+        HttpResponse<String> empty = post(1, "");
         assertEquals(400, empty.statusCode(), empty.body());
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": 0}", "max_tokens");
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": \"ten\"}", "\"max_tokens\" must be an integer");
@@ -236,15 +199,15 @@ class GatewayTest {
         assertRefused("[1, 2]", "not a JSON object");
         String tooLong = new JsonObject().put("prompt", "a long story ".repeat(200)).encode();
         assertRefused(tooLong, "the model's context holds 128 tokens");
-        HttpResponse<InputStream> tooLongStreamed = postStream(nodes.get(1), new JsonObject(tooLong));
+        HttpResponse<InputStream> tooLongStreamed = postStream(1, new JsonObject(tooLong));
         assertEquals(400, tooLongStreamed.statusCode(), "a stream that fails before its first token is a plain 400");
         tooLongStreamed.body().close();
-        HttpResponse<String> huge = post(nodes.get(0), new JsonObject().put("prompt", "x".repeat(2 << 20)).encode());
+        HttpResponse<String> huge = post(0, new JsonObject().put("prompt", "x".repeat(2 << 20)).encode());
         assertEquals(413, huge.statusCode());
     }
 
     private static void assertRefused(String body, String reason) throws Exception {
-        HttpResponse<String> response = post(nodes.get(0), body);
+        HttpResponse<String> response = post(0, body);
         assertEquals(400, response.statusCode(), body + " -> " + response.body());
         String error = new JsonObject(response.body()).getString("error");
         assertTrue(error.contains(reason), body + " -> " + error);
@@ -256,7 +219,7 @@ class GatewayTest {
         int maxTokens = 120;
         JsonObject request = new JsonObject().put("prompt", "Once upon a time").put("max_tokens", maxTokens)
                 .put("temperature", 0).put("ignore_eos", true);
-        HttpResponse<InputStream> response = postStream(nodes.get(1), request);
+        HttpResponse<InputStream> response = postStream(1, request);
         assertEquals(200, response.statusCode());
         String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
         BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
@@ -266,11 +229,8 @@ class GatewayTest {
             assertEquals(i, event.data().getInteger("index"));
         }
         reader.close();
-        for (SwarmNode node : nodes) {
-            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
-                    () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
-        }
-        PipelineStateStore states = new PipelineStateStore(nodes.getFirst().cluster().hazelcast(), Duration.ofMinutes(1));
+        swarm.awaitNoSessions();
+        PipelineStateStore states = new PipelineStateStore(swarm.node(0).cluster().hazelcast(), Duration.ofMinutes(1));
         TestClusters.awaitTrue(WAIT, () -> states.find(requestId)
                         .map(s -> !s.getString("status").equals("PENDING") && !s.getString("status").equals("IN_PROGRESS"))
                         .orElse(false),
@@ -282,11 +242,10 @@ class GatewayTest {
     @Test
     @Order(7)
     void whenANodeLeavesReadyAnswers503Again() throws Exception {
-        SwarmNode second = nodes.removeLast();
-        second.close(Duration.ofSeconds(10));
-        SwarmNode first = nodes.getFirst();
+        swarm.stopSecondHalf();
+        SwarmNode first = swarm.node(0);
         TestClusters.awaitTrue(WAIT, () -> !first.coordinator().status().isReady(), () -> "the swarm to lose 4-7");
-        HttpResponse<String> ready = get(first, "/ready");
+        HttpResponse<String> ready = swarm.http(0).get("/ready");
         assertEquals(503, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("4-7"), ready.body());
     }

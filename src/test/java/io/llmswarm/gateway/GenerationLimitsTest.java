@@ -44,7 +44,7 @@ class GenerationLimitsTest {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         router.route().handler(new ApiKeyHandler(ApiKeys.of(KEYS)));
-        GenerationLimits limits = new GenerationLimits(new GatewayLimits(2, 1));
+        GenerationLimits limits = new GenerationLimits(new GenerationSlots(new GatewayLimits(2, 1)));
         router.post("/api/inference").handler(limits).handler(ctx -> {
             ctx.response().setChunked(true).write("data: {}\n\n");
             held.add(ctx.response());

@@ -1,30 +1,20 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cli.NodeSettings;
-import io.llmswarm.cli.SwarmNode;
-import io.llmswarm.cluster.TestClusters;
-import io.llmswarm.coordinator.SwarmTestModel;
 import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.tokenizer.ChatMessage;
 import io.llmswarm.tokenizer.ChatTemplate;
 import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,44 +32,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenAiTest {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.firstHalf();
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-
-    private static Path file;
     private static Tokenizer tokenizer;
     private static ChatTemplate template;
-    private static TestClusters cluster;
-    private static final List<SwarmNode> nodes = new ArrayList<>();
 
     @BeforeAll
-    static void startFirstNode() throws Exception {
-        file = SwarmTestModel.write(dir, 8);
-        try (GgufFile gguf = GgufFile.open(file)) {
+    static void readTheModelsTokenizer() {
+        try (GgufFile gguf = GgufFile.open(swarm.model())) {
             tokenizer = Tokenizer.of(gguf.metadata());
             template = ChatTemplate.forModel(gguf.metadata());
         }
-        cluster = new TestClusters(2);
-        nodes.add(SwarmNode.start(new NodeSettings(file, "0-3", cluster.member(0), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
     }
 
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        for (SwarmNode node : nodes) {
-            node.close(Duration.ofSeconds(10));
-        }
-    }
-
-    private static HttpResponse<String> send(SwarmNode node, String path, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
-                .timeout(WAIT);
-        request = body == null ? request.GET()
-                : request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    /** A GET when {@code body} is null, else a POST of it. */
+    private static HttpResponse<String> send(int node, String path, String body) throws Exception {
+        return body == null ? swarm.http(node).get(path) : swarm.http(node).post(path, body);
     }
 
     /** The JSON of each {@code data:} line of a stream, up to {@code [DONE]}, which must end it. */
@@ -107,7 +76,7 @@ class OpenAiTest {
         for (int id : tokenizer.encode(prompt, true, true)) {
             tokens.add(id);
         }
-        HttpResponse<String> response = send(nodes.getFirst(), "/api/inference", new JsonObject()
+        HttpResponse<String> response = send(0, "/api/inference", new JsonObject()
                 .put("prompt_tokens", tokens).put("max_tokens", maxTokens).put("temperature", 0).encode());
         assertEquals(200, response.statusCode(), response.body());
         JsonObject reference = new JsonObject(response.body());
@@ -139,29 +108,23 @@ class OpenAiTest {
     @Test
     @Order(1)
     void beforeTheSwarmIsCompleteCompletionsAnswer503AsAnOpenAiError() throws Exception {
-        HttpResponse<String> response = send(nodes.getFirst(), "/v1/completions",
-                "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
+        HttpResponse<String> response = send(0, "/v1/completions", "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
         assertError(response, 503, "4-7");
         assertTrue(response.headers().firstValue("Retry-After").isPresent());
-        nodes.add(SwarmNode.start(new NodeSettings(file, "4-7", cluster.member(1), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
-        for (SwarmNode node : nodes) {
-            TestClusters.awaitTrue(WAIT, () -> node.coordinator().status().isReady(),
-                    () -> "readiness on " + node.nodeId());
-        }
+        swarm.startSecondHalf();
     }
 
     @Test
     @Order(2)
     void modelsListsTheSwarmsModel() throws Exception {
-        HttpResponse<String> response = send(nodes.get(1), "/v1/models", null);
+        HttpResponse<String> response = send(1, "/v1/models", null);
         assertEquals(200, response.statusCode(), response.body());
         JsonObject body = new JsonObject(response.body());
         assertEquals("list", body.getString("object"));
         JsonObject model = body.getJsonArray("data").getJsonObject(0);
         assertEquals("swarm-test", model.getString("id"));
         assertEquals("model", model.getString("object"));
-        assertEquals(nodes.get(1).coordinator().model().fingerprint(), model.getString("fingerprint"));
+        assertEquals(swarm.node(1).coordinator().model().fingerprint(), model.getString("fingerprint"));
     }
 
     @Test
@@ -170,7 +133,7 @@ class OpenAiTest {
         JsonObject reference = reference("Once upon a time", 12);
         JsonObject request = new JsonObject().put("model", "swarm-test").put("prompt", "Once upon a time")
                 .put("max_tokens", 12).put("temperature", 0);
-        HttpResponse<String> whole = send(nodes.get(1), "/v1/completions", request.encode());
+        HttpResponse<String> whole = send(1, "/v1/completions", request.encode());
         assertEquals(200, whole.statusCode(), whole.body());
         JsonObject body = new JsonObject(whole.body());
         assertEquals("text_completion", body.getString("object"));
@@ -180,7 +143,7 @@ class OpenAiTest {
         assertNull(choice.getValue("logprobs"));
         assertUsage(reference, body.getJsonObject("usage"));
 
-        HttpResponse<String> streamed = send(nodes.get(0), "/v1/completions", request.copy().put("stream", true)
+        HttpResponse<String> streamed = send(0, "/v1/completions", request.copy().put("stream", true)
                 .put("logprobs", 2).put("stream_options", new JsonObject().put("include_usage", true)).encode());
         assertEquals(200, streamed.statusCode(), streamed.body());
         assertEquals("text/event-stream", streamed.headers().firstValue("Content-Type").orElseThrow());
@@ -214,7 +177,7 @@ class OpenAiTest {
         messages.forEach(m -> json.add(new JsonObject().put("role", m.role()).put("content", m.content())));
         JsonObject request = new JsonObject().put("messages", json).put("max_tokens", 10).put("temperature", 0)
                 .put("seed", 3).put("logprobs", true).put("top_logprobs", 3);
-        HttpResponse<String> whole = send(nodes.get(0), "/v1/chat/completions", request.encode());
+        HttpResponse<String> whole = send(0, "/v1/chat/completions", request.encode());
         assertEquals(200, whole.statusCode(), whole.body());
         JsonObject body = new JsonObject(whole.body());
         assertEquals("chat.completion", body.getString("object"));
@@ -234,7 +197,7 @@ class OpenAiTest {
 
         JsonObject streaming = request.copy().put("stream", true).put("logprobs", false);
         streaming.remove("top_logprobs");
-        HttpResponse<String> streamed = send(nodes.get(1), "/v1/chat/completions", streaming.encode());
+        HttpResponse<String> streamed = send(1, "/v1/chat/completions", streaming.encode());
         assertEquals(200, streamed.statusCode(), streamed.body());
         List<JsonObject> chunks = chunks(streamed.body());
         assertEquals("assistant", chunks.getFirst().getJsonArray("choices").getJsonObject(0)
@@ -256,7 +219,7 @@ class OpenAiTest {
         String text = reference("Once upon a time", 12).getString("result");
         // A piece from the middle of the greedy text: the answer must end right before its first occurrence.
         String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
-        HttpResponse<String> response = send(nodes.get(1), "/v1/completions", new JsonObject()
+        HttpResponse<String> response = send(1, "/v1/completions", new JsonObject()
                 .put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
                 .put("stop", new JsonArray().add(stop)).encode());
         assertEquals(200, response.statusCode(), response.body());
@@ -268,7 +231,7 @@ class OpenAiTest {
     @Test
     @Order(6)
     void badRequestsGetOpenAiErrorObjects() throws Exception {
-        SwarmNode node = nodes.getFirst();
+        int node = 0;
         assertError(send(node, "/v1/chat/completions", "{\"messages\": "), 400, "not a JSON object");
         assertError(send(node, "/v1/chat/completions", "{\"max_tokens\": 3}"), 400, "\"messages\"");
         assertError(send(node, "/v1/chat/completions", "{\"messages\": [{\"content\": \"hi\"}]}"), 400, "\"role\"");

@@ -30,6 +30,14 @@ public final class TestHttp {
         return client.send(request(path, apiKey).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    public HttpResponse<String> get(String path) throws Exception {
+        return get(path, null);
+    }
+
+    public HttpResponse<String> post(String path, String body) throws Exception {
+        return post(path, null, body);
+    }
+
     public HttpResponse<String> post(String path, String apiKey, String body) throws Exception {
         return client.send(request(path, apiKey).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

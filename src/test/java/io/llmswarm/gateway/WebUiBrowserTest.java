@@ -1,36 +1,30 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cli.NodeSettings;
-import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.PipelineStateStore;
-import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.llmswarm.gateway.GatewaySwarm.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,32 +44,16 @@ class WebUiBrowserTest {
     private static final Path SCRIPT = JS_DIR.resolve("web-ui.test.mjs");
     private static final Path SCREENSHOT = Path.of("target/web-ui.png");
     private static final Duration SCRIPT_LIMIT = Duration.ofSeconds(90);
-    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String END = "\u0000end";
 
-    private static final List<SwarmNode> nodes = new ArrayList<>();
+    @RegisterExtension
+    static final GatewaySwarm swarm = GatewaySwarm.readyWithDemoModel();
 
     @BeforeAll
-    static void startSwarm() throws Exception {
+    static void theBrowserAndItsDriverAreThere() {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium (.ci/run does)");
         assertTrue(Files.isDirectory(JS_DIR.resolve("node_modules/playwright-core")),
                 JS_DIR.resolve("node_modules") + " lacks playwright-core: run npm ci --prefix src/test/js");
-        Path model = BundledModel.path();
-        TestClusters cluster = new TestClusters(2);
-        nodes.add(SwarmNode.start(new NodeSettings(model, "0-3", cluster.member(0), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
-        nodes.add(SwarmNode.start(new NodeSettings(model, "4-7", cluster.member(1), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS));
-        for (SwarmNode node : nodes) {
-            TestClusters.awaitTrue(WAIT, () -> node.coordinator().status().isReady(), () -> "readiness on " + node.nodeId());
-        }
-    }
-
-    @AfterAll
-    static void stopSwarm() throws Exception {
-        for (SwarmNode node : nodes) {
-            node.close(Duration.ofSeconds(10));
-        }
     }
 
     @Test
@@ -84,12 +62,9 @@ class WebUiBrowserTest {
         for (String file : List.of("index.html", "app.js", "style.css")) {
             assertTrue(WebUiBrowserTest.class.getResource("/webroot/" + file) != null, "webroot/" + file + " on the class path");
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        for (SwarmNode node : nodes) {
+        for (int node = 0; node < swarm.nodes().size(); node++) {
             for (String path : List.of("/", "/app.js", "/style.css")) {
-                HttpResponse<String> page = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + node.httpPort() + path)).timeout(WAIT).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> page = swarm.http(node).get(path);
                 assertEquals(200, page.statusCode(), path);
                 assertEquals(Files.readString(Path.of("webroot", path.equals("/") ? "index.html" : path.substring(1))),
                         page.body(), path + " is the file in webroot/");
@@ -102,7 +77,7 @@ class WebUiBrowserTest {
     void aBrowserStreamsAnAnswerShowsTheSwarmStopsAGenerationAndSeesANodeLeave() throws Exception {
         Files.createDirectories(SCREENSHOT.getParent());
         Files.deleteIfExists(SCREENSHOT);
-        String url = "http://127.0.0.1:" + nodes.get(1).httpPort() + "/";
+        String url = "http://127.0.0.1:" + swarm.node(1).httpPort() + "/";
         Run run = runScript(url, this::stopWasCancelledThenFirstNodeLeaves);
         assertEquals(0, run.exitCode(), "the browser script failed:\n" + run.output());
         Map<String, String> facts = run.facts();
@@ -131,16 +106,13 @@ class WebUiBrowserTest {
     /** When the script has stopped its generation: the swarm cancelled it; then node 0 (layers 0-3) leaves. */
     private void stopWasCancelledThenFirstNodeLeaves(Map<String, String> facts) throws Exception {
         String requestId = facts.get("stop_request_id");
-        PipelineStateStore states = new PipelineStateStore(nodes.getFirst().cluster().hazelcast(), Duration.ofMinutes(1));
+        PipelineStateStore states = new PipelineStateStore(swarm.node(0).cluster().hazelcast(), Duration.ofMinutes(1));
         TestClusters.awaitTrue(WAIT, () -> states.find(requestId).map(s -> s.getString("status").equals("COMPLETED"))
                 .orElse(false), () -> "the stopped request's final state: " + states.find(requestId));
         JsonObject state = states.find(requestId).orElseThrow();
         assertTrue(state.getInteger("tokens_generated") < 200, "the swarm stopped generating: " + state.encode());
-        for (SwarmNode node : nodes) {
-            TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
-                    () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
-        }
-        nodes.getFirst().close(Duration.ofSeconds(10));
+        swarm.awaitNoSessions();
+        swarm.node(0).close(Duration.ofSeconds(10));
     }
 
     /** Runs at the script's cue, with the facts printed so far. */
