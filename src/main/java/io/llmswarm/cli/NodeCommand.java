@@ -55,7 +55,7 @@ public final class NodeCommand implements Callable<Integer> {
     String memory;
 
     @Option(names = "--step-timeout", paramLabel = "DURATION",
-            description = "How long a shard has to answer a one-token step before the request moves to another route (default 60s; longer steps get more).")
+            description = "How long a one-token step may take through the whole route before the request moves to another route (default 60s; longer steps get more).")
     String stepTimeout;
 
     @Option(names = "--session-idle-timeout", paramLabel = "DURATION",

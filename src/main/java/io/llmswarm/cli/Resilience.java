@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * How a node copes with faults: how long a shard has to answer a one-token step (longer steps get
- * proportionally more), how long a session may sit idle on a shard before its KV cache is freed
+ * How a node copes with faults: how long a one-token step may take through the whole route
+ * (longer steps get proportionally more), how long a session may sit idle on a shard before its KV cache is freed
  * (what frees the caches of a coordinator that died), how many times one request may move to a
  * new route, how long a node that failed repeatedly is avoided, and how long a request's pipeline
  * state (what {@code GET /api/requests/{id}} shows after a failure) is kept.

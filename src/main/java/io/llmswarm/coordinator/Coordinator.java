@@ -46,8 +46,8 @@ public final class Coordinator {
     }
 
     /**
-     * How steps run: the time a shard has to answer a one-token step (a step of n tokens gets
-     * ceil(n/64) times as long), the encoding of hidden states between shards, which spans routes
+     * How steps run: the time a one-token step may take through the whole route (a step of n
+     * tokens gets ceil(n/64) times as long), the encoding of hidden states between shards, which spans routes
      * may use, how often (at most) the pipeline state is written while decoding, how many times a
      * request may fail over to a new route, the back-off before each fail-over (exponential with
      * jitter, from {@code retryBackoff} up to {@code maxBackoff}), and the circuit breaker per node.

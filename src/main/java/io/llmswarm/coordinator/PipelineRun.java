@@ -31,8 +31,9 @@ import java.util.List;
 
 /**
  * One request's decode loop. Every callback runs on one event-loop context, so the fields need
- * no locks: a step goes hop by hop (the reply of one hop sends the next), the final shard's
- * sampled token is checked against the stop conditions, and the next step starts.
+ * no locks: a step goes to the route's first shard and travels on shard to shard ({@link Relay}),
+ * the final shard's sampled token comes back and is checked against the stop conditions, and the
+ * next step starts.
  */
 final class PipelineRun implements Generation {
 
