@@ -48,6 +48,9 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
                 .put("ignore_eos", sampling.ignoreEos())
                 .put("top_logprobs", sampling.topLogprobs())
                 .put("is_final_shard", p.finalShard()));
+        if (p.drawsBefore() > 0) {
+            header.getJsonObject("params").put("draws_before", p.drawsBefore());
+        }
         if (task.relay() != null) {
             header.put("relay", task.relay().toJson());
         }
@@ -102,7 +105,7 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
                 flag(p, "ignore_eos"), integer(p, "top_logprobs"));
         TaskParams params = new TaskParams(text(p, "session_id"), text(p, "shard_id"),
                 new LayerRange(integer(p, "layer_start"), integer(p, "layer_end")), integer(p, "position"),
-                flag(p, "is_final_shard"), sampling, encoding);
+                flag(p, "is_final_shard"), sampling, encoding, drawsBefore(p));
         Envelope envelope = Envelope.readFrom(header);
         if (!Envelope.EXECUTE_TASK.equals(envelope.command())) {
             throw MessageProof.malformed("\"command\" must be " + Envelope.EXECUTE_TASK + "; got " + envelope.command());
@@ -116,6 +119,17 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
             throw MessageProof.malformed("\"" + key + "\" must be a JSON object; got " + json.getValue(key));
         }
         return value;
+    }
+
+    private static long drawsBefore(JsonObject params) {
+        Object value = params.getValue("draws_before");
+        if (value == null) {
+            return 0;
+        }
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0) {
+            throw MessageProof.malformed("\"draws_before\" must be a whole number >= 0; got " + value);
+        }
+        return ((Number) value).longValue();
     }
 
     private static String text(JsonObject json, String key) {

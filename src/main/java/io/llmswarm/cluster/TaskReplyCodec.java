@@ -49,7 +49,7 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
                     top.add(new JsonObject().put("token", t.token()).put("logprob", t.logprob()));
                 }
                 header.put("result", new JsonObject().put("type", "token").put("token", sampled.token())
-                        .put("logprob", sampled.logprob()).put("top_logprobs", top));
+                        .put("logprob", sampled.logprob()).put("top_logprobs", top).put("draws", sampled.draws()));
             }
         }
         MessageProof.write(buffer, header, secret, body -> {
@@ -80,7 +80,8 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
                 JsonObject t = (JsonObject) o;
                 top.add(new TokenLogprob(t.getInteger("token"), t.getFloat("logprob")));
             }
-            decoded = new TaskResult.Sampled(result.getInteger("token"), result.getFloat("logprob"), top);
+            decoded = new TaskResult.Sampled(result.getInteger("token"), result.getFloat("logprob"), top,
+                    result.getLong("draws", 0L));
         }
         Relay relay = header.getJsonObject("relay") == null ? null : Relay.fromJson(header.getJsonObject("relay"));
         return new TaskReply(envelope, header.getString("error"), decoded, engineNanos, relay);

@@ -18,9 +18,15 @@ public sealed interface TaskResult {
     }
 
     /**
-     * The token the final shard sampled, its log-probability under the raw logits, and the most
-     * likely alternatives when they were asked for (empty otherwise).
+     * The token the final shard sampled, its log-probability under the raw logits, the most likely
+     * alternatives when they were asked for (empty otherwise), and how many random draws the
+     * session's sampler has taken (so a replay elsewhere can continue its seeded sequence).
      */
-    record Sampled(int token, float logprob, List<TokenLogprob> topLogprobs) implements TaskResult {
+    record Sampled(int token, float logprob, List<TokenLogprob> topLogprobs, long draws) implements TaskResult {
+
+        /** A token from a sampler that draws nothing (greedy), or where the count does not matter. */
+        public Sampled(int token, float logprob, List<TokenLogprob> topLogprobs) {
+            this(token, logprob, topLogprobs, 0);
+        }
     }
 }

@@ -70,6 +70,8 @@ final class PipelineRun implements Generation {
     private long deadline = -1;
     private long stepSent;
     private int stepRows;
+    /** The random draws the last shard's sampler had taken after the latest token. */
+    private long draws;
 
     /** How long a hop has to say which step it finished, once a step missed its deadline. */
     private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
@@ -184,8 +186,9 @@ final class PipelineRun implements Generation {
         List<Relay.Next> next = route.hops().subList(1, route.size()).stream()
                 .map(hop -> new Relay.Next(hop.nodeId(), hop.span())).toList();
         int step = ++stepSequence;
+        // A replay (position 0 after tokens were sampled) tells the new last shard where the seeded sequence stood.
         TaskParams params = new TaskParams(sessionId(), first.nodeId(), first.span(), position, route.size() == 1,
-                request.sampling(), coordinator.settings().encoding());
+                request.sampling(), coordinator.settings().encoding(), position == 0 ? draws : 0);
         ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId, coordinator.wiring().nodeId(),
                 first.nodeId()), params, TaskInput.tokens(stepTokens),
                 Relay.start(coordinator.resultsAddress(), step, next));
@@ -321,8 +324,8 @@ final class PipelineRun implements Generation {
      * A shard failed: after a back-off (exponential, with jitter), plan a route around it and replay
      * the whole token history (prompt and the tokens generated so far) through it in one pass, as a
      * new session, so that the stream goes on with the token the failed step would have given,
-     * neither dropping nor repeating one. A seeded sampler starts afresh on the new final shard;
-     * greedy decoding continues exactly.
+     * neither dropping nor repeating one. The new final shard's seeded sampler skips the draws the
+     * old one had taken, so greedy and seeded decoding both continue exactly.
      */
     private void failOver(Route.Hop failed, FaultCounters.Kind kind, String why) {
         stepSequence++; // a step still in flight on the old route is superseded
@@ -520,6 +523,7 @@ final class PipelineRun implements Generation {
 
     private void onSampled(TaskResult.Sampled sampled) {
         int id = sampled.token();
+        draws = sampled.draws();
         if (tokens.isEmpty()) {
             firstTokenNanos = System.nanoTime();
         }

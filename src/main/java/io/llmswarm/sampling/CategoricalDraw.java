@@ -14,6 +14,7 @@ public final class CategoricalDraw {
     private final float temperature;
     private final Mt19937 random;
     private double[] cumulative = new double[0];
+    private long draws;
 
     /** @param seed its low 32 bits seed the generator, as llama.cpp's 32-bit seed does */
     public CategoricalDraw(float temperature, long seed) {
@@ -59,6 +60,7 @@ public final class CategoricalDraw {
             cumulative[i] = running;
         }
         cumulative[size - 1] = 1.0;
+        draws++;
         return ids[firstAtLeast(cumulative, size, random.nextCanonical())];
     }
 
@@ -75,5 +77,18 @@ public final class CategoricalDraw {
             }
         }
         return low;
+    }
+
+    /** Random draws taken so far (a single candidate is taken without one). */
+    public long draws() {
+        return draws;
+    }
+
+    /** Advances the generator past {@code count} draws, as if they had been taken. */
+    public void skipDraws(long count) {
+        for (long i = 0; i < count; i++) {
+            random.nextCanonical();
+        }
+        draws += count;
     }
 }

@@ -26,4 +26,14 @@ final class FilterChainSampler implements TokenSampler {
         CandidateFilters.minP(candidates, config.minP());
         return draw.draw(candidates);
     }
+
+    @Override
+    public long draws() {
+        return draw.draws();
+    }
+
+    @Override
+    public void skipDraws(long count) {
+        draw.skipDraws(count);
+    }
 }

@@ -14,6 +14,18 @@ public interface TokenSampler {
      */
     int sample(float[] logits, int vocabSize, TokenHistory history);
 
+    /** Random draws this sampler took so far: with the seed, where its sequence stands. */
+    default long draws() {
+        return 0;
+    }
+
+    /**
+     * Goes on from where another sampler with the same seed stood after {@code count} draws: a
+     * session replayed on a new last shard samples on as the lost one would have.
+     */
+    default void skipDraws(long count) {
+    }
+
     /** The sampler the config describes: greedy at temperature 0, the filter chain otherwise. */
     static TokenSampler create(SamplingConfig config) {
         return config.isGreedy() ? new GreedySampler(config) : new FilterChainSampler(config);

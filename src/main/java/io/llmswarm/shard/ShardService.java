@@ -269,7 +269,7 @@ public final class ShardService implements AutoCloseable {
     private TaskResult.Sampled sample(ShardSession session, TaskParams params, int[] stepTokens, float[] logits) {
         SamplingParams sampling = params.sampling();
         int vocab = engine.config().vocabularySize();
-        TokenHistory history = session.historyFor(params.firstPosition(), sampling.config());
+        TokenHistory history = session.historyFor(params.firstPosition(), sampling.config(), params.drawsBefore());
         history.addAll(stepTokens);
         if (sampling.ignoreEos()) {
             endOfGeneration.apply(logits);
@@ -279,7 +279,7 @@ public final class ShardService implements AutoCloseable {
         List<TokenLogprob> top = sampling.topLogprobs() > 0
                 ? TopLogprobs.compute(logits, vocab, sampling.topLogprobs())
                 : List.of();
-        return new TaskResult.Sampled(token, logprob, top);
+        return new TaskResult.Sampled(token, logprob, top, session.sampler().draws());
     }
 
     /** Ends a session and frees its KV cache; unknown ids are ignored (a release may come twice). */

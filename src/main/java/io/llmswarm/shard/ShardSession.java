@@ -54,12 +54,14 @@ final class ShardSession {
 
     /**
      * The history of a step starting at {@code firstPosition}: a step from position 0 starts the
-     * conversation afresh (and the sampler with it), so a replayed session samples as the original.
+     * conversation afresh (and the sampler with it, past {@code drawsBefore} draws), so a replayed
+     * session samples as the original would have gone on.
      */
-    TokenHistory historyFor(int firstPosition, SamplingConfig config) {
+    TokenHistory historyFor(int firstPosition, SamplingConfig config, long drawsBefore) {
         if (history == null || firstPosition == 0) {
             history = new TokenHistory(Math.max(1, config.repetitionLastN()));
             sampler = TokenSampler.create(config);
+            sampler.skipDraws(drawsBefore);
         }
         return history;
     }

@@ -98,8 +98,7 @@ public final class ShardVerticle extends VerticleBase {
         if (reply.isOk() && reply.result() instanceof TaskResult.Hidden hidden && !relay.isLast()) {
             Relay.Next next = relay.next().getFirst();
             TaskParams params = task.params();
-            TaskParams onward = new TaskParams(params.sessionId(), next.nodeId(), next.span(), params.firstPosition(),
-                    relay.next().size() == 1, params.sampling(), params.encoding());
+            TaskParams onward = params.forHop(next.nodeId(), next.span(), relay.next().size() == 1);
             Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(),
                     announcement.nodeId(), next.nodeId());
             vertx.eventBus().send(Addresses.shardExecute(next.nodeId()), new ExecuteTask(envelope, onward,

@@ -167,6 +167,20 @@ class CodecsTest {
     }
 
     @Test
+    void aReplayedSessionCarriesTheDrawsItsSamplerHadTaken() {
+        ExecuteTask plain = task(null, HiddenEncoding.F32);
+        TaskParams p = plain.params();
+        TaskParams replay = new TaskParams(p.sessionId(), p.shardId(), p.layers(), 0, true, p.sampling(), p.encoding(), 17);
+        ExecuteTask task = new ExecuteTask(plain.envelope(), replay, plain.input());
+        assertEquals(replay, new ExecuteTaskCodec().decodeFromWire(0, encoded(task)).params());
+        assertEquals(replay, replay.forHop("node-c", new LayerRange(16, 31), true).forHop("node-b", p.layers(), true));
+        TaskReply reply = TaskReply.ok(task.envelope().reply(), new TaskResult.Sampled(9, -0.5f, List.of(), 18), 1);
+        Buffer wire = Buffer.buffer();
+        new TaskReplyCodec().encodeToWire(wire, reply);
+        assertEquals(18, ((TaskResult.Sampled) new TaskReplyCodec().decodeFromWire(0, wire).result()).draws());
+    }
+
+    @Test
     void aRelayThatSendsResultsElsewhereThanACoordinatorIsRefused() {
         ExecuteTask plain = task(null, HiddenEncoding.F32);
         JsonObject header = Frames.readHeader(encoded(plain), 0);

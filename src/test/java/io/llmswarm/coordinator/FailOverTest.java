@@ -36,10 +36,20 @@ class FailOverTest {
 
     @Test
     void aShardLostMidStreamIsReplacedByAReplicaWithoutLosingATokenRepeated() throws Exception {
+        loseAShardMidStream(SamplingConfig.greedy());
+    }
+
+    /** The new last shard's sampler skips the draws the lost one had taken: the seeded sequence goes on. */
+    @Test
+    void aSeededStreamGoesOnWithTheSameDrawsAfterAFailOver() throws Exception {
+        loseAShardMidStream(SamplingConfig.defaults(42));
+    }
+
+    private void loseAShardMidStream(SamplingConfig sampling) throws Exception {
         Path model = SwarmTestModel.write(dir, 8);
         GenerationResult expected;
         try (LocalModel local = SwarmTestModel.local(model)) {
-            expected = SwarmTestModel.generate(local, "Once upon a time", 30, SamplingConfig.greedy(), true);
+            expected = SwarmTestModel.generate(local, "Once upon a time", 30, sampling, true);
         }
         String[] layers = {"0-3", "4-7", "4-7"};
         List<SwarmNode> nodes = new ArrayList<>();
@@ -55,7 +65,7 @@ class FailOverTest {
             AtomicReference<CompletableFuture<String>> killed = new AtomicReference<>();
             List<Integer> streamed = new ArrayList<>();
             GenerationOutcome outcome = coordinator.generate(GenerateRequest.text("Once upon a time", 30,
-                    new SamplingParams(SamplingConfig.greedy(), true, 0)), token -> {
+                    new SamplingParams(sampling, true, 0)), token -> {
                         streamed.add(token.id());
                         if (token.index() == 9) {
                             // The replica that holds this session leaves, on another thread (closing blocks).
