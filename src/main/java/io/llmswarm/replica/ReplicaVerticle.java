@@ -2,6 +2,7 @@ package io.llmswarm.replica;
 
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.AnnouncementRegistry;
+import io.llmswarm.cluster.Announcer;
 import io.llmswarm.cluster.ReplicaBatch;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.SessionRelease;
@@ -38,7 +39,8 @@ public final class ReplicaVerticle extends VerticleBase {
     private final ReplicaService service;
     private final AnnouncementRegistry registry;
     private final Map<String, Conversation> conversations = new HashMap<>();
-    private volatile ShardAnnouncement announcement;
+    private final ShardAnnouncement first;
+    private Announcer announcer;
     private WorkerExecutor workers;
     private Context loop;
     private long timer = -1;
@@ -47,18 +49,19 @@ public final class ReplicaVerticle extends VerticleBase {
     public ReplicaVerticle(ReplicaService service, AnnouncementRegistry registry, ShardAnnouncement announcement) {
         this.service = service;
         this.registry = registry;
-        this.announcement = announcement;
+        this.first = announcement;
     }
 
     @Override
     public Future<?> start() {
         loop = context;
-        workers = vertx.createSharedWorkerExecutor("llm-replica-" + announcement.nodeId(), 1);
-        var generate = vertx.eventBus().<JsonObject>consumer(announcement.address(), this::generate);
-        var release = vertx.eventBus().<SessionRelease>consumer(Addresses.shardRelease(announcement.nodeId()),
+        workers = vertx.createSharedWorkerExecutor("llm-replica-" + first.nodeId(), 1);
+        announcer = new Announcer(registry, workers, first);
+        var generate = vertx.eventBus().<JsonObject>consumer(first.address(), this::generate);
+        var release = vertx.eventBus().<SessionRelease>consumer(Addresses.shardRelease(first.nodeId()),
                 message -> service.cancel(message.body().sessionId()));
         return Future.all(generate.completion(), release.completion())
-                .compose(ignored -> publish(announcement.withLoad(service.limit(), service.load()).withReady(true)))
+                .compose(ignored -> announcer.publishReady(service.limit(), service.load()))
                 .onSuccess(ignored -> timer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> housekeeping()));
     }
 
@@ -81,7 +84,7 @@ public final class ReplicaVerticle extends VerticleBase {
             conversation.stream = service.start(request, () -> loop.runOnContext(ignored -> flush(conversation, false)));
         } catch (RuntimeException e) {
             conversations.remove(request.sessionId());
-            message.fail(500, "replica " + announcement.nodeId() + " could not start: " + e.getMessage());
+            message.fail(500, "replica " + first.nodeId() + " could not start: " + e.getMessage());
         }
     }
 
@@ -121,24 +124,12 @@ public final class ReplicaVerticle extends VerticleBase {
                 flush(conversation, true);
             }
         }
-        ShardAnnouncement current = announcement;
-        ShardAnnouncement next = current.withLoad(service.limit(), service.load());
-        if (!next.equals(current)) {
-            publish(next);
-        }
-    }
-
-    private Future<Void> publish(ShardAnnouncement next) {
-        announcement = next;
-        return workers.executeBlocking(() -> {
-            registry.announce(announcement); // the newest, should two writes overtake each other
-            return null;
-        });
+        announcer.refresh(service.limit(), service.load());
     }
 
     /** What this replica has announced last. */
     public ShardAnnouncement announcement() {
-        return announcement;
+        return announcer == null ? first : announcer.current();
     }
 
     @Override
@@ -146,11 +137,7 @@ public final class ReplicaVerticle extends VerticleBase {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        return workers.executeBlocking(() -> {
-            registry.withdraw(announcement.nodeId());
-            service.close();
-            return null;
-        }).eventually(() -> workers.close());
+        return announcer.withdraw(service::close).eventually(() -> workers.close());
     }
 
     /** One generation's exchange with its coordinator: the message to answer next, and since when it waits. */

@@ -2,6 +2,7 @@ package io.llmswarm.shard;
 
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.AnnouncementRegistry;
+import io.llmswarm.cluster.Announcer;
 import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
 import io.llmswarm.cluster.Relay;
@@ -33,7 +34,9 @@ public final class ShardVerticle extends VerticleBase {
     private final ShardService service;
     private final AnnouncementRegistry registry;
     private final StepRejections rejections;
-    private volatile ShardAnnouncement announcement;
+    private final ShardAnnouncement first;
+    private final String nodeId;
+    private Announcer announcer;
     private WorkerExecutor workers;
     private long timer = -1;
 
@@ -47,7 +50,8 @@ public final class ShardVerticle extends VerticleBase {
                          io.micrometer.core.instrument.MeterRegistry meters) {
         this.service = service;
         this.registry = registry;
-        this.announcement = announcement;
+        this.first = announcement;
+        this.nodeId = announcement.nodeId();
         this.rejections = new StepRejections(meters, service.shardId());
     }
 
@@ -56,12 +60,12 @@ public final class ShardVerticle extends VerticleBase {
         // Steps of different sessions may run at once; the engine serialises its forward passes.
         // A long prompt may keep a worker busy for minutes: that is work, not a blocked thread.
         workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), 4, 10, TimeUnit.MINUTES);
-        String nodeId = announcement.nodeId();
+        announcer = new Announcer(registry, workers, first);
         MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
         MessageConsumer<JsonObject> probe = vertx.eventBus().consumer(Addresses.shardProbe(nodeId), this::probe);
         return Future.all(execute.completion(), release.completion(), probe.completion())
-                .compose(ignored -> publish(announcement.withLoad(service.freeSlots(), service.load()).withReady(true)))
+                .compose(ignored -> announcer.publishReady(service.freeSlots(), service.load()))
                 .onSuccess(ignored -> timer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> housekeeping()));
     }
 
@@ -99,8 +103,7 @@ public final class ShardVerticle extends VerticleBase {
             Relay.Next next = relay.next().getFirst();
             TaskParams params = task.params();
             TaskParams onward = params.forHop(next.nodeId(), next.span(), relay.next().size() == 1);
-            Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(),
-                    announcement.nodeId(), next.nodeId());
+            Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(), nodeId, next.nodeId());
             vertx.eventBus().send(Addresses.shardExecute(next.nodeId()), new ExecuteTask(envelope, onward,
                     new TaskInput(task.input().tokens(), hidden.states(), hidden.width()), relay.onward(spent)));
             return;
@@ -109,7 +112,7 @@ public final class ShardVerticle extends VerticleBase {
             reply = TaskReply.failed(reply.envelope(), "shard " + service.shardId() + " (layers " + service.layers()
                     + "): gave no hidden states to pass on to " + relay.next().getFirst().nodeId());
         }
-        Envelope answer = new Envelope(Envelope.TASK_RESULT, task.envelope().requestId(), announcement.nodeId(),
+        Envelope answer = new Envelope(Envelope.TASK_RESULT, task.envelope().requestId(), nodeId,
                 relay.replyTo(), System.currentTimeMillis());
         vertx.eventBus().send(relay.replyTo(),
                 new TaskReply(answer, reply.error(), reply.result(), reply.engineNanos(), relay.answered(spent)));
@@ -141,29 +144,13 @@ public final class ShardVerticle extends VerticleBase {
     }
 
     private void housekeeping() {
-        workers.executeBlocking(() -> {
-            service.expireIdle();
-            ShardAnnouncement current = announcement;
-            ShardAnnouncement next = current.withLoad(service.freeSlots(), service.load());
-            if (!next.equals(current)) {
-                announcement = next;
-                registry.announce(next);
-            }
-            return null;
-        }, true);
-    }
-
-    private Future<Void> publish(ShardAnnouncement next) {
-        announcement = next;
-        return workers.executeBlocking(() -> {
-            registry.announce(next);
-            return null;
-        });
+        workers.executeBlocking(service::expireIdle, true)
+                .onComplete(ignored -> announcer.refresh(service.freeSlots(), service.load()));
     }
 
     /** What this shard has announced last. */
     public ShardAnnouncement announcement() {
-        return announcement;
+        return announcer == null ? first : announcer.current();
     }
 
     @Override
@@ -171,10 +158,6 @@ public final class ShardVerticle extends VerticleBase {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        return workers.executeBlocking(() -> {
-            registry.withdraw(announcement.nodeId());
-            service.close();
-            return null;
-        }).eventually(() -> workers.close());
+        return announcer.withdraw(service::close).eventually(() -> workers.close());
     }
 }
