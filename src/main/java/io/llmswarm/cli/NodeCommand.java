@@ -69,6 +69,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "How long a node that failed repeatedly is avoided (default 30s).")
     String circuitOpenFor;
 
+    @Option(names = "--hidden-dtype", paramLabel = "f32|f16",
+            description = "How this node's requests send hidden states between shards: f32 (default, exact) or f16 "
+                    + "(half the bytes; rounds them, so greedy text can differ from a single process).")
+    String hiddenDtype;
+
     @Option(names = "--backend", paramLabel = "java|llamacpp",
             description = "java (default): serve a span of layers with the Java engine; llamacpp: load the whole model "
                     + "in llama.cpp and serve as a replica.")
@@ -149,6 +154,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_failovers", maxFailovers);
         put(flags, "circuit_open_for", circuitOpenFor);
         put(flags, "pipeline_state_ttl", pipelineStateTtl);
+        put(flags, "hidden_dtype", hiddenDtype);
 
         put(flags, "backend", backend);
         put(flags, "ctx_size", ctxSize);

@@ -27,7 +27,8 @@ import java.util.Map;
  * unless another is named), environment variables ({@code LLMSWARM_MODEL}, {@code LLMSWARM_LAYERS},
  * {@code LLMSWARM_CLUSTER_NAME}, ...: the key upper-cased with the prefix), and command-line flags.
  * Keys: model, layers, cluster_name, cluster_host, cluster_port, join, multicast, http_port,
- * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for, backend,
+ * threads, memory, step_timeout, session_idle_timeout, max_failovers, circuit_open_for,
+ * pipeline_state_ttl, hidden_dtype, backend,
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
  * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
@@ -37,7 +38,7 @@ public final class NodeConfig {
     public static final Path DEFAULT_FILE = Path.of("conf", "node.json");
     static final List<String> KEYS = List.of("model", "layers", "cluster_name", "cluster_host", "cluster_port",
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
-            "max_failovers", "circuit_open_for", "pipeline_state_ttl", "backend", "ctx_size", "parallel", "http_host", "api_keys",
+            "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
             "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache");
 
@@ -142,7 +143,9 @@ public final class NodeConfig {
         return new Resilience(duration("step_timeout", defaults.stepTimeout()),
                 duration("session_idle_timeout", defaults.sessionIdleTimeout()),
                 integer("max_failovers", defaults.maxFailovers()), duration("circuit_open_for", defaults.circuitOpenFor()),
-                duration("pipeline_state_ttl", defaults.pipelineStateTtl()));
+                duration("pipeline_state_ttl", defaults.pipelineStateTtl()),
+                values.containsKey("hidden_dtype") ? Resilience.parseHiddenEncoding("hidden_dtype", values.get("hidden_dtype"))
+                        : defaults.hiddenEncoding());
     }
 
     private java.time.Duration duration(String key, java.time.Duration fallback) {

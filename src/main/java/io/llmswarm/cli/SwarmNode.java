@@ -117,6 +117,7 @@ public final class SwarmNode {
                     new Coordinator.Wiring(nodeId, cluster.announcements(),
                             new PipelineStateStore(cluster.hazelcast(), settings.resilience().pipelineStateTtl())),
                     Coordinator.Settings.defaults().withStepTimeout(resilience.stepTimeout())
+                            .withEncoding(resilience.hiddenEncoding())
                             .withMaxFailovers(resilience.maxFailovers())
                             .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
                                     resilience.circuitOpenFor())));

@@ -64,6 +64,10 @@ public final class Coordinator {
             return new Settings(value, encoding, spanPolicy, stateInterval, maxFailovers, retryBackoff, maxBackoff, health);
         }
 
+        public Settings withEncoding(HiddenEncoding value) {
+            return new Settings(stepTimeout, value, spanPolicy, stateInterval, maxFailovers, retryBackoff, maxBackoff, health);
+        }
+
         public Settings withMaxFailovers(int value) {
             return new Settings(stepTimeout, encoding, spanPolicy, stateInterval, value, retryBackoff, maxBackoff, health);
         }

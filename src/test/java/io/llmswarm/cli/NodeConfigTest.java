@@ -49,6 +49,9 @@ class NodeConfigTest {
         assertTrue(settings.autoLayers());
         assertEquals("127.0.0.1", settings.cluster().host());
         assertEquals(5701, settings.cluster().port());
+        assertEquals(io.llmswarm.cluster.HiddenEncoding.F32, settings.resilience().hiddenEncoding());
+        NodeSettings half = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_HIDDEN_DTYPE", "f16"), Map.of());
+        assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, half.resilience().hiddenEncoding());
     }
 
     @Test
@@ -62,6 +65,9 @@ class NodeConfigTest {
         Files.writeString(file, "{\"modle\": \"x\"}");
         var unknown = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(file, Map.of(), Map.of()));
         assertTrue(unknown.getMessage().contains("unknown setting 'modle'"), unknown.getMessage());
+        var dtype = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
+                Map.of("model", "m.gguf", "hidden_dtype", "bf16")));
+        assertEquals("hidden_dtype must be f32 or f16; got 'bf16'", dtype.getMessage());
         assertEquals(512L << 20, NodeConfig.parseBytes("512m"));
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.parseBytes("lots"));
     }
