@@ -66,6 +66,11 @@ final class PipelineRun implements Generation {
     private long lastStateWrite;
     private boolean routeHeld;
     private ReplicaStream replicaStream;
+    /** Set when the request finished or failed; the outcome follows once the final state is written. */
+    private boolean ended;
+    private Future<Void> finalState = Future.succeededFuture();
+    /** How long the outcome waits for the final state to be written before it goes out anyway. */
+    private static final java.time.Duration FINAL_STATE_WAIT = java.time.Duration.ofSeconds(2);
     /** The running step's timer, or -1 when no step waits for its result. */
     private long deadline = -1;
     private long stepSent;
@@ -209,7 +214,7 @@ final class PipelineRun implements Generation {
 
     private void takeResult(TaskReply reply) {
         Relay relay = reply.relay();
-        if (relay.step() != stepSequence || deadline < 0 || promise.future().isComplete()
+        if (relay.step() != stepSequence || deadline < 0 || ended
                 || relay.hop() >= route.size()) {
             return; // stale: an earlier step, or the request moved to another route
         }
@@ -263,7 +268,7 @@ final class PipelineRun implements Generation {
      * the one to route around. A result that comes while asking still counts.
      */
     private void missedDeadline(int step, long timeoutMillis) {
-        if (step != stepSequence || deadline < 0 || promise.future().isComplete()) {
+        if (step != stepSequence || deadline < 0 || ended) {
             return;
         }
         deadline = -1;
@@ -274,7 +279,7 @@ final class PipelineRun implements Generation {
                 .map(message -> message.body().getInteger("last_step", -1))
                 .otherwise(NO_ANSWER)).toList();
         Future.join(answers).onComplete(done -> guarded(() -> {
-            if (step != stepSequence || promise.future().isComplete()) {
+            if (step != stepSequence || ended) {
                 return;
             }
             for (int i = 0; i < answers.size(); i++) {
@@ -351,7 +356,7 @@ final class PipelineRun implements Generation {
     }
 
     private void replay(String why) {
-        if (promise.future().isComplete()) {
+        if (ended) {
             return;
         }
         if (cancelled) {
@@ -459,7 +464,7 @@ final class PipelineRun implements Generation {
      * strings, max tokens and cancel as on a pipeline.
      */
     private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
-        if (promise.future().isComplete()) {
+        if (ended) {
             return false;
         }
         timings[0] = timings[0].add(roundTripNanos, roundTripNanos);
@@ -506,7 +511,7 @@ final class PipelineRun implements Generation {
      */
     void checkRoute() {
         context.runOnContext(ignored -> guarded(() -> {
-            if (route == null || movingRoute || promise.future().isComplete()) {
+            if (route == null || movingRoute || ended) {
                 return;
             }
             java.util.Set<String> present = new java.util.HashSet<>();
@@ -553,9 +558,10 @@ final class PipelineRun implements Generation {
     }
 
     private void finish(FinishReason reason) {
-        if (promise.future().isComplete()) {
+        if (ended) {
             return;
         }
+        ended = true;
         if (reason != FinishReason.STOP_STRING && decoder != null) {
             text.append(decoder.flush());
         }
@@ -565,22 +571,34 @@ final class PipelineRun implements Generation {
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
                         allTimings()));
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
-        if (cleanUp == null) {
-            promise.complete(outcome);
-        } else {
-            promise.fail(cleanUp);
-        }
+        afterFinalState(() -> {
+            if (cleanUp == null) {
+                promise.complete(outcome);
+            } else {
+                promise.fail(cleanUp);
+            }
+        });
     }
 
     private void fail(Throwable cause) {
-        if (promise.future().isComplete()) {
+        if (ended) {
             return;
         }
+        ended = true;
         RuntimeException cleanUp = endSessions("failed", PipelineStatus.FAILED, cause.getMessage());
         if (cleanUp != null) {
             cause.addSuppressed(cleanUp);
         }
-        promise.fail(cause);
+        afterFinalState(() -> promise.fail(cause));
+    }
+
+    /**
+     * Ends the request once its final state is in the map (or after {@link #FINAL_STATE_WAIT}), so a
+     * client that asks for the state when the stream has ended sees how it ended.
+     */
+    private void afterFinalState(Runnable end) {
+        finalState.timeout(FINAL_STATE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .onComplete(written -> end.run());
     }
 
     /** Frees the sessions and records the final state; returns what went wrong instead of throwing. */
@@ -592,7 +610,7 @@ final class PipelineRun implements Generation {
         try {
             release(reason);
             status = status.moveTo(end);
-            record(null, failure, true);
+            finalState = record(null, failure, true);
             return null;
         } catch (RuntimeException e) {
             return e;
@@ -621,16 +639,17 @@ final class PipelineRun implements Generation {
     }
 
     /** Writes the pipeline state; while decoding at most once per state interval. */
-    private void record(String currentShard, String reason, boolean always) {
+    private Future<Void> record(String currentShard, String reason, boolean always) {
         long now = System.nanoTime();
         if (!always && now - lastStateWrite < coordinator.settings().stateInterval().toNanos()) {
-            return;
+            return Future.succeededFuture();
         }
         lastStateWrite = now;
         PipelineStateStore states = coordinator.wiring().states();
-        if (states != null) {
-            states.record(new PipelineRecord(requestId, status, currentShard, reason, tokens.size(),
-                    allTimings()));
+        if (states == null) {
+            return Future.succeededFuture();
         }
+        return states.record(new PipelineRecord(requestId, status, currentShard, reason, tokens.size(),
+                allTimings()), context);
     }
 }

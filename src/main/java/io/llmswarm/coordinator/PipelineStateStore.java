@@ -3,6 +3,8 @@ package io.llmswarm.coordinator;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.llmswarm.cluster.Addresses;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -23,8 +25,10 @@ public final class PipelineStateStore {
         this.timeToLive = timeToLive;
     }
 
-    public void record(PipelineRecord state) {
-        map.setAsync(state.requestId(), state.toJson().encode(), timeToLive.toMillis(), TimeUnit.MILLISECONDS);
+    /** Writes a request's state; the future completes on {@code context} once the map holds it. */
+    public Future<Void> record(PipelineRecord state, Context context) {
+        return Future.fromCompletionStage(map.setAsync(state.requestId(), state.toJson().encode(), timeToLive.toMillis(),
+                TimeUnit.MILLISECONDS), context);
     }
 
     /** The state of a request, if it is known and not expired. Blocks. */

@@ -134,11 +134,9 @@ class FaultsIT {
             assertTrue(lost.error().contains("4-5"), lost.error());
             assertTrue(lost.ids().size() < TOKENS, "it ended early: " + lost.ids().size());
             assertEquals(lost.ids().size(), lost.indexes().size());
-            // The state map is written asynchronously: the FAILED state lands moments after the error event.
-            JsonObject[] state = new JsonObject[1];
-            TestClusters.awaitTrue(Duration.ofSeconds(10), () -> "FAILED".equals(
-                    (state[0] = stateOf(gateway, lost.requestId())).getString("status")),
-                    () -> "the FAILED state: " + state[0]);
+            // The outcome (and so the error event) goes out once the final state is written.
+            JsonObject[] state = {stateOf(gateway, lost.requestId())};
+            assertEquals("FAILED", state[0].getString("status"), state[0].encode());
             assertTrue(state[0].getString("reason").contains("4-5"), state[0].encode());
 
             // 4. A node that answers with NaN hidden states, and a new 4-5 node.

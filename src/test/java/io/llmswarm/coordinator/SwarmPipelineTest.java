@@ -168,16 +168,16 @@ class SwarmPipelineTest {
         Generation generation = nodes.get(0).coordinator().generate(GenerateRequest.text("Hello", 6,
                 SamplingParams.greedy()), TokenListener.none());
         generation.outcome().await(60, TimeUnit.SECONDS);
+        // The outcome comes once the final state is written: any member reads it at once.
+        PipelineStateStore states = new PipelineStateStore(nodes.get(3).cluster().hazelcast(), Duration.ofMinutes(1));
+        JsonObject state = states.find(generation.requestId()).orElseThrow();
+        assertEquals("COMPLETED", state.getString("status"), state.encode());
+        assertEquals(6, state.getInteger("tokens_generated"), state.encode());
+        assertEquals(4, state.getJsonObject("shard_latencies").size(), state.encode());
         for (SwarmNode node : nodes) {
             TestClusters.awaitTrue(WAIT, () -> node.shard().sessionCount() == 0,
                     () -> "sessions to close on " + node.layers() + ": " + node.shard().sessionCount());
         }
-        PipelineStateStore states = new PipelineStateStore(nodes.get(3).cluster().hazelcast(), Duration.ofMinutes(1));
-        TestClusters.awaitTrue(WAIT, () -> states.find(generation.requestId())
-                        .map(s -> s.getString("status").equals("COMPLETED")).orElse(false),
-                () -> "state COMPLETED: " + states.find(generation.requestId()));
-        JsonObject state = states.find(generation.requestId()).orElseThrow();
-        assertEquals(4, state.getJsonObject("shard_latencies").size(), state.encode());
     }
 
     @Test
