@@ -1,17 +1,15 @@
 package io.llmswarm.cluster;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 import java.util.function.LongSupplier;
 
 /** {@link SignedJson} on the wire: a header with the kind, the JSON and a timestamp, signed as {@link MessageProof} says. */
-public final class SignedJsonCodec implements MessageCodec<SignedJson, SignedJson> {
+public final class SignedJsonCodec extends SwarmCodec<SignedJson> {
 
     public static final String NAME = "llm.signed-json";
 
-    private final ClusterSecret secret;
     private final LongSupplier clock;
 
     public SignedJsonCodec(ClusterSecret secret) {
@@ -20,7 +18,7 @@ public final class SignedJsonCodec implements MessageCodec<SignedJson, SignedJso
 
     /** With the clock the timestamps come from (tests send stale messages with one). */
     SignedJsonCodec(ClusterSecret secret, LongSupplier clock) {
-        this.secret = secret;
+        super(NAME, secret);
         this.clock = clock;
     }
 
@@ -43,15 +41,5 @@ public final class SignedJsonCodec implements MessageCodec<SignedJson, SignedJso
     @Override
     public SignedJson transform(SignedJson message) {
         return new SignedJson(message.kind(), message.json().copy());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-        return -1;
     }
 }
