@@ -15,7 +15,8 @@ import java.util.HexFormat;
  * The secret the members of a swarm share ({@code --cluster-secret-file},
  * {@code LLMSWARM_CLUSTER_SECRET}). It signs what a node must not take from a stranger: shard
  * steps and session releases (HMAC-SHA256 over the message header and a digest of its body, see
- * {@link MessageProof}) and shard announcements. It also salts the Hazelcast cluster name, so a
+ * {@link MessageProof}), the replica protocol and generate requests ({@link SignedJson}) and shard
+ * announcements. It also salts the Hazelcast cluster name, so a
  * node with another secret, or none, forms a cluster of its own. {@link #none()} signs nothing and
  * accepts everything, as a swarm without a secret does.
  */

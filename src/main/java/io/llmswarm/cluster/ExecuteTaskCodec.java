@@ -3,7 +3,6 @@ package io.llmswarm.cluster;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,18 +13,16 @@ import io.vertx.core.json.JsonObject;
  * secret the proof, throwing {@link MessageProof.RejectedException} with what is wrong. Local
  * delivery passes the record itself.
  */
-public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, ExecuteTask> {
+public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
 
     public static final String NAME = "llm.execute-task";
-
-    private final ClusterSecret secret;
 
     public ExecuteTaskCodec() {
         this(ClusterSecret.none());
     }
 
     public ExecuteTaskCodec(ClusterSecret secret) {
-        this.secret = secret;
+        super(NAME, secret);
     }
 
     @Override
@@ -151,20 +148,5 @@ public final class ExecuteTaskCodec implements MessageCodec<ExecuteTask, Execute
             throw MessageProof.malformed("\"" + key + "\" must be true or false; got " + json.getValue(key));
         }
         return value;
-    }
-
-    @Override
-    public ExecuteTask transform(ExecuteTask task) {
-        return task;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-        return -1;
     }
 }

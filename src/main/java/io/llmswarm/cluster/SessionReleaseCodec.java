@@ -1,22 +1,19 @@
 package io.llmswarm.cluster;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /** {@link SessionRelease} on the wire: a small JSON header with a timestamp, signed as {@link MessageProof} says. */
-public final class SessionReleaseCodec implements MessageCodec<SessionRelease, SessionRelease> {
+public final class SessionReleaseCodec extends SwarmCodec<SessionRelease> {
 
     public static final String NAME = "llm.session-release";
-
-    private final ClusterSecret secret;
 
     public SessionReleaseCodec() {
         this(ClusterSecret.none());
     }
 
     public SessionReleaseCodec(ClusterSecret secret) {
-        this.secret = secret;
+        super(NAME, secret);
     }
 
     @Override
@@ -33,20 +30,5 @@ public final class SessionReleaseCodec implements MessageCodec<SessionRelease, S
             throw MessageProof.malformed("RELEASE_SESSION needs a \"session_id\" string; got " + header.getValue("session_id"));
         }
         return new SessionRelease(sessionId, String.valueOf(header.getValue("reason")));
-    }
-
-    @Override
-    public SessionRelease transform(SessionRelease release) {
-        return release;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-        return -1;
     }
 }

@@ -2,7 +2,6 @@ package io.llmswarm.cluster;
 
 import io.llmswarm.sampling.TokenLogprob;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,18 +13,16 @@ import java.util.List;
  * the cluster proof ({@link MessageProof}: with a secret a coordinator takes no reply a stranger
  * forged), and hidden states as a little-endian F32 body. Local delivery passes the record itself.
  */
-public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> {
+public final class TaskReplyCodec extends SwarmCodec<TaskReply> {
 
     public static final String NAME = "llm.task-reply";
-
-    private final ClusterSecret secret;
 
     public TaskReplyCodec() {
         this(ClusterSecret.none());
     }
 
     public TaskReplyCodec(ClusterSecret secret) {
-        this.secret = secret;
+        super(NAME, secret);
     }
 
     @Override
@@ -85,20 +82,5 @@ public final class TaskReplyCodec implements MessageCodec<TaskReply, TaskReply> 
         }
         Relay relay = header.getJsonObject("relay") == null ? null : Relay.fromJson(header.getJsonObject("relay"));
         return new TaskReply(envelope, header.getString("error"), decoded, engineNanos, relay);
-    }
-
-    @Override
-    public TaskReply transform(TaskReply reply) {
-        return reply;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-        return -1;
     }
 }

@@ -1,6 +1,7 @@
 package io.llmswarm.coordinator;
 
 import io.llmswarm.cluster.Addresses;
+import io.llmswarm.cluster.SignedJson;
 import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.vertx.core.Future;
@@ -13,7 +14,9 @@ import io.vertx.core.json.JsonObject;
  * {@link Addresses#GENERATE} (any node) or {@link Addresses#generateFor} (nodes of one model) is answered with the whole result (failure codes: 400 bad request,
  * 503 swarm not ready, 500 a shard failed). With {@code "stream_to": ADDRESS} in the request each
  * token is also sent to that address as it comes ({@code {"index", "id", "text", "logprob"}}), for
- * clients elsewhere on the bus. {@link Addresses#STATUS} answers with the swarm view.
+ * clients elsewhere on the bus. {@link Addresses#STATUS} answers with the swarm view. With a
+ * cluster secret a request must be {@link SignedJson} (kind generate or status): one unsigned,
+ * badly signed or stale is refused with 401 and nothing runs. Answers and tokens go as plain JSON.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -29,23 +32,30 @@ public final class CoordinatorVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        var generate = vertx.eventBus().<JsonObject>consumer(Addresses.GENERATE, this::generate);
-        var generateThisModel = vertx.eventBus().<JsonObject>consumer(
+        var generate = vertx.eventBus().consumer(Addresses.GENERATE, this::generate);
+        var generateThisModel = vertx.eventBus().consumer(
                 Addresses.generateFor(coordinator.model().fingerprint()), this::generate);
-        var status = vertx.eventBus().<JsonObject>consumer(Addresses.STATUS,
-                message -> message.reply(coordinator.status().toJson()));
+        var status = vertx.eventBus().consumer(Addresses.STATUS, message -> {
+            if (SignedJson.admit(vertx, message, SignedJson.STATUS, "the coordinator") != null) {
+                message.reply(coordinator.status().toJson());
+            }
+        });
         return Future.all(generate.completion(), generateThisModel.completion(), status.completion());
     }
 
-    private void generate(Message<JsonObject> message) {
+    private void generate(Message<Object> message) {
+        JsonObject json = SignedJson.admit(vertx, message, SignedJson.GENERATE, "the coordinator");
+        if (json == null) {
+            return;
+        }
         GenerateRequest request;
         try {
-            request = GenerateJson.request(message.body());
+            request = GenerateJson.request(json);
         } catch (RuntimeException e) {
             message.fail(BAD_REQUEST, e.getMessage());
             return;
         }
-        String streamTo = message.body().getString("stream_to");
+        String streamTo = json.getString("stream_to");
         TokenListener listener = streamTo == null ? TokenListener.none()
                 : token -> vertx.eventBus().send(streamTo, GenerateJson.token(token));
         coordinator.generate(request, listener).outcome().onComplete(done -> {

@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.llmswarm.cluster.ReplicaBatch;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
+import io.llmswarm.cluster.SignedJson;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,7 +18,9 @@ import java.util.List;
  * {@link ReplicaBatch} of text pieces, and asks for the next (or cancels) until the replica says
  * the generation ended. The replica answers at least once a second, so a batch that does not come
  * within the timeout means the replica is gone. Every batch goes through the replica's circuit
- * breaker, as a shard's steps do, so a replica that keeps failing is avoided for a while.
+ * breaker, as a shard's steps do, so a replica that keeps failing is avoided for a while. With a
+ * cluster secret each message goes signed ({@link SignedJson}) and a batch without a valid proof
+ * is a failure of the replica.
  * Callbacks run on the caller's event-loop context.
  */
 final class ReplicaStream {
@@ -50,8 +53,9 @@ final class ReplicaStream {
 
     void start(ReplicaRequest request) {
         sentAt = System.nanoTime();
-        health.call(replica.nodeId(), () -> vertx.eventBus().<JsonObject>request(replica.address(), request.toJson(),
-                delivery).compose(ReplicaStream::checked)).onComplete(this::onBatch);
+        health.call(replica.nodeId(), () -> vertx.eventBus().request(replica.address(),
+                SignedJson.seal(vertx, SignedJson.REPLICA_REQUEST, request.toJson()), delivery)
+                .compose(this::checked)).onComplete(this::onBatch);
     }
 
     /** No more callbacks; the replica stops at its next batch (the run also sends a session release). */
@@ -59,10 +63,10 @@ final class ReplicaStream {
         over = true;
     }
 
-    private void onBatch(AsyncResult<Message<JsonObject>> done) {
+    private void onBatch(AsyncResult<Batch> done) {
         if (over) {
             if (done.succeeded()) {
-                done.result().reply(ReplicaBatch.cancel());
+                done.result().message().reply(answer(ReplicaBatch.cancel()));
             }
             return;
         }
@@ -83,13 +87,13 @@ final class ReplicaStream {
             }
             return;
         }
-        ReplicaBatch batch = ReplicaBatch.fromJson(done.result().body());
+        ReplicaBatch batch = done.result().batch();
         boolean more = listener.onPieces(batch.pieces(), roundTrip);
         if (batch.done() || !more || over) {
             boolean ended = batch.done() && more && !over;
             over = true;
             if (!batch.done()) {
-                done.result().reply(ReplicaBatch.cancel());
+                done.result().message().reply(answer(ReplicaBatch.cancel()));
             }
             if (ended) {
                 listener.onEnd();
@@ -97,15 +101,30 @@ final class ReplicaStream {
             return;
         }
         sentAt = System.nanoTime();
-        Message<JsonObject> previous = done.result();
-        health.call(replica.nodeId(), () -> previous.<JsonObject>replyAndRequest(ReplicaBatch.next(), delivery)
-                .compose(ReplicaStream::checked)).onComplete(this::onBatch);
+        Message<Object> previous = done.result().message();
+        health.call(replica.nodeId(), () -> previous.replyAndRequest(answer(ReplicaBatch.next()), delivery)
+                .compose(this::checked)).onComplete(this::onBatch);
     }
 
-    /** A batch that reports llama.cpp's failure counts against the replica's breaker. */
-    private static Future<Message<JsonObject>> checked(Message<JsonObject> message) {
-        String error = message.body().getString("error");
-        return error == null ? Future.succeededFuture(message) : Future.failedFuture(new ReplicaFailure(error));
+    private Object answer(JsonObject nextOrCancel) {
+        return SignedJson.seal(vertx, SignedJson.REPLICA_ANSWER, nextOrCancel);
+    }
+
+    /** A batch without a valid proof, or one that reports llama.cpp's failure, counts against the replica's breaker. */
+    private Future<Batch> checked(Message<Object> message) {
+        JsonObject json;
+        try {
+            json = SignedJson.open(vertx, message, SignedJson.REPLICA_BATCH);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(new ReplicaFailure("its batch was refused: " + e.getMessage()));
+        }
+        String error = json.getString("error");
+        return error == null ? Future.succeededFuture(new Batch(message, ReplicaBatch.fromJson(json)))
+                : Future.failedFuture(new ReplicaFailure(error));
+    }
+
+    /** A batch as read, with the message to answer it on. */
+    private record Batch(Message<Object> message, ReplicaBatch batch) {
     }
 
     /** llama.cpp failed on the replica. */

@@ -7,6 +7,7 @@ import io.llmswarm.cluster.ReplicaBatch;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.ShardAnnouncement;
+import io.llmswarm.cluster.SignedJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * address has to be registered in the cluster). A batch goes out as soon as pieces are waiting,
  * or empty after a second as a heartbeat. A "cancel", a {@link SessionRelease}, or a coordinator
  * that stops answering stops llama.cpp's generation. Load and capacity are republished while
- * they change. All conversation state lives on this verticle's event loop.
+ * they change. With a cluster secret every message of the exchange is {@link SignedJson}: an
+ * unsigned, badly signed or stale request is refused (401) before anything starts, and such an
+ * answer ends the generation. All conversation state lives on this verticle's event loop.
  */
 public final class ReplicaVerticle extends VerticleBase {
 
@@ -57,7 +60,7 @@ public final class ReplicaVerticle extends VerticleBase {
         loop = context;
         workers = vertx.createSharedWorkerExecutor("llm-replica-" + first.nodeId(), 1);
         announcer = new Announcer(registry, workers, first);
-        var generate = vertx.eventBus().<JsonObject>consumer(first.address(), this::generate);
+        var generate = vertx.eventBus().consumer(first.address(), this::generate);
         var release = vertx.eventBus().<SessionRelease>consumer(Addresses.shardRelease(first.nodeId()),
                 message -> service.cancel(message.body().sessionId()));
         return Future.all(generate.completion(), release.completion())
@@ -65,10 +68,14 @@ public final class ReplicaVerticle extends VerticleBase {
                 .onSuccess(ignored -> timer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> housekeeping()));
     }
 
-    private void generate(Message<JsonObject> message) {
+    private void generate(Message<Object> message) {
+        JsonObject json = SignedJson.admit(vertx, message, SignedJson.REPLICA_REQUEST, "replica " + first.nodeId());
+        if (json == null) {
+            return;
+        }
         ReplicaRequest request;
         try {
-            request = ReplicaRequest.fromJson(message.body());
+            request = ReplicaRequest.fromJson(json);
         } catch (IllegalArgumentException e) {
             message.fail(400, e.getMessage());
             return;
@@ -97,16 +104,20 @@ public final class ReplicaVerticle extends VerticleBase {
         if (batch.pieces().isEmpty() && !batch.done() && !heartbeat) {
             return;
         }
-        Message<JsonObject> asking = conversation.asking;
+        Message<Object> asking = conversation.asking;
         conversation.asking = null;
+        Object sealed = SignedJson.seal(vertx, SignedJson.REPLICA_BATCH, batch.toJson());
         if (batch.done()) {
             conversations.remove(conversation.sessionId);
-            asking.reply(batch.toJson());
+            asking.reply(sealed);
             return;
         }
-        asking.<JsonObject>replyAndRequest(batch.toJson(), new DeliveryOptions().setSendTimeout(COORDINATOR_TIMEOUT_MS))
+        asking.replyAndRequest(sealed, new DeliveryOptions().setSendTimeout(COORDINATOR_TIMEOUT_MS))
                 .onComplete(answer -> {
-                    if (answer.failed() || ReplicaBatch.isCancel(answer.result().body())) {
+                    // An answer refused for its proof ends the exchange as a cancel does: no real one can follow.
+                    JsonObject json = answer.failed() ? null : SignedJson.admit(vertx, answer.result(),
+                            SignedJson.REPLICA_ANSWER, "replica " + first.nodeId());
+                    if (json == null || ReplicaBatch.isCancel(json)) {
                         // The coordinator is done with it, or gone: llama.cpp stops after its next token.
                         conversations.remove(conversation.sessionId);
                         service.cancel(conversation.sessionId);
@@ -144,14 +155,14 @@ public final class ReplicaVerticle extends VerticleBase {
     private static final class Conversation {
         final String sessionId;
         ReplicaService.Stream stream;
-        Message<JsonObject> asking;
+        Message<Object> asking;
         long askedAt;
 
         Conversation(String sessionId) {
             this.sessionId = sessionId;
         }
 
-        void waiting(Message<JsonObject> message) {
+        void waiting(Message<Object> message) {
             asking = message;
             askedAt = System.nanoTime();
         }

@@ -3,6 +3,7 @@ package io.llmswarm.cluster;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -83,6 +84,24 @@ class MessageProofTest {
         Buffer forged = Buffer.buffer();
         new TaskReplyCodec(OTHER).encodeToWire(forged, reply);
         assertThrows(MessageProof.RejectedException.class, () -> new TaskReplyCodec(SECRET).decodeFromWire(0, forged));
+    }
+
+    @Test
+    void signedJsonRoundTripsWithTheSecretAndIsRefusedUnsignedOtherwiseSignedOrStale() {
+        SignedJson message = new SignedJson(SignedJson.REPLICA_REQUEST, new JsonObject().put("prompt", "Hi"));
+        Buffer signed = Buffer.buffer();
+        new SignedJsonCodec(SECRET).encodeToWire(signed, message);
+        assertEquals(message, new SignedJsonCodec(SECRET).decodeFromWire(0, signed));
+        for (SignedJsonCodec sender : new SignedJsonCodec[] {new SignedJsonCodec(ClusterSecret.none()),
+                new SignedJsonCodec(OTHER), new SignedJsonCodec(SECRET, () -> System.currentTimeMillis() - 300_000)}) {
+            Buffer wire = Buffer.buffer();
+            sender.encodeToWire(wire, message);
+            assertTrue(assertThrows(MessageProof.RejectedException.class,
+                    () -> new SignedJsonCodec(SECRET).decodeFromWire(0, wire)).badProof());
+        }
+        var malformed = assertThrows(MessageProof.RejectedException.class, () -> new SignedJsonCodec(SECRET)
+                .decodeFromWire(0, encode(SECRET, task(System.currentTimeMillis()))));
+        assertFalse(malformed.badProof(), malformed.getMessage());
     }
 
     @Test
