@@ -104,7 +104,7 @@ public final class NodeCommand implements Callable<Integer> {
     Path apiKeysFile;
 
     @Option(names = "--cluster-secret-file", paramLabel = "FILE",
-            description = "The swarm's shared secret (first line; or LLMSWARM_CLUSTER_SECRET): signs steps and announcements.")
+            description = "The swarm's shared secret (first line; or LLMSWARM_CLUSTER_SECRET): signs steps, results, releases, announcements, replica and generate requests.")
     Path clusterSecretFile;
 
     @Option(names = "--cluster-tls-key", paramLabel = "PEM", description = "Private key of this node for event-bus TLS.")
