@@ -14,7 +14,8 @@ import java.util.UUID;
  * random bytes, truncated or overlong bodies, headers with a field of the wrong type or value,
  * and well-framed steps the shard must refuse (layers it does not hold, a wrong final flag, hidden
  * states of the wrong width or with NaN and infinities, token ids outside the vocabulary,
- * positions that skip ahead). Each opens a session of its own, so none may be left open.
+ * positions that skip ahead, relays that would send results elsewhere than to a coordinator or
+ * are malformed). Each opens a session of its own, so none may be left open.
  */
 final class MalformedSteps {
 
@@ -97,7 +98,17 @@ final class MalformedSteps {
                 {"session_id", 12}, {"sampling", "greedy"}, {"ignore_eos", "no"}, {"is_final_shard", null},
                 {"top_logprobs", 1.5}};
         Object[] mutation = mutations[random.nextInt(mutations.length)];
-        if (random.nextInt(8) == 0) {
+        JsonObject relay = new JsonObject().put("reply_to", Addresses.coordinatorResults("fuzz")).put("step", 1)
+                .put("hop", 0).put("next", new JsonArray()).put("times", new JsonArray());
+        Object[][] relayMutations = {
+                {"reply_to", "llm.coordinator.generate"}, {"reply_to", 7}, {"step", "one"}, {"hop", -1},
+                {"next", "everyone"}, {"next", new JsonArray().add(new JsonObject().put("node_id", "x"))},
+                {"times", new JsonArray().add(new JsonArray().add("slow").add(1))}, {"times", new JsonArray().add(1).add(2)}};
+        if (random.nextInt(6) == 0) {
+            // A relay the codec must refuse: one that it took would send its result elsewhere, not answer here.
+            Object[] broken = relayMutations[random.nextInt(relayMutations.length)];
+            header.put("relay", random.nextInt(8) == 0 ? "to everyone" : relay.put((String) broken[0], broken[1]));
+        } else if (random.nextInt(8) == 0) {
             header.remove("params");
         } else if (random.nextInt(8) == 0) {
             header.put("command", "DROP_TABLES");
