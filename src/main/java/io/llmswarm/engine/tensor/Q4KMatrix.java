@@ -46,8 +46,9 @@ final class Q4KMatrix extends SegmentMatrix {
             int h = memory.get(INT_LE, o + 12);
             int xi = t * cols + b * 256;
             int g = block * 16;
-            // Per lane at most 8 sub-blocks * 63 * 2 * 15 * 127: exact in float.
-            FloatVector isum = FloatVector.zero(F);
+            // Per lane at most 8 sub-blocks * 63 * 2 * 15 * 127 (< 2^22): exact in int, and in the
+            // float it becomes once per block, so the result is the one per-chunk floats gave.
+            IntVector isum = IntVector.zero(I);
             int minSum = 0;
             for (int j = 0; j < 4; j++) {
                 int sLo;
@@ -71,7 +72,7 @@ final class Q4KMatrix extends SegmentMatrix {
                 minSum += mLo * (groupSums[gj] + groupSums[gj + 1]) + mHi * (groupSums[gj + 2] + groupSums[gj + 3]);
             }
             float d = halfAt(o) * xd[block];
-            acc = isum.fma(FloatVector.broadcast(F, d), acc);
+            acc = floats(isum).fma(FloatVector.broadcast(F, d), acc);
             mins += halfAt(o + 2) * xd[block] * minSum;
         }
         return sumLanes(acc, lanes) - mins;
@@ -82,15 +83,15 @@ final class Q4KMatrix extends SegmentMatrix {
      * Nibbles and products in 16-bit lanes (a lane sums two, at most 2 * 15 * 127); lane i holds
      * the same integers as the float version did, at half the width.
      */
-    private FloatVector chunk(long q, short[] xs, int xi, int s0, int s1, FloatVector isum) {
+    private IntVector chunk(long q, short[] xs, int xi, int s0, int s1, IntVector isum) {
         ShortVector qa = (ShortVector) ByteVector.fromMemorySegment(B, memory, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
         ShortVector qb = (ShortVector) ByteVector.fromMemorySegment(B, memory, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
         ShortVector lo = qa.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi))
                 .add(qb.and((short) 0x0F).mul(ShortVector.fromArray(S, xs, xi + 16)));
         ShortVector hi = qa.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 32))
                 .add(qb.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xs, xi + 48)));
-        isum = floats((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, (float) s0), isum);
-        return floats((IntVector) hi.convertShape(VectorOperators.S2I, I, 0)).fma(FloatVector.broadcast(F, (float) s1), isum);
+        isum = isum.add(((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
+        return isum.add(((IntVector) hi.convertShape(VectorOperators.S2I, I, 0)).mul(s1));
     }
 
     private int quant(long o, int i) {
