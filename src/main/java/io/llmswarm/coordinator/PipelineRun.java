@@ -22,8 +22,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.circuitbreaker.RetryPolicy;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,8 +69,10 @@ final class PipelineRun implements Generation {
     private Future<Void> finalState = Future.succeededFuture();
     /** How long the outcome waits for the final state to be written before it goes out anyway. */
     private static final java.time.Duration FINAL_STATE_WAIT = java.time.Duration.ofSeconds(2);
-    /** The running step's timer, or -1 when no step waits for its result. */
+    /** The running step's timer, or -1 when none runs (no step waits, or it passed). */
     private long deadline = -1;
+    /** Whether a step waits for its result (also while the hops are probed after its deadline). */
+    private boolean awaiting;
     private long stepSent;
     private int stepRows;
     /** The random draws the last shard's sampler had taken after the latest token. */
@@ -80,7 +80,6 @@ final class PipelineRun implements Generation {
 
     /** How long a hop has to say which step it finished, once a step missed its deadline. */
     private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
-    private static final int NO_ANSWER = -2;
 
     /** A replica answers at least once a second; silence this long means it is gone. */
     private static final java.time.Duration REPLICA_SILENCE = java.time.Duration.ofSeconds(10);
@@ -203,6 +202,7 @@ final class PipelineRun implements Generation {
         stepRows = stepTokens.length;
         stepSent = System.nanoTime();
         long timeout = coordinator.settings().stepTimeout().toMillis() * ((stepTokens.length + 63) / 64);
+        awaiting = true;
         deadline = vertx.setTimer(Math.max(1, timeout), id -> guarded(() -> missedDeadline(step, timeout)));
         vertx.eventBus().send(Addresses.shardExecute(first.nodeId()), task);
     }
@@ -214,12 +214,14 @@ final class PipelineRun implements Generation {
 
     private void takeResult(TaskReply reply) {
         Relay relay = reply.relay();
-        if (relay.step() != stepSequence || deadline < 0 || ended
-                || relay.hop() >= route.size()) {
+        if (relay.step() != stepSequence || !awaiting || ended || relay.hop() >= route.size()) {
             return; // stale: an earlier step, or the request moved to another route
         }
-        vertx.cancelTimer(deadline);
-        deadline = -1;
+        awaiting = false;
+        if (deadline >= 0) {
+            vertx.cancelTimer(deadline);
+            deadline = -1;
+        }
         Route.Hop hop = route.hops().get(relay.hop());
         boolean last = relay.hop() == route.size() - 1;
         if (!reply.isOk() && reply.error().startsWith(TaskReply.INVALID_INPUT_PREFIX) && relay.hop() > 0) {
@@ -263,36 +265,22 @@ final class PipelineRun implements Generation {
     }
 
     /**
-     * No result before the deadline: ask every hop which step of this session it finished last
-     * (a stopped or lost node does not answer); the first hop that did not finish this one is
-     * the one to route around. A result that comes while asking still counts.
+     * No result before the deadline: find the hop at fault ({@link RouteProbe}) and route around
+     * it. A result that comes while asking still counts.
      */
     private void missedDeadline(int step, long timeoutMillis) {
-        if (step != stepSequence || deadline < 0 || ended) {
+        if (step != stepSequence || !awaiting || ended) {
             return;
         }
         deadline = -1;
-        String session = sessionId();
-        DeliveryOptions probe = new DeliveryOptions().setSendTimeout(Math.min(PROBE_TIMEOUT.toMillis(), timeoutMillis));
-        List<Future<Integer>> answers = route.hops().stream().map(hop -> vertx.eventBus()
-                .<JsonObject>request(Addresses.shardProbe(hop.nodeId()), new JsonObject().put("session_id", session), probe)
-                .map(message -> message.body().getInteger("last_step", -1))
-                .otherwise(NO_ANSWER)).toList();
-        Future.join(answers).onComplete(done -> guarded(() -> {
-            if (step != stepSequence || ended) {
-                return;
-            }
-            for (int i = 0; i < answers.size(); i++) {
-                int lastStep = answers.get(i).result();
-                if (lastStep < step || i == answers.size() - 1) {
-                    Route.Hop hop = route.hops().get(i);
-                    failOver(hop, FaultCounters.Kind.TIMEOUT, "shard " + hop.nodeId() + " (layers " + hop.span()
-                            + ") did not " + (lastStep == NO_ANSWER ? "answer" : lastStep < step ? "finish its part of"
-                            : "pass on the result of") + " a step within " + timeoutMillis + " ms");
-                    return;
-                }
-            }
-        }));
+        RouteProbe.find(vertx, route, sessionId(), step, Math.min(PROBE_TIMEOUT.toMillis(), timeoutMillis))
+                .onComplete(found -> guarded(() -> {
+                    if (step != stepSequence || !awaiting || ended) {
+                        return;
+                    }
+                    Route.Hop hop = route.hops().get(found.result().hop());
+                    failOver(hop, FaultCounters.Kind.TIMEOUT, RouteProbe.describe(hop, found.result(), step, timeoutMillis));
+                }));
     }
 
     /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
@@ -334,6 +322,7 @@ final class PipelineRun implements Generation {
      */
     private void failOver(Route.Hop failed, FaultCounters.Kind kind, String why) {
         stepSequence++; // a step still in flight on the old route is superseded
+        awaiting = false;
         if (deadline >= 0) {
             vertx.cancelTimer(deadline);
             deadline = -1;
