@@ -197,12 +197,12 @@ public final class ShardEngine implements AutoCloseable {
                     throw new IllegalArgumentException("layers " + span + " start the model and take token ids");
                 }
                 if (hidden.width() != config.embeddingLength()) {
-                    throw new IllegalArgumentException("hidden states must be " + config.embeddingLength()
-                            + " wide; got " + hidden.width());
+                    throw new ShardInput.InvalidHiddenStatesException("hidden states " + hidden.width()
+                            + " wide where the model's are " + config.embeddingLength());
                 }
                 for (float v : hidden.states()) {
                     if (!Float.isFinite(v)) {
-                        throw new IllegalArgumentException("hidden states contain " + v);
+                        throw new ShardInput.InvalidHiddenStatesException("hidden states containing " + v);
                     }
                 }
             }

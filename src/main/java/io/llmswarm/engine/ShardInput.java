@@ -23,6 +23,16 @@ public sealed interface ShardInput {
         }
     }
 
+    /**
+     * Hidden states a shard cannot take: the wrong width, or NaN/infinite values. The fault is the
+     * sender's (the shard before), not the one that refuses them.
+     */
+    final class InvalidHiddenStatesException extends IllegalArgumentException {
+        public InvalidHiddenStatesException(String message) {
+            super(message);
+        }
+    }
+
     static ShardInput tokens(int... ids) {
         return new Tokens(ids);
     }

@@ -128,11 +128,6 @@ public final class ShardService implements AutoCloseable {
             if (problem != null) {
                 return TaskReply.failed(task.envelope().reply(), describe(problem));
             }
-            String badInput = inputProblem(task.input());
-            if (badInput != null) {
-                return TaskReply.failed(task.envelope().reply(), TaskReply.INVALID_INPUT_PREFIX + describe(badInput
-                        + " from " + task.envelope().from()));
-            }
             if (params.firstPosition() > 0 && !sessions.containsKey(params.sessionId())) {
                 return TaskReply.failed(task.envelope().reply(), describe("session " + params.sessionId()
                         + " is not open here (released or expired); a step at position " + params.firstPosition()
@@ -155,6 +150,10 @@ public final class ShardService implements AutoCloseable {
             } finally {
                 session.lock().unlock();
             }
+        } catch (ShardInput.InvalidHiddenStatesException e) {
+            // The engine refused what the previous hop sent: its fault, which the coordinator routes around.
+            return TaskReply.failed(task.envelope().reply(), TaskReply.INVALID_INPUT_PREFIX + describe(e.getMessage()
+                    + " from " + task.envelope().from()));
         } catch (KvCacheBudget.BudgetExceededException e) {
             return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX + describe(e.getMessage()));
         } catch (KvCache.ContextFullException e) {
@@ -164,26 +163,6 @@ public final class ShardService implements AutoCloseable {
         } finally {
             inFlight.decrementAndGet();
         }
-    }
-
-    /**
-     * What is wrong with the hidden states a step brings (the previous hop's output): a width other
-     * than the model's, or NaN/infinite values. Null when they are fine or there are none.
-     */
-    private String inputProblem(TaskInput input) {
-        if (!input.hasHidden()) {
-            return null;
-        }
-        int width = engine.config().embeddingLength();
-        if (input.width() != width) {
-            return "hidden states " + input.width() + " wide where the model's are " + width;
-        }
-        for (float v : input.hidden()) {
-            if (!Float.isFinite(v)) {
-                return "hidden states containing " + v;
-            }
-        }
-        return null;
     }
 
     /** The number of the last relayed step of {@code sessionId} that ran here, or -1 (none, or no such session). */
