@@ -3,10 +3,7 @@ package io.llmswarm.cluster;
 import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.coordinator.SwarmTestModel;
-import io.llmswarm.gateway.TestHttp;
-import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
-import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,16 +92,7 @@ class ShardMessageFuzzTest {
             System.out.println("ShardMessageFuzzTest: " + sent + " malformed steps, " + errorReplies
                     + " refused by the shard, the rest by the codec");
 
-            GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 8, SamplingConfig.greedy(), true);
-            HttpResponse<String> ok = new TestHttp(node.httpPort()).post("/api/inference", null, new JsonObject()
-                    .put("prompt", "Once upon a time").put("max_tokens", 8).put("temperature", 0)
-                    .put("ignore_eos", true).encode());
-            assertEquals(200, ok.statusCode(), ok.body());
-            assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
-                    new JsonObject(ok.body()).getString("result").strip());
-            TestClusters.awaitTrue(Duration.ofSeconds(10), () -> node.shard().sessionCount() == 0,
-                    () -> node.shard().sessionCount() + " sessions left open");
-            assertEquals(0, node.shard().kvCacheBudget().usedBytes());
+            SwarmTestModel.assertServesAndHoldsNothing(local, node);
             assertTrue(node.cluster().metrics().counter("llmswarm.shard.messages.rejected", "reason", "malformed")
                     .count() > 0);
         } finally {

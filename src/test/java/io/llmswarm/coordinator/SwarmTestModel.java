@@ -59,4 +59,22 @@ public final class SwarmTestModel {
             nodes.add(start.await(60, TimeUnit.SECONDS));
         }
     }
+
+    /**
+     * After a node was fed bad input: it still answers a greedy request over HTTP with the
+     * single-process text, and holds no session and no KV-cache bytes afterwards.
+     */
+    public static void assertServesAndHoldsNothing(LocalModel local, SwarmNode node) throws Exception {
+        io.llmswarm.inference.GenerationResult expected = generate(local, "Once upon a time", 8,
+                io.llmswarm.sampling.SamplingConfig.greedy(), true);
+        java.net.http.HttpResponse<String> ok = new io.llmswarm.gateway.TestHttp(node.httpPort()).post("/api/inference",
+                null, new io.vertx.core.json.JsonObject().put("prompt", "Once upon a time").put("max_tokens", 8)
+                        .put("temperature", 0).put("ignore_eos", true).encode());
+        org.junit.jupiter.api.Assertions.assertEquals(200, ok.statusCode(), ok.body());
+        org.junit.jupiter.api.Assertions.assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
+                new io.vertx.core.json.JsonObject(ok.body()).getString("result").strip());
+        io.llmswarm.cluster.TestClusters.awaitTrue(java.time.Duration.ofSeconds(10), () -> node.shard().sessionCount() == 0,
+                () -> node.shard().sessionCount() + " sessions left open");
+        org.junit.jupiter.api.Assertions.assertEquals(0, node.shard().kvCacheBudget().usedBytes());
+    }
 }
