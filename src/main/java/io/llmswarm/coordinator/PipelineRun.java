@@ -245,6 +245,12 @@ final class PipelineRun implements Generation {
             finish(FinishReason.CONTEXT_FULL);
             return;
         }
+        if (!last) {
+            // Hidden states from a hop before the last belong to the next hop, never here.
+            failOver(hop, FaultCounters.Kind.INVALID_RESULT, "shard " + hop.nodeId() + " (layers " + hop.span()
+                    + ") answered a step it should have passed on to the next shard");
+            return;
+        }
         addTimings(relay.times());
         route.hops().forEach(h -> coordinator.health().succeeded(h.nodeId()));
         onSampled((TaskResult.Sampled) reply.result());
