@@ -16,8 +16,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code node bench}: the Java engine beside llama.cpp on TinyLlama-1.1B-shaped models, one
- * child JVM per run, plus the machine's memory bandwidth and the decode speed it allows.
+ * {@code node bench}: the Java engine (in one or more JVM-option variants) beside two llama.cpp
+ * builds on TinyLlama-1.1B-shaped models, one child process per run, plus the machine's memory
+ * bandwidth and the decode speed it allows.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark the Java engine against llama.cpp on TinyLlama-1.1B-shaped models.")
@@ -42,9 +43,21 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the generated model files are cached (default: ${DEFAULT-VALUE}).")
     Path modelDirectory;
 
-    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp", converter = BenchConverters.Backends.class,
-            description = "Backends to run: java, llama.cpp (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp,llama.cpp-current",
+            converter = BenchConverters.Backends.class,
+            description = "Backends to run: java, llama.cpp (b4916 through java-llama.cpp), llama.cpp-current "
+                    + "(through npm's node-llama-cpp) (default: ${DEFAULT-VALUE}).")
     List<Backend> backends;
+
+    @Option(names = "--java-variants",
+            description = "Run the Java engine once per variant, each a row: label=JVM options, separated by ';', "
+                    + "e.g. \"default=;avx2=-XX:UseAVX=2;128bit=-XX:MaxVectorSize=16\" (default: one row, no extra options).")
+    String javaVariants;
+
+    @Option(names = "--llama-current-dir", defaultValue = "bench/llama-current",
+            description = "The npm package of the llama.cpp-current backend, with node_modules installed "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path llamaCurrentDirectory;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -72,6 +85,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "need --prompt-tokens >= 2, --threads >= 1 and --decode-tokens >= 2");
         }
+        List<Contender> contenders;
+        try {
+            contenders = contenders(backends, javaVariants == null ? null : Contender.javaVariants(javaVariants));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--java-variants: " + e.getMessage());
+        }
 
         String loadBefore = MachineInfo.loadAverage();
         MemoryBandwidth meter = MemoryBandwidth.oneGib();
@@ -88,11 +107,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Map<Integer, String> prompts = prompts(files.getFirst().file(), shortPrompt, longPrompt);
 
-        ChildJvm child = new ChildJvm(Files.createDirectories(modelDirectory.resolve("logs")), timeoutSeconds);
+        ChildProcess child = new ChildProcess(Files.createDirectories(modelDirectory.resolve("logs")), timeoutSeconds,
+                llamaCurrentDirectory);
         List<BenchRow> rows = new ArrayList<>();
         for (ModelUnderTest model : files) {
-            for (Backend backend : backends) {
-                rows.add(run(child, model, backend, prompts));
+            for (Contender contender : contenders) {
+                rows.add(run(child, model, contender, prompts));
             }
         }
 
@@ -105,32 +125,51 @@ public final class BenchCommand implements Callable<Integer> {
         return rows.stream().allMatch(BenchRow::succeeded) ? 0 : 1;
     }
 
+    /**
+     * The rows of each type, in the order of {@code backends}: the Java engine once per variant
+     * where there are variants ({@code null}: none), which need the Java engine among the backends.
+     */
+    static List<Contender> contenders(List<Backend> backends, List<Contender> javaVariants) {
+        if (javaVariants != null && !backends.contains(Backend.JAVA)) {
+            throw new IllegalArgumentException("they are rows of the java backend: add java to --backends");
+        }
+        List<Contender> contenders = new ArrayList<>();
+        for (Backend backend : new java.util.LinkedHashSet<>(backends)) {
+            if (backend == Backend.JAVA && javaVariants != null) {
+                contenders.addAll(javaVariants);
+            } else {
+                contenders.add(Contender.of(backend));
+            }
+        }
+        return contenders;
+    }
+
     /** A model file of one weight type, with the bytes a decode step reads from it. */
     private record ModelUnderTest(GgmlType type, Path file, ModelWeights weights) {
     }
 
-    /** Runs {@code model} on {@code backend} after the shortest and the longest prompt ({@code prompts} by token count). */
-    private BenchRow run(ChildJvm child, ModelUnderTest model, Backend backend, Map<Integer, String> prompts)
+    /** Runs {@code model} on {@code contender} after the shortest and the longest prompt ({@code prompts} by token count). */
+    private BenchRow run(ChildProcess child, ModelUnderTest model, Contender contender, Map<Integer, String> prompts)
             throws InterruptedException {
         int shortPrompt = java.util.Collections.min(prompts.keySet());
         int longPrompt = java.util.Collections.max(prompts.keySet());
         try {
-            GenerationResult shortRun = runOnce(child, model, backend, shortPrompt, prompts.get(shortPrompt));
+            GenerationResult shortRun = runOnce(child, model, contender, shortPrompt, prompts.get(shortPrompt));
             GenerationResult longRun = longPrompt == shortPrompt ? shortRun
-                    : runOnce(child, model, backend, longPrompt, prompts.get(longPrompt));
-            return new BenchRow(model.type(), backend, model.weights(), shortRun, longRun, null);
+                    : runOnce(child, model, contender, longPrompt, prompts.get(longPrompt));
+            return new BenchRow(model.type(), contender, model.weights(), shortRun, longRun, null);
         } catch (IOException | RuntimeException e) {
             System.err.println("failed: " + e.getMessage());
-            return new BenchRow(model.type(), backend, model.weights(), null, null, e.getMessage());
+            return new BenchRow(model.type(), contender, model.weights(), null, null, e.getMessage());
         }
     }
 
-    private GenerationResult runOnce(ChildJvm child, ModelUnderTest model, Backend backend, int promptTokens,
+    private GenerationResult runOnce(ChildProcess child, ModelUnderTest model, Contender contender, int promptTokens,
                                      String prompt) throws IOException, InterruptedException {
-        System.err.printf("%s on %s: %d-token prompt…%n", backend.label(), model.type(), promptTokens);
-        String runName = model.file().getFileName().toString().replace(".gguf", "") + "-" + backend.label()
+        System.err.printf("%s on %s: %d-token prompt…%n", contender.label(), model.type(), promptTokens);
+        String runName = model.file().getFileName().toString().replace(".gguf", "") + "-" + contender.fileLabel()
                 + "-prompt" + promptTokens;
-        return child.run(backend, new GenerationRequest(model.file(), prompt, decodeTokens, threads), runName);
+        return child.run(contender, new GenerationRequest(model.file(), prompt, decodeTokens, threads), runName);
     }
 
     /**
@@ -154,8 +193,9 @@ public final class BenchCommand implements Callable<Integer> {
         return String.format(java.util.Locale.ROOT, """
                         Machine: %s, %d cores seen by the JVM, load average %s before and %s after; JDK %s; %d threads per backend.
                         Memory read bandwidth: %.1f GB/s with 1 thread, %.1f GB/s with %d threads (Vector API sums over 1 GiB off-heap).
-                        Each run: greedy, EOS ignored, %d tokens generated; peak RSS is the child JVM's VmHWM;
-                        bandwidth-bound tok/s uses the higher of the two bandwidths.
+                        Each run: greedy, EOS ignored, %d tokens generated; peak RSS is the child process's VmHWM;
+                        weights GB/s is decode tok/s times the weights read per token, and %% of bandwidth and
+                        bandwidth-bound tok/s use the higher of the two bandwidths.
 
                         """, MachineInfo.cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter,
                 Runtime.version(), threads, bandwidthOne, bandwidth, threads, decodeTokens)

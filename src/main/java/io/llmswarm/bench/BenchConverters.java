@@ -24,7 +24,7 @@ final class BenchConverters {
         }
     }
 
-    /** Backend labels: {@code java}, {@code llama.cpp}. */
+    /** Backend labels: {@code java}, {@code llama.cpp}, {@code llama.cpp-current}. */
     static final class Backends implements ITypeConverter<Backend> {
         @Override
         public Backend convert(String label) {

@@ -1,59 +1,151 @@
 package io.llmswarm.bench;
 
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
-/** Renders benchmark rows as the Markdown table the README shows. */
+/**
+ * Renders benchmark rows as Markdown: the figures of every row, then the Java engine's rows over
+ * each llama.cpp build's, then what failed, which engines the children said they ran, and any
+ * prompt whose token ids differ between backends (their speeds would not be comparable).
+ */
 final class BenchTable {
+
+    private static final int FIGURE_COLUMNS = 8; // the figures table's columns after type, backend and weights
 
     private BenchTable() {
     }
 
     static String markdown(List<BenchRow> rows, double bandwidthGbPerSecond, int shortPrompt, int longPrompt) {
         StringBuilder table = new StringBuilder();
+        Backend textReference = textReference(rows);
         table.append("| type | backend | weights read/token GB | prompt tok/s (").append(longPrompt)
                 .append(" tokens) | decode tok/s | TTFT ms (").append(shortPrompt)
-                .append(" tokens) | peak RSS MiB | bandwidth-bound tok/s | decode vs llama.cpp | same text as llama.cpp (short, long prompt) |\n");
-        table.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                .append(" tokens) | peak RSS MiB | weights GB/s in decode | % of bandwidth | bandwidth-bound tok/s | same text as ")
+                .append(textReference == null ? "llama.cpp" : textReference.label()).append(" (short, long prompt) |\n");
+        table.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (BenchRow row : rows) {
-            table.append("| ").append(row.type()).append(" | ").append(row.backend().label()).append(" | ")
+            table.append("| ").append(row.type()).append(" | ").append(row.contender().label()).append(" | ")
                     .append(format(row.weights().bytesReadPerToken() / 1e9, 3)).append(" | ");
             if (!row.succeeded()) {
-                table.append("failed (see below) | | | | | | |\n");
+                table.append("failed (see below) |").append(" |".repeat(FIGURE_COLUMNS - 1)).append('\n');
                 continue;
             }
-            BenchRow reference = llamaCppRow(rows, row);
+            double decode = row.shortPrompt().decodeTokensPerSecond();
+            double weightsGbPerSecond = decode * row.weights().bytesReadPerToken() / 1e9;
             table.append(format(row.longPrompt().promptTokensPerSecond(), 1)).append(" | ")
-                    .append(format(row.shortPrompt().decodeTokensPerSecond(), 1)).append(" | ")
+                    .append(format(decode, 1)).append(" | ")
                     .append(format(row.shortPrompt().timeToFirstTokenMs(), 0)).append(" | ")
                     .append(format(row.peakRssMib(), 0)).append(" | ")
+                    .append(format(weightsGbPerSecond, 1)).append(" | ")
+                    .append(format(100 * weightsGbPerSecond / bandwidthGbPerSecond, 0)).append("% | ")
                     .append(format(row.weights().bandwidthBoundTokensPerSecond(bandwidthGbPerSecond), 1)).append(" | ")
-                    .append(ratio(row, reference)).append(" | ")
-                    .append(sameText(row, reference)).append(" |\n");
+                    .append(sameText(row, reference(rows, row, textReference))).append(" |\n");
         }
+        appendRatios(table, rows);
         for (BenchRow row : rows) {
             if (!row.succeeded()) {
-                table.append("\n").append(row.type()).append(" on ").append(row.backend().label())
+                table.append("\n").append(row.type()).append(" on ").append(row.contender().label())
                         .append(" failed: ").append(row.error()).append('\n');
             }
         }
+        appendEngines(table, rows);
+        appendPromptMismatches(table, rows);
         return table.toString();
     }
 
-    private static BenchRow llamaCppRow(List<BenchRow> rows, BenchRow row) {
+    /**
+     * The Java engine's rows over each llama.cpp build's of the same type: above 1 is better for
+     * the speeds, below 1 for time to first token and memory. Weights GB/s and % of bandwidth go
+     * as decode speed, since both engines read the same weights per token.
+     */
+    private static void appendRatios(StringBuilder table, List<BenchRow> rows) {
+        StringBuilder lines = new StringBuilder();
+        for (BenchRow row : rows) {
+            if (row.backend() != Backend.JAVA || !row.succeeded()) {
+                continue;
+            }
+            for (Backend llamaCpp : List.of(Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT)) {
+                BenchRow reference = reference(rows, row, llamaCpp);
+                if (reference == null) {
+                    continue;
+                }
+                lines.append("| ").append(row.type()).append(" | ").append(row.contender().label()).append(" | ")
+                        .append(llamaCpp.label()).append(" | ")
+                        .append(ratio(row.shortPrompt().decodeTokensPerSecond(), reference.shortPrompt().decodeTokensPerSecond()))
+                        .append(" | ")
+                        .append(ratio(row.longPrompt().promptTokensPerSecond(), reference.longPrompt().promptTokensPerSecond()))
+                        .append(" | ")
+                        .append(ratio(row.shortPrompt().timeToFirstTokenMs(), reference.shortPrompt().timeToFirstTokenMs()))
+                        .append(" | ")
+                        .append(ratio(row.peakRssMib(), reference.peakRssMib())).append(" |\n");
+            }
+        }
+        if (!lines.isEmpty()) {
+            table.append("\nThe Java engine over llama.cpp (decode and prompt: higher is better; TTFT and peak RSS: lower is better):\n\n")
+                    .append("| type | Java engine | against | decode tok/s | prompt tok/s | TTFT | peak RSS |\n")
+                    .append("|---|---|---|---:|---:|---:|---:|\n")
+                    .append(lines);
+        }
+    }
+
+    /** What the children said they ran (llama.cpp-current names its llama.cpp release and CPU variant). */
+    private static void appendEngines(StringBuilder table, List<BenchRow> rows) {
+        Set<String> engines = new LinkedHashSet<>();
+        for (BenchRow row : rows) {
+            if (row.succeeded() && row.shortPrompt().engine() != null) {
+                engines.add(row.contender().label() + ": " + row.shortPrompt().engine());
+            }
+        }
+        if (!engines.isEmpty()) {
+            table.append('\n');
+            engines.forEach(engine -> table.append(engine).append('\n'));
+        }
+    }
+
+    /** Every backend should have seen the prompt ids of the first row of its type; says where one did not. */
+    private static void appendPromptMismatches(StringBuilder table, List<BenchRow> rows) {
+        for (BenchRow row : rows) {
+            BenchRow first = rows.stream().filter(r -> r.type() == row.type() && r.succeeded()).findFirst().orElse(null);
+            if (!row.succeeded() || first == row) {
+                continue;
+            }
+            if (!Arrays.equals(row.shortPrompt().promptTokens(), first.shortPrompt().promptTokens())
+                    || !Arrays.equals(row.longPrompt().promptTokens(), first.longPrompt().promptTokens())) {
+                table.append("\n").append(row.type()).append(": ").append(row.contender().label())
+                        .append(" saw other prompt token ids than ").append(first.contender().label()).append(" (")
+                        .append(row.shortPrompt().promptTokens().length).append(" and ")
+                        .append(row.longPrompt().promptTokens().length).append(" ids against ")
+                        .append(first.shortPrompt().promptTokens().length).append(" and ")
+                        .append(first.longPrompt().promptTokens().length).append(")\n");
+            }
+        }
+    }
+
+    /** The backend whose greedy text the others are compared with: llama.cpp b4916 where it ran, else the current one. */
+    private static Backend textReference(List<BenchRow> rows) {
+        for (Backend backend : List.of(Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT)) {
+            if (rows.stream().anyMatch(row -> row.backend() == backend)) {
+                return backend;
+            }
+        }
+        return null;
+    }
+
+    /** The succeeded row of {@code backend} for {@code row}'s type, or null. */
+    private static BenchRow reference(List<BenchRow> rows, BenchRow row, Backend backend) {
         for (BenchRow candidate : rows) {
-            if (candidate.type() == row.type() && candidate.backend() == Backend.LLAMA_CPP && candidate.succeeded()) {
+            if (candidate.type() == row.type() && candidate.backend() == backend && candidate.succeeded()) {
                 return candidate;
             }
         }
         return null;
     }
 
-    private static String ratio(BenchRow row, BenchRow reference) {
-        if (reference == null) {
-            return "–";
-        }
-        return format(row.shortPrompt().decodeTokensPerSecond() / reference.shortPrompt().decodeTokensPerSecond(), 2) + "×";
+    private static String ratio(double value, double reference) {
+        return format(value / reference, 2) + "×";
     }
 
     private static String sameText(BenchRow row, BenchRow reference) {

@@ -1,6 +1,7 @@
 package io.llmswarm.bench;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,8 +16,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param promptTokensPerSecond prompt tokens over the time to the first token
  * @param decodeTokensPerSecond tokens after the first over the time they took
  * @param peakRssMib            the process's peak resident memory ({@code VmHWM})
+ * @param engine                what ran, where the child says (llama.cpp-current names its llama.cpp
+ *                              release and the CPU variant it loaded); null where it does not
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerationResult(
         @JsonProperty("prompt_tokens") int[] promptTokens,
         @JsonProperty("tokens") int[] tokens,
@@ -24,7 +28,14 @@ public record GenerationResult(
         @JsonProperty("time_to_first_token_ms") double timeToFirstTokenMs,
         @JsonProperty("prompt_tokens_per_second") double promptTokensPerSecond,
         @JsonProperty("decode_tokens_per_second") double decodeTokensPerSecond,
-        @JsonProperty("peak_rss_mib") double peakRssMib) {
+        @JsonProperty("peak_rss_mib") double peakRssMib,
+        @JsonProperty("engine") String engine) {
+
+    /** A result whose child does not say what engine ran. */
+    public GenerationResult(int[] promptTokens, int[] tokens, String text, double timeToFirstTokenMs,
+                            double promptTokensPerSecond, double decodeTokensPerSecond, double peakRssMib) {
+        this(promptTokens, tokens, text, timeToFirstTokenMs, promptTokensPerSecond, decodeTokensPerSecond, peakRssMib, null);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -69,13 +69,78 @@ class BenchPartsTest {
     }
 
     @Test
-    void bothBackendsRunThroughTheGenerateCommand() {
+    void jvmBackendsRunTheGenerateCommandAndTheCurrentLlamaCppRunsTheNodeScriptWithTheSameOptions(@TempDir Path logs) {
         GenerationRequest request = new GenerationRequest(Path.of("/m.gguf"), "a b", 64, 2);
+        ChildProcess child = new ChildProcess(logs, 60, Path.of("bench/llama-current"));
+        List<String> requestOptions = request.generateArguments();
+
+        List<String> java = child.command(Contender.of(Backend.JAVA), request);
+        int classPath = java.indexOf("-cp");
         assertEquals(List.of("io.llmswarm.cli.Main", "generate", "--backend", "java"),
-                Backend.JAVA.childArguments(request).subList(0, 4));
+                java.subList(classPath + 2, classPath + 6));
+        assertEquals(requestOptions, java.subList(classPath + 6, java.size()));
         assertEquals(List.of("io.llmswarm.cli.Main", "generate", "--backend", "llama.cpp"),
-                Backend.LLAMA_CPP.childArguments(request).subList(0, 4));
+                child.command(Contender.of(Backend.LLAMA_CPP), request).subList(classPath + 2, classPath + 6));
+
+        List<String> current = child.command(Contender.of(Backend.LLAMA_CPP_CURRENT), request);
+        assertEquals("node", current.get(0));
+        assertEquals(Path.of("bench/llama-current/generate.mjs").toAbsolutePath().toString(), current.get(1));
+        assertEquals(requestOptions, current.subList(2, current.size()));
+        assertTrue(requestOptions.containsAll(List.of("--temperature", "0", "--ignore-eos", "--json")), requestOptions.toString());
+        assertEquals("true", ChildProcess.NODE_ENVIRONMENT.get("NODE_LLAMA_CPP_SKIP_DOWNLOAD"));
+
         assertEquals(Backend.LLAMA_CPP, Backend.byLabel("llama.cpp"));
+        assertEquals(Backend.LLAMA_CPP_CURRENT, Backend.byLabel(" LLAMA.CPP-current"));
+        assertThrows(IllegalArgumentException.class, () -> Backend.byLabel("llama"));
+    }
+
+    @Test
+    void aJavaVariantsOptionsComeAfterTheParentsSoThatTheyWin(@TempDir Path logs) {
+        GenerationRequest request = new GenerationRequest(Path.of("/m.gguf"), "a b", 64, 2);
+        Contender avx2 = new Contender(Backend.JAVA, "avx2", List.of("-XX:UseAVX=2", "-Xss2m"));
+        List<String> command = new ChildProcess(logs, 60, Path.of("x")).command(avx2, request);
+        List<String> parent = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        assertEquals(parent, command.subList(1, 1 + parent.size()));
+        assertEquals(List.of("-XX:UseAVX=2", "-Xss2m", "-cp"), command.subList(1 + parent.size(), 4 + parent.size()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Contender(Backend.LLAMA_CPP_CURRENT, "x", List.of("-Xmx1g")), "node takes no JVM options");
+    }
+
+    @Test
+    void javaVariantsAreLabelledListsOfJvmOptions() {
+        List<Contender> variants = Contender.javaVariants(
+                "default=;avx2=-XX:UseAVX=2; 128bit = -XX:MaxVectorSize=16  -XX:+UseParallelGC ;");
+        assertEquals(List.of(new Contender(Backend.JAVA, "default", List.of()),
+                new Contender(Backend.JAVA, "avx2", List.of("-XX:UseAVX=2")),
+                new Contender(Backend.JAVA, "128bit", List.of("-XX:MaxVectorSize=16", "-XX:+UseParallelGC"))), variants);
+        assertEquals("java default", variants.get(0).label());
+        assertEquals("java avx2 (-XX:UseAVX=2)", variants.get(1).label());
+        assertEquals("java-128bit", variants.get(2).fileLabel());
+        assertEquals("java", Contender.of(Backend.JAVA).label());
+
+        for (String wrong : List.of("", ";", "avx2", "=-XX:UseAVX=2", "a=-Xmx1g;a=", "a=Xmx1g", "a b=-Xmx1g")) {
+            assertThrows(IllegalArgumentException.class, () -> Contender.javaVariants(wrong), wrong);
+        }
+    }
+
+    @Test
+    void javaVariantsReplaceTheJavaRowAndNeedIt() {
+        List<Contender> variants = Contender.javaVariants("a=;b=-XX:UseAVX=2");
+        assertEquals(List.of(Contender.of(Backend.LLAMA_CPP), variants.get(0), variants.get(1),
+                        Contender.of(Backend.LLAMA_CPP_CURRENT)),
+                BenchCommand.contenders(List.of(Backend.LLAMA_CPP, Backend.JAVA, Backend.LLAMA_CPP_CURRENT), variants));
+        assertEquals(List.of(Contender.of(Backend.JAVA), Contender.of(Backend.LLAMA_CPP)),
+                BenchCommand.contenders(List.of(Backend.JAVA, Backend.LLAMA_CPP, Backend.JAVA), null));
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.contenders(List.of(Backend.LLAMA_CPP), variants));
+    }
+
+    @Test
+    void theBenchCommandReadsTheNewOptions() {
+        BenchCommand command = new BenchCommand();
+        new picocli.CommandLine(command).parseArgs("--java-variants", "default=;avx2=-XX:UseAVX=2");
+        assertEquals(List.of(Backend.JAVA, Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT), command.backends);
+        assertEquals("default=;avx2=-XX:UseAVX=2", command.javaVariants);
+        assertEquals(Path.of("bench/llama-current"), command.llamaCurrentDirectory);
     }
 
     @Test
@@ -84,14 +149,62 @@ class BenchPartsTest {
         GenerationResult llama = new GenerationResult(new int[5], new int[0], "abcdef", 300, 60, 20, 1300);
         GenerationResult java = new GenerationResult(new int[5], new int[64], "abcxyz", 250, 80, 25, 1200);
         List<BenchRow> rows = List.of(
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Backend.JAVA, weights, java, java, null),
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Backend.LLAMA_CPP, weights, llama, llama, null),
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q4_0, Backend.JAVA, weights, null, null, "exit 2"));
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Contender.of(Backend.JAVA), weights, java, java, null),
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Contender.of(Backend.LLAMA_CPP), weights, llama, llama, null),
+                new BenchRow(io.llmswarm.gguf.GgmlType.Q4_0, Contender.of(Backend.JAVA), weights, null, null, "exit 2"));
         String table = BenchTable.markdown(rows, 40.0, 5, 64);
-        assertTrue(table.contains("| Q8_0 | java | 1.000 | 80.0 | 25.0 | 250 | 1200 | 40.0 | 1.25× | first 3/6 chars, first 3/6 chars |"), table);
-        assertTrue(table.contains("| Q8_0 | llama.cpp | 1.000 | 60.0 | 20.0 | 300 | 1300 | 40.0 | 1.00× | – |"), table);
-        assertTrue(table.contains("| Q4_0 | java | 1.000 | failed (see below) |"), table);
+        assertTrue(table.contains("| Q8_0 | java | 1.000 | 80.0 | 25.0 | 250 | 1200 | 25.0 | 63% | 40.0 | first 3/6 chars, first 3/6 chars |"), table);
+        assertTrue(table.contains("| Q8_0 | llama.cpp | 1.000 | 60.0 | 20.0 | 300 | 1300 | 20.0 | 50% | 40.0 | – |"), table);
+        assertTrue(table.contains("| Q4_0 | java | 1.000 | failed (see below) | | | | | | | |\n"), table);
+        assertTrue(table.contains("| Q8_0 | java | llama.cpp | 1.25× | 1.33× | 0.83× | 0.92× |"), table);
         assertTrue(table.contains("Q4_0 on java failed: exit 2"), table);
+        assertEquals(table.lines().filter(line -> line.startsWith("|---")).count(), 2, table);
+    }
+
+    @Test
+    void theTableShowsJavaVariantsBesideBothLlamaCppBuilds() {
+        ModelWeights weights = new ModelWeights(2_000_000_000L, 1_000_000_000L);
+        int[] prompt = {1, 377, 273, 262, 264};
+        GenerationResult b4916 = new GenerationResult(prompt, new int[0], "abcdef", 200, 50, 20, 1300);
+        GenerationResult current = new GenerationResult(prompt, new int[64], "abcdxy", 100, 100, 40, 1100,
+                "node-llama-cpp 3.22.1, llama.cpp v0.5.0, CPU backend libggml-cpu-zen4.so");
+        GenerationResult wide = new GenerationResult(prompt, new int[64], "abcdef", 250, 40, 30, 1200);
+        GenerationResult narrow = new GenerationResult(new int[] {1, 2}, new int[64], "abzzzz", 400, 25, 10, 1000);
+        List<Contender> variants = Contender.javaVariants("default=;128bit=-XX:MaxVectorSize=16");
+        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
+        List<BenchRow> rows = List.of(
+                new BenchRow(q8, variants.get(0), weights, wide, wide, null),
+                new BenchRow(q8, variants.get(1), weights, narrow, narrow, null),
+                new BenchRow(q8, Contender.of(Backend.LLAMA_CPP), weights, b4916, b4916, null),
+                new BenchRow(q8, Contender.of(Backend.LLAMA_CPP_CURRENT), weights, current, current, null));
+        String table = BenchTable.markdown(rows, 50.0, 5, 64);
+        assertTrue(table.contains("same text as llama.cpp (short, long prompt) |"), table);
+        assertTrue(table.contains("| Q8_0 | java default | 1.000 | 40.0 | 30.0 | 250 | 1200 | 30.0 | 60% | 50.0 | yes, yes |"), table);
+        assertTrue(table.contains("| Q8_0 | java 128bit (-XX:MaxVectorSize=16) | 1.000 | 25.0 | 10.0 | 400 | 1000 | 10.0 | 20% | 50.0 |"), table);
+        assertTrue(table.contains("| Q8_0 | llama.cpp | 1.000 | 50.0 | 20.0 | 200 | 1300 | 20.0 | 40% | 50.0 | – |"), table);
+        assertTrue(table.contains("| Q8_0 | llama.cpp-current | 1.000 | 100.0 | 40.0 | 100 | 1100 | 40.0 | 80% | 50.0 | first 4/6 chars, first 4/6 chars |"), table);
+        // each Java row over each llama.cpp build
+        assertTrue(table.contains("| Q8_0 | java default | llama.cpp | 1.50× | 0.80× | 1.25× | 0.92× |"), table);
+        assertTrue(table.contains("| Q8_0 | java default | llama.cpp-current | 0.75× | 0.40× | 2.50× | 1.09× |"), table);
+        assertTrue(table.contains("| Q8_0 | java 128bit (-XX:MaxVectorSize=16) | llama.cpp-current | 0.25× | 0.25× | 4.00× | 0.91× |"), table);
+        assertTrue(table.contains("llama.cpp-current: node-llama-cpp 3.22.1, llama.cpp v0.5.0, CPU backend libggml-cpu-zen4.so"), table);
+        assertTrue(table.contains("Q8_0: java 128bit (-XX:MaxVectorSize=16) saw other prompt token ids than java default"), table);
+        assertTrue(!table.contains("llama.cpp-current saw other"), table);
+    }
+
+    @Test
+    void withoutLlamaCppB4916TheTextIsComparedWithTheCurrentBuild() {
+        ModelWeights weights = new ModelWeights(2_000_000_000L, 1_000_000_000L);
+        GenerationResult current = new GenerationResult(new int[5], new int[64], "abcdef", 100, 100, 40, 1100);
+        GenerationResult java = new GenerationResult(new int[5], new int[64], "abcdef", 250, 40, 30, 1200);
+        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
+        String table = BenchTable.markdown(List.of(
+                new BenchRow(q8, Contender.of(Backend.JAVA), weights, java, java, null),
+                new BenchRow(q8, Contender.of(Backend.LLAMA_CPP_CURRENT), weights, current, current, null)), 50.0, 5, 64);
+        assertTrue(table.contains("same text as llama.cpp-current (short, long prompt) |"), table);
+        assertTrue(table.contains("| Q8_0 | java | 1.000 | 40.0 | 30.0 | 250 | 1200 | 30.0 | 60% | 50.0 | yes, yes |"), table);
+        assertTrue(table.contains("| Q8_0 | java | llama.cpp-current | 0.75× |"), table);
+        assertTrue(!table.contains("| Q8_0 | java | llama.cpp |"), table);
     }
 
     @Test
