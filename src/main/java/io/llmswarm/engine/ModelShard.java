@@ -1,5 +1,6 @@
 package io.llmswarm.engine;
 
+import io.llmswarm.engine.tensor.RowTable;
 import io.llmswarm.engine.tensor.WeightMatrix;
 import io.llmswarm.gguf.GgmlType;
 import io.llmswarm.gguf.GgufException;
@@ -7,6 +8,7 @@ import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.gguf.TensorInfo;
 import io.llmswarm.gguf.Quantizer;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import java.util.function.IntConsumer;
@@ -14,22 +16,25 @@ import java.util.function.IntConsumer;
 /**
  * The weights a node needs for a range of layers: the embedding table when the range starts the
  * model, the blocks of the range, and the final norm and output head when it ends the model.
- * Matrices are views of the mapped file; only the tensors named here are ever touched.
+ * Matrices are packed copies for the kernels (or views of the mapped file, for types read in
+ * place); only the tensors named here are ever touched.
  */
 public final class ModelShard implements AutoCloseable {
 
     private final GgufFile file;
+    private final Arena packed;
     private final ModelConfig config;
     private final LayerRange range;
-    private final WeightMatrix embedding;
+    private final RowTable embedding;
     private final LayerWeights[] layers;
     private final float[] outputNorm;
     private final WeightMatrix output;
     private final float[] ropeFactors;
 
-    private ModelShard(GgufFile file, ModelConfig config, LayerRange range, WeightMatrix embedding,
+    private ModelShard(GgufFile file, Arena packed, ModelConfig config, LayerRange range, RowTable embedding,
                        LayerWeights[] layers, float[] outputNorm, WeightMatrix output, float[] ropeFactors) {
         this.file = file;
+        this.packed = packed;
         this.config = config;
         this.range = range;
         this.embedding = embedding;
@@ -46,9 +51,19 @@ public final class ModelShard implements AutoCloseable {
     public static ModelShard load(GgufFile file, LayerRange range, IntConsumer progress) {
         ModelConfig config = ModelConfig.from(file);
         range.checkWithin(config.blockCount());
-        Loader loader = new Loader(file, config);
-        WeightMatrix embedding = range.startsModel()
-                ? loader.matrix("token_embd.weight", config.vocabularySize(), config.embeddingLength())
+        Arena packed = Arena.ofShared();
+        try {
+            return load(file, packed, config, range, progress);
+        } catch (RuntimeException | Error e) {
+            packed.close();
+            throw e;
+        }
+    }
+
+    private static ModelShard load(GgufFile file, Arena packed, ModelConfig config, LayerRange range, IntConsumer progress) {
+        Loader loader = new Loader(file, config, packed);
+        RowTable embedding = range.startsModel()
+                ? loader.rowTable("token_embd.weight", config.vocabularySize(), config.embeddingLength())
                 : null;
         LayerWeights[] layers = new LayerWeights[range.size()];
         for (int i = 0; i < layers.length; i++) {
@@ -64,7 +79,7 @@ public final class ModelShard implements AutoCloseable {
                     : loader.matrix("token_embd.weight", config.vocabularySize(), config.embeddingLength());
         }
         float[] ropeFactors = loader.optionalVector("rope_freqs.weight", config.ropeDimensions() / 2).orElse(null);
-        return new ModelShard(file, config, range, embedding, layers, outputNorm, output, ropeFactors);
+        return new ModelShard(file, packed, config, range, embedding, layers, outputNorm, output, ropeFactors);
     }
 
     public ModelConfig config() {
@@ -87,7 +102,7 @@ public final class ModelShard implements AutoCloseable {
         return output != null;
     }
 
-    WeightMatrix embedding() {
+    RowTable embedding() {
         return embedding;
     }
 
@@ -122,11 +137,13 @@ public final class ModelShard implements AutoCloseable {
 
     @Override
     public void close() {
+        // The engine has stopped multiplying: the packed weights go with the file.
+        packed.close();
         file.close();
     }
 
     /** Looks up tensors by llama.cpp's names and checks their shapes. */
-    private record Loader(GgufFile file, ModelConfig config) {
+    private record Loader(GgufFile file, ModelConfig config, Arena packed) {
 
         LayerWeights layer(int n) {
             String p = "blk." + n + ".";
@@ -147,17 +164,37 @@ public final class ModelShard implements AutoCloseable {
                     matrix(p + "ffn_down.weight", embd, ff));
         }
 
+        /**
+         * A matrix the kernels multiply: packed into the shard's arena where its type has packed
+         * kernels, after which the file's pages of it are let go (they count as this process's
+         * memory while mapped in); else read in place, its pages loaded now rather than during
+         * the first token.
+         */
         WeightMatrix matrix(String name, int rows, int cols) {
+            TensorInfo info = checkedMatrix(name, rows, cols);
+            MemorySegment data = file.tensorData(info);
+            data.load();
+            WeightMatrix matrix = WeightMatrix.of(info.type(), data, rows, cols, packed);
+            if (matrix.packedBytes() > 0 && data.isMapped()) {
+                data.unload();
+            }
+            return matrix;
+        }
+
+        /** The token embedding: read row by row, in place. */
+        RowTable rowTable(String name, int rows, int cols) {
+            TensorInfo info = checkedMatrix(name, rows, cols);
+            return WeightMatrix.rowTable(info.type(), file.tensorData(info), rows, cols);
+        }
+
+        private TensorInfo checkedMatrix(String name, int rows, int cols) {
             TensorInfo info = file.tensor(name);
             long[] shape = info.shape();
             if (shape.length != 2 || shape[0] != cols || shape[1] != rows) {
                 throw new GgufException(file.path() + ": tensor " + name + " should have shape ["
                         + cols + ", " + rows + "] but has " + java.util.Arrays.toString(shape));
             }
-            MemorySegment data = file.tensorData(info);
-            // Read the pages in now, while the progress bar runs, rather than during the first token.
-            data.load();
-            return WeightMatrix.of(info.type(), data, rows, cols);
+            return info;
         }
 
         float[] vector(String name, int length) {

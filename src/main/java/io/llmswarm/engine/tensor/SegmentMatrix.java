@@ -1,6 +1,7 @@
 package io.llmswarm.engine.tensor;
 
 import io.llmswarm.gguf.GgmlType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -50,6 +51,8 @@ abstract sealed class SegmentMatrix implements WeightMatrix
     final int rows;
     final int cols;
     final long rowBytes;
+    /** The weights repacked for the vector kernels, or null where this type has none (set once, before use). */
+    private PackedMatrix packed;
 
     SegmentMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
         this.type = type;
@@ -81,9 +84,34 @@ abstract sealed class SegmentMatrix implements WeightMatrix
         return ActivationFormat.forWeight(type);
     }
 
+    /**
+     * Repacks the weights into {@code arena} for the vector kernels, where this type has packed
+     * kernels; returns the bytes the copy takes (0 when there is none).
+     */
+    final long pack(Arena arena) {
+        packed = packedCopy(arena);
+        return packed == null ? 0 : packed.bytes();
+    }
+
+    /** A packed copy of these weights, or null where the in-place kernels are used. */
+    PackedMatrix packedCopy(Arena arena) {
+        return null;
+    }
+
+    @Override
+    public final long packedBytes() {
+        return packed == null ? 0 : packed.bytes();
+    }
+
     @Override
     public final void multiply(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
         checkMultiply(x, out, outStride, rowStart, rowEnd);
+        if (packed != null) {
+            if (rowStart < rowEnd && x.rows() > 0) {
+                packed.multiply(x, out, outStride, rowStart, rowEnd);
+            }
+            return;
+        }
         if (!data.scope().isAlive()) {
             throw new IllegalStateException("the memory of this " + type + " matrix has been released");
         }
@@ -134,10 +162,12 @@ abstract sealed class SegmentMatrix implements WeightMatrix
     }
 
     /**
-     * Vectorised kernel: rows in range times activation rows {@code [tokenStart, tokenEnd)};
-     * arguments already checked.
+     * In-place kernel: rows in range times activation rows {@code [tokenStart, tokenEnd)};
+     * arguments already checked. Types with packed kernels never get here.
      */
-    abstract void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd);
+    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
+        throw new IllegalStateException(type + " weights are multiplied by their packed kernels");
+    }
 
     /** Plain scalar kernel for one dot product, with the same formula as llama.cpp's. */
     abstract float referenceDot(int row, ActivationBatch x, int t);

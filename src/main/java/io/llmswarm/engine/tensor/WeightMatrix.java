@@ -1,6 +1,7 @@
 package io.llmswarm.engine.tensor;
 
 import io.llmswarm.gguf.GgmlType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -9,7 +10,7 @@ import java.util.Objects;
  * place from a memory segment, typically a slice of a memory-mapped GGUF file. Weights are never
  * copied to the heap.
  */
-public sealed interface WeightMatrix permits SegmentMatrix {
+public sealed interface WeightMatrix extends RowTable permits SegmentMatrix {
 
     /**
      * Wraps {@code data} as a matrix of {@code type}. Throws {@link IllegalArgumentException} for a
@@ -17,6 +18,26 @@ public sealed interface WeightMatrix permits SegmentMatrix {
      * size is not exactly {@code rows} rows.
      */
     static WeightMatrix of(GgmlType type, MemorySegment data, int rows, int cols) {
+        return of(type, data, rows, cols, Arena.ofAuto());
+    }
+
+    /**
+     * As {@link #of(GgmlType, MemorySegment, int, int)}; types with packed kernels copy their
+     * weights into {@code arena} in the layout those kernels read (see {@link #packedBytes()}), and
+     * {@code data} is not read by {@link #multiply} any more.
+     */
+    static WeightMatrix of(GgmlType type, MemorySegment data, int rows, int cols, Arena arena) {
+        SegmentMatrix matrix = inPlace(type, data, rows, cols);
+        matrix.pack(arena);
+        return matrix;
+    }
+
+    /** {@code data} read in place, one row at a time (the token embedding): nothing is copied. */
+    static RowTable rowTable(GgmlType type, MemorySegment data, int rows, int cols) {
+        return inPlace(type, data, rows, cols);
+    }
+
+    private static SegmentMatrix inPlace(GgmlType type, MemorySegment data, int rows, int cols) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
         if (rows <= 0 || cols <= 0) {
@@ -49,10 +70,6 @@ public sealed interface WeightMatrix permits SegmentMatrix {
 
     GgmlType type();
 
-    int rows();
-
-    int cols();
-
     /** The format activations must be encoded in before {@link #multiply}. */
     ActivationFormat activationFormat();
 
@@ -62,6 +79,7 @@ public sealed interface WeightMatrix permits SegmentMatrix {
      */
     void multiply(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd);
 
-    /** Writes row {@code row} as {@code cols} floats to {@code dst[dstOffset...]} (embedding lookup). */
-    void dequantizeRow(int row, float[] dst, int dstOffset);
+    /** Bytes of the packed copy the kernels read, or 0 when they read the weights in place. */
+    long packedBytes();
+
 }

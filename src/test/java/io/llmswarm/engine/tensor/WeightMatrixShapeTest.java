@@ -1,5 +1,6 @@
 package io.llmswarm.engine.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,10 +56,30 @@ class WeightMatrixShapeTest {
     @Test
     void refusesToReadReleasedMemory() {
         Arena arena = Arena.ofConfined();
-        WeightMatrix w = WeightMatrix.of(GgmlType.Q8_0, RandomWeights.matrix(arena, GgmlType.Q8_0, 2, 32, 1), 2, 32);
-        ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_0, 1, 32);
-        x.encode(new float[32], 0, 1);
+        WeightMatrix w = WeightMatrix.of(GgmlType.Q6_K, RandomWeights.matrix(arena, GgmlType.Q6_K, 2, 256, 1), 2, 256);
+        ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_K, 1, 256);
+        x.encode(new float[256], 0, 1);
         arena.close();
+        assertThrows(IllegalStateException.class, () -> w.multiply(x, new float[2], 2, 0, 2));
+    }
+
+    /** Packed weights are a copy: the file's memory may go, the packed arena's may not. */
+    @Test
+    void packedWeightsOutliveTheirSourceButNotTheirArena() {
+        Arena source = Arena.ofConfined();
+        Arena packedArena = Arena.ofConfined();
+        WeightMatrix w = WeightMatrix.of(GgmlType.Q8_0, RandomWeights.matrix(source, GgmlType.Q8_0, 2, 32, 1), 2, 32,
+                packedArena);
+        assertEquals(true, w.packedBytes() > 0);
+        ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_0, 1, 32);
+        x.encode(RandomWeights.activations(1, 32, 3), 0, 1);
+        float[] before = new float[2];
+        w.multiply(x, before, 2, 0, 2);
+        source.close();
+        float[] after = new float[2];
+        w.multiply(x, after, 2, 0, 2);
+        assertArrayEquals(before, after);
+        packedArena.close();
         assertThrows(IllegalStateException.class, () -> w.multiply(x, new float[2], 2, 0, 2));
     }
 

@@ -1,0 +1,155 @@
+package io.llmswarm.engine.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A weight matrix rewritten at load time so that one vector holds the same column of
+ * {@link VectorWidth#LANES} consecutive rows (a <em>group</em>): lane {@code i} of every vector
+ * belongs to row {@code group * LANES + i}. Kernels broadcast one activation value and multiply
+ * it with a column of the group, so a lane's sum is one row's dot product and no lanes are ever
+ * added across.
+ *
+ * <p>That is what makes results independent of how they were computed. Every type sums each
+ * block of quants exactly (integers far below 2^24, in float), then folds the blocks into the
+ * row's float total in block order, one fused multiply-add each. The decode kernel (one token),
+ * the batch kernels (many tokens over a float panel of the group's weights) and every vector
+ * width give a row the same bits: a token alone equals the same token in a batch, and nodes with
+ * different CPUs agree.
+ *
+ * <p>Batches of at least {@link #PANEL_TOKENS} tokens convert a group's quants to floats once
+ * (the <em>panel</em>, which stays in cache) and reuse them for every token: the inner loop is
+ * then one load and one fused multiply-add per column and token.
+ */
+abstract sealed class PackedMatrix permits PackedQ80, PackedQ40 {
+    static final VectorSpecies<Float> F = VectorWidth.FLOATS;
+    /** Rows per group: one float lane each. */
+    static final int L = VectorWidth.LANES;
+    /**
+     * One byte per row of a group. There is no byte species narrower than 64 bits, so with four
+     * lanes a load reads four spare bytes (the packed segment is padded for the last one).
+     */
+    static final VectorSpecies<Byte> ROW_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    static final MemorySegment MEMORY = VectorWidth.ALL_MEMORY;
+    /** Batches of at least this many tokens go through the panel. */
+    static final int PANEL_TOKENS = 4;
+    /** Tokens per panel tile: with the tile's block sums and totals, 16 vector registers on AVX-512. */
+    static final int TILE = 8;
+    /** Spare bytes after the last group, so that narrow loads may read past it. */
+    static final long PADDING = 64;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    final int rows;
+    final int cols;
+    final int groups;
+    final MemorySegment packed;
+    /** Address of group 0. */
+    final long base;
+    final long groupBytes;
+
+    PackedMatrix(int rows, int cols, long groupBytes, Arena arena) {
+        this.rows = rows;
+        this.cols = cols;
+        this.groups = (rows + L - 1) / L;
+        this.groupBytes = groupBytes;
+        this.packed = arena.allocate(groupBytes * groups + PADDING, 64);
+        this.base = packed.address();
+    }
+
+    /** Bytes this packed copy takes. */
+    final long bytes() {
+        return packed.byteSize();
+    }
+
+    /**
+     * {@code out[t*outStride + r]} for rows in range and every token of {@code x}; arguments were
+     * checked by the caller.
+     */
+    final void multiply(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        if (!packed.scope().isAlive()) {
+            throw new IllegalStateException("the packed weights of this matrix have been released");
+        }
+        Scratch scratch = SCRATCH.get();
+        float[] result = scratch.result;
+        int tokens = x.rows();
+        for (int g = rowStart / L; g * L < rowEnd; g++) {
+            if (tokens < PANEL_TOKENS) {
+                for (int t = 0; t < tokens; t++) {
+                    dots(x, t, g, result);
+                    store(result, 0, out, t * outStride, g, rowStart, rowEnd);
+                }
+                continue;
+            }
+            Panel panel = scratch.panel(cols);
+            fillPanel(g, panel);
+            int t = 0;
+            for (; t + TILE <= tokens; t += TILE) {
+                panelDots8(panel, x, t, result);
+                for (int i = 0; i < TILE; i++) {
+                    store(result, i * L, out, (t + i) * outStride, g, rowStart, rowEnd);
+                }
+            }
+            for (; t < tokens; t++) {
+                panelDots1(panel, x, t, result);
+                store(result, 0, out, t * outStride, g, rowStart, rowEnd);
+            }
+        }
+    }
+
+    /** Copies the lanes of {@code result[from...]} whose rows are in range to {@code out[outRow0 + row]}. */
+    private static void store(float[] result, int from, float[] out, int outRow0, int g, int rowStart, int rowEnd) {
+        int r0 = g * L;
+        int first = Math.max(r0, rowStart);
+        int end = Math.min(r0 + L, rowEnd);
+        System.arraycopy(result, from + first - r0, out, outRow0 + first, end - first);
+    }
+
+    /** The dots of group {@code g}'s rows with token {@code t}, into {@code result[0..L)}. */
+    abstract void dots(ActivationBatch x, int t, int g, float[] result);
+
+    /** Writes group {@code g}'s weights as integer-valued floats, and its scales, to the panel. */
+    abstract void fillPanel(int g, Panel panel);
+
+    /** The dots of the panel's rows with tokens {@code t..t+7}, into {@code result[i*L..]} for token {@code t+i}. */
+    abstract void panelDots8(Panel panel, ActivationBatch x, int t, float[] result);
+
+    /** The same for token {@code t} alone, into {@code result[0..L)}. */
+    abstract void panelDots1(Panel panel, ActivationBatch x, int t, float[] result);
+
+    /** Loads {@code L} signed bytes at an absolute address as floats. */
+    static FloatVector signedBytes(long address) {
+        return (FloatVector) ByteVector.fromMemorySegment(ROW_BYTES, MEMORY, address, java.nio.ByteOrder.LITTLE_ENDIAN)
+                .convertShape(jdk.incubator.vector.VectorOperators.B2F, F, 0);
+    }
+
+    /** A group's weights as floats, column by column ({@code values[k*L + lane]}), and its scales. */
+    static final class Panel {
+        float[] values = new float[0];
+        float[] scales = new float[0];
+
+        void ensure(int valueCount, int scaleCount) {
+            if (values.length < valueCount) {
+                values = new float[valueCount];
+            }
+            if (scales.length < scaleCount) {
+                scales = new float[scaleCount];
+            }
+        }
+    }
+
+    /** Per kernel thread: the panel and the result of a tile. */
+    private static final class Scratch {
+        final float[] result = new float[TILE * L];
+        final Panel panel = new Panel();
+
+        Panel panel(int cols) {
+            panel.ensure(cols * L, cols * L / 16);
+            return panel;
+        }
+    }
+}
