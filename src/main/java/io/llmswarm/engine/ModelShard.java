@@ -10,7 +10,13 @@ import io.llmswarm.gguf.Quantizer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
@@ -65,21 +71,48 @@ public final class ModelShard implements AutoCloseable {
         RowTable embedding = range.startsModel()
                 ? loader.rowTable("token_embd.weight", config.vocabularySize(), config.embeddingLength())
                 : null;
-        LayerWeights[] layers = new LayerWeights[range.size()];
-        for (int i = 0; i < layers.length; i++) {
-            layers[i] = loader.layer(range.first() + i);
-            progress.accept(i + 1);
+        boolean endsModel = range.endsModel(config.blockCount());
+        // Packing is CPU work: layers (and the output head) are packed side by side, one per core.
+        int threads = Math.max(1, Math.min(range.size() + 1, Runtime.getRuntime().availableProcessors()));
+        ExecutorService packers = Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon().name("pack-", 1).factory());
+        try {
+            Future<WeightMatrix> output = packers.submit(() -> endsModel ? loader.matrix(
+                    file.findTensor("output.weight").isPresent() ? "output.weight" : "token_embd.weight",
+                    config.vocabularySize(), config.embeddingLength()) : null);
+            List<Future<LayerWeights>> pending = new ArrayList<>();
+            for (int i = 0; i < range.size(); i++) {
+                int layer = range.first() + i;
+                pending.add(packers.submit(() -> loader.layer(layer)));
+            }
+            LayerWeights[] layers = new LayerWeights[range.size()];
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] = result(pending.get(i));
+                progress.accept(i + 1);
+            }
+            float[] outputNorm = endsModel ? loader.vector("output_norm.weight", config.embeddingLength()) : null;
+            float[] ropeFactors = loader.optionalVector("rope_freqs.weight", config.ropeDimensions() / 2).orElse(null);
+            return new ModelShard(file, packed, config, range, embedding, layers, outputNorm, result(output), ropeFactors);
+        } finally {
+            packers.shutdownNow();
         }
-        float[] outputNorm = null;
-        WeightMatrix output = null;
-        if (range.endsModel(config.blockCount())) {
-            outputNorm = loader.vector("output_norm.weight", config.embeddingLength());
-            output = file.findTensor("output.weight").isPresent()
-                    ? loader.matrix("output.weight", config.vocabularySize(), config.embeddingLength())
-                    : loader.matrix("token_embd.weight", config.vocabularySize(), config.embeddingLength());
+    }
+
+    /** The value of a finished load task, with its own exception (a bad tensor's message) if it failed. */
+    private static <T> T result(Future<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the model", e);
         }
-        float[] ropeFactors = loader.optionalVector("rope_freqs.weight", config.ropeDimensions() / 2).orElse(null);
-        return new ModelShard(file, packed, config, range, embedding, layers, outputNorm, output, ropeFactors);
     }
 
     public ModelConfig config() {

@@ -61,6 +61,39 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40 {
         this.base = packed.address();
     }
 
+    /** Rewrites one group: the source bytes of its rows (zeros past the last row) into its packed bytes. */
+    @FunctionalInterface
+    interface GroupPacker {
+        void pack(byte[] rows, int rowBytes, byte[] group);
+    }
+
+    /**
+     * Fills the packed segment group by group: the group's rows are copied into an array (one
+     * bulk copy each), rewritten there by {@code packer}, and copied out in one piece.
+     */
+    final void packGroups(SegmentMatrix source, GroupPacker packer) {
+        int rowBytes = Math.toIntExact(source.rowBytes);
+        byte[] in = new byte[rowBytes * L];
+        byte[] out = new byte[Math.toIntExact(groupBytes)];
+        for (int g = 0; g < groups; g++) {
+            int present = Math.min(L, rows - g * L);
+            MemorySegment.copy(source.data, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * L * rowBytes, in, 0,
+                    present * rowBytes);
+            java.util.Arrays.fill(in, present * rowBytes, in.length, (byte) 0);
+            packer.pack(in, rowBytes, out);
+            MemorySegment.copy(out, 0, packed, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+        }
+    }
+
+    /** The fp16 at {@code bytes[i]} (little-endian) as a float, written little-endian at {@code out[o]}. */
+    static void putHalfAsFloat(byte[] bytes, int i, byte[] out, int o) {
+        int bits = Float.floatToRawIntBits(Float.float16ToFloat((short) ((bytes[i] & 0xFF) | bytes[i + 1] << 8)));
+        out[o] = (byte) bits;
+        out[o + 1] = (byte) (bits >>> 8);
+        out[o + 2] = (byte) (bits >>> 16);
+        out[o + 3] = (byte) (bits >>> 24);
+    }
+
     /** Bytes this packed copy takes. */
     final long bytes() {
         return packed.byteSize();

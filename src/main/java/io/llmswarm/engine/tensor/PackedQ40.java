@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -25,28 +23,19 @@ final class PackedQ40 extends PackedMatrix {
     PackedQ40(Q40Matrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
         this.blocks = cols / 32;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
+        // Rows past the end have scale 0 (their zero bytes) and read as values 0 - 8: harmless.
+        packGroups(source, (in, rowBytes, out) -> {
             for (int b = 0; b < blocks; b++) {
-                // Rows past the end are all-zero scales and nibbles 8 (value 0).
-                java.util.Arrays.fill(block, (byte) 0x88);
+                int o = (int) (b * BLOCK_BYTES);
                 for (int lane = 0; lane < L; lane++) {
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, 0f);
-                }
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat((short) ((in[0] & 0xFF) | in[1] << 8)));
+                    int i = lane * rowBytes + b * SOURCE_BLOCK;
+                    putHalfAsFloat(in, i, out, o + 4 * lane);
                     for (int k = 0; k < 16; k++) {
-                        block[4 * L + k * L + lane] = in[2 + k];
+                        out[o + 4 * L + k * L + lane] = in[i + 2 + k];
                     }
                 }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
             }
-        }
+        });
     }
 
     /**

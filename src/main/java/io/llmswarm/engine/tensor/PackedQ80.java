@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 
@@ -19,25 +17,18 @@ final class PackedQ80 extends PackedMatrix {
     PackedQ80(Q80Matrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
         this.blocks = cols / 32;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
+        packGroups(source, (in, rowBytes, out) -> {
             for (int b = 0; b < blocks; b++) {
-                java.util.Arrays.fill(block, (byte) 0);
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    float d = Float.float16ToFloat((short) ((in[0] & 0xFF) | in[1] << 8));
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, d);
+                int o = (int) (b * BLOCK_BYTES);
+                for (int lane = 0; lane < L; lane++) {
+                    int i = lane * rowBytes + b * SOURCE_BLOCK;
+                    putHalfAsFloat(in, i, out, o + 4 * lane);
                     for (int k = 0; k < 32; k++) {
-                        block[4 * L + k * L + lane] = in[2 + k];
+                        out[o + 4 * L + k * L + lane] = in[i + 2 + k];
                     }
                 }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
             }
-        }
+        });
     }
 
     /**
