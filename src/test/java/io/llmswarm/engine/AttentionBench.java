@@ -55,8 +55,8 @@ public final class AttentionBench {
             long start = System.nanoTime();
             long cpuStart = CPU.getCurrentThreadCpuTime();
             for (int r = 0; r < reps; r++) {
-                for (int head = 0; head < config.headCount(); head++) {
-                    attention.attend(cache, 0, q, out, 0, head, positions - 1);
+                for (int kvHead = 0; kvHead < config.headCountKv(); kvHead++) {
+                    attention.attend(cache, 0, q, out, 0, kvHead * config.groupSize(), config.groupSize(), positions - 1);
                 }
             }
             bestWall = Math.min(bestWall, (System.nanoTime() - start) / 1e3 / reps);
