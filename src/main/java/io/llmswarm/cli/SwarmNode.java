@@ -8,6 +8,7 @@ import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.CoordinatorVerticle;
 import io.llmswarm.coordinator.NodeHealth;
 import io.llmswarm.coordinator.PipelineStateStore;
+import io.llmswarm.engine.KvCache;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.gateway.GatewayVerticle;
 import io.llmswarm.gateway.ServedModel;
@@ -150,7 +151,7 @@ public final class SwarmNode {
                 fixedBytes += info.byteSize();
             }
         }
-        long kvPerLayer = 2L * config.contextLength() * config.kvDim() * Float.BYTES;
+        long kvPerLayer = KvCache.bytesFor(1, config.kvDim(), config.contextLength());
         return new LayerChooser.Capacity(memoryBytes, layerBytes + kvPerLayer, fixedBytes);
     }
 

@@ -3,21 +3,28 @@ package io.llmswarm.engine;
 import java.util.Arrays;
 
 /**
- * Keys and values of one session for the layers of one shard. Values are stored rounded to
- * half precision, as llama.cpp's default F16 cache holds them, so attention sees the same numbers;
- * they are kept as floats so the attention loops vectorise. The cache grows in steps and every
- * step is reserved from a shared {@link KvCacheBudget}; {@link #release()} returns it all.
+ * Keys and values of one session for the layers of one shard, held as IEEE half-precision bits,
+ * as llama.cpp's default F16 cache holds them (2 bytes a value), so attention sees the same
+ * numbers. The cache grows in steps and every step is reserved from a shared
+ * {@link KvCacheBudget}; {@link #release()} returns it all.
+ *
+ * <p>Values are stored a position after another ({@code position * kvDim + dim}). Keys are
+ * stored in blocks of {@link #BLOCK} positions, each block dimension after dimension with the
+ * block's positions side by side ({@link #keyIndex}), so that attention reads one dimension of
+ * many positions as a vector and scores positions lane by lane, without summing across lanes.
  */
 public final class KvCache {
 
+    /** Positions side by side in a block of keys; a multiple of every vector's float lanes. */
+    static final int BLOCK = 16;
     private static final int GROWTH_STEP = 64;
 
     private final int layers;
     private final int kvDim;
     private final int maxPositions;
     private final KvCacheBudget budget;
-    private final float[][] keys;
-    private final float[][] values;
+    private final short[][] keys;
+    private final short[][] values;
     private int capacity;
     private int length;
     private boolean released;
@@ -27,10 +34,10 @@ public final class KvCache {
         this.kvDim = kvDim;
         this.maxPositions = maxPositions;
         this.budget = budget;
-        this.keys = new float[layers][];
-        this.values = new float[layers][];
-        Arrays.fill(keys, new float[0]);
-        Arrays.fill(values, new float[0]);
+        this.keys = new short[layers][];
+        this.values = new short[layers][];
+        Arrays.fill(keys, new short[0]);
+        Arrays.fill(values, new short[0]);
     }
 
     /** Positions filled so far: the next token goes at this position. */
@@ -44,11 +51,16 @@ public final class KvCache {
 
     /** Bytes this cache holds now. */
     public long bytes() {
-        return bytesFor(capacity);
+        return bytesFor(layers, kvDim, capacity);
     }
 
-    private long bytesFor(int positions) {
-        return 2L * layers * positions * kvDim * Float.BYTES;
+    /**
+     * Bytes of keys and values for {@code positions} positions of {@code layers} layers: F16, 2
+     * a value, for whole blocks of {@link #BLOCK} positions.
+     */
+    public static long bytesFor(int layers, int kvDim, int positions) {
+        long blocks = (positions + BLOCK - 1) / BLOCK;
+        return 2L * layers * blocks * BLOCK * kvDim * Short.BYTES;
     }
 
     /**
@@ -69,9 +81,12 @@ public final class KvCache {
         }
         if (needed > capacity) {
             int wanted = Math.max(needed, capacity + GROWTH_STEP);
-            int newCapacity = Math.min(maxPositions, (wanted + GROWTH_STEP - 1) / GROWTH_STEP * GROWTH_STEP);
-            budget.reserve(bytesFor(newCapacity) - bytesFor(capacity));
+            // Whole blocks of keys, so the last block of a context that is not a multiple of it has room too.
+            int limit = (maxPositions + BLOCK - 1) / BLOCK * BLOCK;
+            int newCapacity = Math.min(limit, (wanted + GROWTH_STEP - 1) / GROWTH_STEP * GROWTH_STEP);
+            budget.reserve(bytesFor(layers, kvDim, newCapacity) - bytes());
             for (int l = 0; l < layers; l++) {
+                // Blocks of keys follow one another, so a longer array keeps them where they were.
                 keys[l] = Arrays.copyOf(keys[l], newCapacity * kvDim);
                 values[l] = Arrays.copyOf(values[l], newCapacity * kvDim);
             }
@@ -87,21 +102,39 @@ public final class KvCache {
 
     /** Stores one position's key and value for a layer (index within the shard), rounding to F16. */
     void store(int layerIndex, int position, float[] key, int keyOffset, float[] value, int valueOffset) {
-        float[] k = keys[layerIndex];
-        float[] v = values[layerIndex];
-        int base = position * kvDim;
+        short[] k = keys[layerIndex];
+        short[] v = values[layerIndex];
+        int keyBase = keyIndex(kvDim, position, 0);
+        int valueBase = position * kvDim;
         for (int i = 0; i < kvDim; i++) {
-            k[base + i] = Float.float16ToFloat(Float.floatToFloat16(key[keyOffset + i]));
-            v[base + i] = Float.float16ToFloat(Float.floatToFloat16(value[valueOffset + i]));
+            k[keyBase + i * BLOCK] = Float.floatToFloat16(key[keyOffset + i]);
+            v[valueBase + i] = Float.floatToFloat16(value[valueOffset + i]);
         }
     }
 
-    float[] keys(int layerIndex) {
+    /** Where the key of {@code position}, dimension {@code dim} is in a layer's {@link #keys}. */
+    static int keyIndex(int kvDim, int position, int dim) {
+        return (position / BLOCK * kvDim + dim) * BLOCK + position % BLOCK;
+    }
+
+    /** A layer's keys as F16 bits, laid out as {@link #keyIndex} says. */
+    short[] keys(int layerIndex) {
         return keys[layerIndex];
     }
 
-    float[] values(int layerIndex) {
+    /** A layer's values as F16 bits, {@code position * kvDim + dim}. */
+    short[] values(int layerIndex) {
         return values[layerIndex];
+    }
+
+    /** The stored key of a position and dimension, as a float. */
+    float key(int layerIndex, int position, int dim) {
+        return Float.float16ToFloat(keys[layerIndex][keyIndex(kvDim, position, dim)]);
+    }
+
+    /** The stored value of a position and dimension, as a float. */
+    float value(int layerIndex, int position, int dim) {
+        return Float.float16ToFloat(values[layerIndex][position * kvDim + dim]);
     }
 
     int kvDim() {
@@ -112,7 +145,7 @@ public final class KvCache {
     public void release() {
         if (!released) {
             released = true;
-            budget.release(bytesFor(capacity));
+            budget.release(bytes());
             Arrays.fill(keys, null);
             Arrays.fill(values, null);
             capacity = 0;

@@ -247,11 +247,19 @@ public final class ShardEngine implements AutoCloseable {
             rope.apply(key, t * config.kvDim(), config.headCountKv(), config.headDim(), firstPosition + t);
             cache.store(layerIndex, firstPosition + t, key, t * config.kvDim(), value, t * config.kvDim());
         }
-        int heads = config.headCount();
-        matMul.parallelFor(n * heads, (from, to) -> {
+        // A task computes the query heads of one token that share a KV head, or a part of them when
+        // there would be fewer tasks than kernel threads.
+        int group = config.groupSize();
+        int parts = Math.min(group, Math.ceilDiv(matMul.threads(), n * config.headCountKv()));
+        int perToken = config.headCountKv() * parts;
+        matMul.parallelFor(n * perToken, (from, to) -> {
             for (int i = from; i < to; i++) {
-                int t = i / heads;
-                attention.attend(cache, layerIndex, query, attended, t, i % heads, firstPosition + t);
+                int t = i / perToken;
+                int kvHead = i % perToken / parts;
+                int part = i % parts;
+                int first = kvHead * group + group * part / parts;
+                int end = kvHead * group + group * (part + 1) / parts;
+                attention.attend(cache, layerIndex, query, attended, t, first, end - first, firstPosition + t);
             }
         });
         encoder.set(attended, n, config.queryDim());

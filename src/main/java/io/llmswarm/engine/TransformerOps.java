@@ -65,31 +65,4 @@ final class TransformerOps {
     static float toHalf(float v) {
         return Float.float16ToFloat(Float.floatToFloat16(v));
     }
-
-    /** Dot product of {@code n} floats. */
-    static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        int i = 0;
-        FloatVector acc = FloatVector.zero(F);
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
-        }
-        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aOffset + i] * b[bOffset + i];
-        }
-        return sum;
-    }
-
-    /** out[i] += p * v[i] for {@code n} floats. */
-    static void addScaled(float[] out, int outOffset, float p, float[] v, int vOffset, int n) {
-        int i = 0;
-        FloatVector pv = FloatVector.broadcast(F, p);
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, v, vOffset + i).fma(pv, FloatVector.fromArray(F, out, outOffset + i))
-                    .intoArray(out, outOffset + i);
-        }
-        for (; i < n; i++) {
-            out[outOffset + i] += p * v[vOffset + i];
-        }
-    }
 }
