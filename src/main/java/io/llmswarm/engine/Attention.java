@@ -1,8 +1,8 @@
 package io.llmswarm.engine;
 
+import io.llmswarm.engine.tensor.VectorWidth;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,11 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class Attention {
 
     /**
-     * The preferred float vector, kept to 4, 8 or 16 lanes, so that a block of {@link #BLOCK}
-     * positions is 4, 2 or 1 vectors.
+     * The engine's float vector (the machine's, 4, 8 or 16 lanes; see {@code VectorWidth}), so that
+     * a block of {@link #BLOCK} positions is 4, 2 or 1 vectors.
      */
-    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(
-            Integer.highestOneBit(Math.clamp(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 128, 512))));
+    private static final VectorSpecies<Float> F = VectorWidth.floats();
     private static final int L = F.length();
     /** Partial sums of a dot product: the lanes of the widest vector the float cache had. */
     private static final int PARTIALS = 16;

@@ -1,5 +1,6 @@
 package io.llmswarm.engine;
 
+import io.llmswarm.engine.tensor.VectorWidth;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -9,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class TransformerOps {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = VectorWidth.floats();
 
     private TransformerOps() {
     }

@@ -32,6 +32,11 @@ public final class VectorWidth {
     private VectorWidth() {
     }
 
+    /** The float species every kernel of the engine uses. */
+    public static VectorSpecies<Float> floats() {
+        return FLOATS;
+    }
+
     /** Bits per vector that the kernels use. */
     public static int bits() {
         return FLOATS.vectorBitSize();
