@@ -1,14 +1,13 @@
 package io.llmswarm.engine.tensor;
 
 import io.llmswarm.gguf.GgmlType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_1 weights (blocks of 32: fp16 d, fp16 m, 16 bytes of nibbles; value = d * nibble + m) times
- * Q8_1 activations: {@code d*dx*sum(q*qx) + m*sx} per block.
+ * Q8_1 activations: {@code d*dx*sum(q*qx) + m*sx} per block; multiplied by {@link PackedQ41}'s
+ * kernels.
  */
 final class Q41Matrix extends SegmentMatrix {
     private static final int BLOCK_BYTES = 20;
@@ -18,33 +17,8 @@ final class Q41Matrix extends SegmentMatrix {
     }
 
     @Override
-    void multiplyRows(ActivationBatch x, int tokenStart, int tokenEnd, float[] out, int outStride, int rowStart, int rowEnd) {
-        float[] lanes = new float[16];
-        int blocks = cols / 32;
-        for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = tokenStart; t < tokenEnd; t++) {
-                out[t * outStride + r] = dot(r * rowBytes, x, t * cols, t * blocks, blocks, lanes);
-            }
-        }
-    }
-
-    private float dot(long offset, ActivationBatch x, int xBase, int dBase, int blocks, float[] lanes) {
-        float[] xv = x.values();
-        float[] xd = x.scales();
-        float[] xs = x.sums();
-        FloatVector acc = FloatVector.zero(F);
-        float offsets = 0;
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int xi = xBase + b * 32;
-            ByteVector q = ByteVector.fromMemorySegment(B, data, o + 4, LE);
-            FloatVector w0 = (FloatVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), w0.mul(FloatVector.fromArray(F, xv, xi)));
-            acc = p.fma(FloatVector.broadcast(F, half(o) * xd[dBase + b]), acc);
-            offsets += half(o + 2) * xs[dBase + b];
-        }
-        return sumLanes(acc, lanes) + offsets;
+    PackedMatrix packedCopy(Arena arena) {
+        return new PackedQ41(this, arena);
     }
 
     @Override

@@ -26,7 +26,13 @@ abstract sealed class SegmentMatrix implements WeightMatrix
     static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Kernels are written for 16 float lanes (AVX-512), which is this machine's preferred shape. */
+    /**
+     * 512-bit species for the in-place kernels that are written for 16 float lanes: only Q4_K,
+     * Q5_K and Q6_K are left, and they run many times slower where the machine's vectors are
+     * narrower. Every other type is packed ({@link PackedMatrix}) and uses
+     * {@link VectorWidth#FLOATS}. These four fields, {@link #sumLanes}, {@link #floats},
+     * {@link #multiplyRows} and the token tiles go once the K-quants are packed too.
+     */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -176,7 +182,8 @@ abstract sealed class SegmentMatrix implements WeightMatrix
     abstract void dequantize(long offset, float[] dst, int dstOffset);
 
     /**
-     * Sum of the lanes in a fixed order, through {@code lanes} (16 floats of scratch).
+     * Sum of the 16 lanes of a 512-bit vector in a fixed order, through {@code lanes} (16 floats
+     * of scratch); for the in-place K-quant kernels only.
      * {@code reduceLanes} sums in a different order once compiled than when interpreted, which
      * would make results depend on JIT state. Tiny on purpose: the JIT must inline it, or the
      * vector would be boxed.

@@ -10,10 +10,14 @@ import java.util.Locale;
  * TinyLlama-shaped model (22 layers, width 2048, 4 KV heads of 64, FFN 5632, vocab 32000), with
  * weights off-heap. {@code LAYERS} distinct layers are allocated and cycled through so that the
  * working set is far larger than the caches. Prints GB/s of weights streamed and tokens/s, for
- * 1 and 2 threads, one token (decode) and a batch of 16 (prompt).
+ * 1 and 2 threads, one token (decode) and a batch of 16 (prompt). The machine is shared, so
+ * each figure is the median of five windows, and {@code cpu tok/s} counts the calling thread's
+ * CPU time instead of wall time: with {@code -Dbench.threads=1} the caller does all the work, so
+ * that column is what the kernels cost, whatever else runs.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
- * io.llmswarm.engine.tensor.KernelBench [types...]}
+ * io.llmswarm.engine.tensor.KernelBench [types...]}; {@code -Dbench.threads=1,2},
+ * {@code -Dbench.batches=1,16}, {@code -Dbench.seconds=3}, {@code -Dbench.layers=4}.
  */
 public final class KernelBench {
     private static final int WIDTH = 2048;
@@ -31,7 +35,8 @@ public final class KernelBench {
         String[] types = args.length > 0 ? args : new String[] {"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F16"};
         int[] threadCounts = ints(System.getProperty("bench.threads", "1,2"));
         int[] batches = ints(System.getProperty("bench.batches", "1,16"));
-        System.out.printf(Locale.ROOT, "%-5s %7s %5s %9s %10s%n", "type", "threads", "batch", "GB/s", "tokens/s");
+        System.out.println("# " + VectorWidth.describe());
+        System.out.printf(Locale.ROOT, "%-5s %7s %5s %9s %10s %11s%n", "type", "threads", "batch", "GB/s", "tokens/s", "cpu tok/s");
         for (String name : types) {
             GgmlType type = GgmlType.valueOf(name);
             try (Arena arena = Arena.ofShared()) {
@@ -49,9 +54,9 @@ public final class KernelBench {
                 for (int threads : threadCounts) {
                     try (MatMul matMul = new MatMul(threads)) {
                         for (int batch : batches) {
-                            double seconds = timeStep(matMul, layers, head, batch);
-                            System.out.printf(Locale.ROOT, "%-5s %7d %5d %9.1f %10.1f%n", name, threads, batch,
-                                    bytesPerToken / seconds / 1e9, batch / seconds);
+                            double[] seconds = timeStep(matMul, layers, head, batch);
+                            System.out.printf(Locale.ROOT, "%-5s %7d %5d %9.1f %10.1f %11.1f%n", name, threads, batch,
+                                    bytesPerToken / seconds[0] / 1e9, batch / seconds[0], batch / seconds[1]);
                         }
                     }
                 }
@@ -59,8 +64,11 @@ public final class KernelBench {
         }
     }
 
-    /** Seconds per step (one forward pass of {@code batch} tokens through all matrices). */
-    private static double timeStep(MatMul matMul, Layer[] layers, WeightMatrix head, int batch) {
+    /**
+     * Seconds per step (one forward pass of {@code batch} tokens through all matrices): wall
+     * time, then the calling thread's CPU time, each the median of five windows.
+     */
+    private static double[] timeStep(MatMul matMul, Layer[] layers, WeightMatrix head, int batch) {
         ActivationFormat format = head.activationFormat();
         ActivationBatch width = new ActivationBatch(format, batch, WIDTH);
         ActivationBatch ffn = new ActivationBatch(format, batch, FFN);
@@ -76,20 +84,25 @@ public final class KernelBench {
             step(matMul, layers, head, width, ffn, qkv, attention, gateUp, logits);
         }
         // The machine is shared: report the median of five windows.
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         double[] windows = new double[5];
+        double[] cpuWindows = new double[5];
         for (int w = 0; w < windows.length; w++) {
             int steps = 0;
             long start = System.nanoTime();
+            long cpuStart = cpu.getCurrentThreadCpuTime();
             long end;
             do {
                 step(matMul, layers, head, width, ffn, qkv, attention, gateUp, logits);
                 steps++;
                 end = System.nanoTime();
             } while (end - start < SECONDS / windows.length * 1e9);
+            cpuWindows[w] = (cpu.getCurrentThreadCpuTime() - cpuStart) / 1e9 / steps;
             windows[w] = (end - start) / 1e9 / steps;
         }
         java.util.Arrays.sort(windows);
-        return windows[windows.length / 2];
+        java.util.Arrays.sort(cpuWindows);
+        return new double[] {windows[windows.length / 2], cpuWindows[cpuWindows.length / 2]};
     }
 
     private static void step(MatMul matMul, Layer[] layers, WeightMatrix head, ActivationBatch width, ActivationBatch ffn,

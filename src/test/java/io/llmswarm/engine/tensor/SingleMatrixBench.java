@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * Micro benchmark (a main, not a test): one thread streams one large matrix (32768 x 2048) of
  * each type through {@link WeightMatrix#multiply} for a single token ({@code -Drows=}, {@code -Dtokens=}). Isolates a kernel's speed
- * per element from the dispatch and shapes of {@link KernelBench}.
+ * per element from the dispatch and shapes of {@link KernelBench}. The hash of the output, computed
+ * after the JIT compiled the kernels, lets runs at different vector widths be compared.
  */
 public final class SingleMatrixBench {
     /** CPU time of this thread: on a shared machine wall time also counts other processes' turns. */
@@ -37,8 +38,9 @@ public final class SingleMatrixBench {
                     best = Math.max(best, (double) reps * rows * cols * tokens / (System.nanoTime() - start));
                     bestCpu = Math.max(bestCpu, (double) reps * rows * cols * tokens / (CPU.getCurrentThreadCpuTime() - cpuStart));
                 }
-                System.out.printf(Locale.ROOT, "%-5s %6.2f Gelem/s %6.2f GB/s (%d tokens: products per ns); per CPU second %6.2f Gelem/s%n",
-                        name, best, best * type.typeSize() / type.blockSize() / tokens, tokens, bestCpu);
+                System.out.printf(Locale.ROOT, "%-5s %6.2f Gelem/s %6.2f GB/s (%d tokens: products per ns); per CPU second %6.2f Gelem/s;"
+                        + " output hash %08x (%s)%n", name, best, best * type.typeSize() / type.blockSize() / tokens, tokens, bestCpu,
+                        java.util.Arrays.hashCode(out), VectorWidth.describe());
             }
         }
     }

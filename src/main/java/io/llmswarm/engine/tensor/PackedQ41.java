@@ -1,0 +1,142 @@
+package io.llmswarm.engine.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_1 weights packed by groups of {@link #L} rows. Per group and block of 32: the rows' scales
+ * {@code d} as {@code L} floats, their offsets {@code m} as {@code L} floats, then 16 columns of
+ * {@code L} bytes, each byte holding a row's nibbles of values {@code k} (low) and {@code k + 16}
+ * (high), as in ggml's block.
+ *
+ * <p>With Q8_1 activations (quants {@code qx}, scale {@code dx}, {@code s = fp16(dx * sum qx)})
+ * a row's dot is two chains over the blocks in order: {@code total = fma(sum q*qx, d * dx, total)}
+ * (the sum exact) and {@code offset = fma(m, s, offset)}, then {@code total + offset}.
+ */
+final class PackedQ41 extends PackedMatrix {
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int SOURCE_BLOCK = 20;
+    private static final long BLOCK_BYTES = 8L * L + 16L * L;
+
+    private final int blocks;
+
+    PackedQ41(Q41Matrix source, Arena arena) {
+        super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
+        this.blocks = cols / 32;
+        MemorySegment data = source.data;
+        byte[] in = new byte[SOURCE_BLOCK];
+        byte[] block = new byte[(int) BLOCK_BYTES];
+        MemorySegment blockView = MemorySegment.ofArray(block);
+        for (int g = 0; g < groups; g++) {
+            for (int b = 0; b < blocks; b++) {
+                // Rows past the end: zero scales, offsets and nibbles.
+                java.util.Arrays.fill(block, (byte) 0);
+                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
+                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
+                            in, 0, SOURCE_BLOCK);
+                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat((short) ((in[0] & 0xFF) | in[1] << 8)));
+                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * (L + lane), Float.float16ToFloat((short) ((in[2] & 0xFF) | in[3] << 8)));
+                    for (int k = 0; k < 16; k++) {
+                        block[8 * L + k * L + lane] = in[4 + k];
+                    }
+                }
+                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+            }
+        }
+    }
+
+    /** One token: four exact partial sums per block, then the two chains of the formula. */
+    @Override
+    void dots(ActivationBatch x, int t, int g, float[] result) {
+        float[] xv = x.values();
+        float[] xd = x.scales();
+        float[] xs = x.sums();
+        int xBase = t * cols;
+        int dBase = t * blocks;
+        long o = base + g * groupBytes;
+        FloatVector acc = FloatVector.zero(F);
+        FloatVector offset = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES) {
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            long q = o + 8L * L;
+            int xi = xBase + b * 32;
+            for (int k = 0; k < 16; k += 2) {
+                IntVector v = nibblePairs(q + (long) k * L);
+                IntVector u = nibblePairs(q + (long) (k + 1) * L);
+                s0 = floats(v.and(0x0F)).fma(FloatVector.broadcast(F, xv[xi + k]), s0);
+                s1 = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.broadcast(F, xv[xi + k + 16]), s1);
+                s2 = floats(u.and(0x0F)).fma(FloatVector.broadcast(F, xv[xi + k + 1]), s2);
+                s3 = floats(u.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.broadcast(F, xv[xi + k + 17]), s3);
+            }
+            FloatVector d = FloatVector.fromMemorySegment(F, MEMORY, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector m = FloatVector.fromMemorySegment(F, MEMORY, o + 4L * L, ByteOrder.LITTLE_ENDIAN);
+            int db = dBase + b;
+            acc = s0.add(s1).add(s2.add(s3)).fma(d.mul(xd[db]), acc);
+            offset = m.fma(FloatVector.broadcast(F, xs[db]), offset);
+        }
+        acc.add(offset).intoArray(result, 0);
+    }
+
+    /** Nibbles as floats; scales {@code d} at {@code scales[b*L]}, offsets {@code m} at {@code scales[(blocks + b)*L]}. */
+    @Override
+    void fillPanel(int g, Panel panel) {
+        float[] values = panel.values;
+        float[] scales = panel.scales;
+        long o = base + g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES) {
+            FloatVector.fromMemorySegment(F, MEMORY, o, ByteOrder.LITTLE_ENDIAN).intoArray(scales, b * L);
+            FloatVector.fromMemorySegment(F, MEMORY, o + 4L * L, ByteOrder.LITTLE_ENDIAN).intoArray(scales, (blocks + b) * L);
+            long q = o + 8L * L;
+            int v = b * 32 * L;
+            for (int k = 0; k < 16; k++) {
+                IntVector n = nibblePairs(q + (long) k * L);
+                floats(n.and(0x0F)).intoArray(values, v + k * L);
+                floats(n.lanewise(VectorOperators.LSHR, 4)).intoArray(values, v + (k + 16) * L);
+            }
+        }
+    }
+
+    @Override
+    void panelDots8(Panel panel, ActivationBatch x, int t, float[] result) {
+        Block32Panel.dots8(panel, x, t, result);
+        for (int i = 0; i < 8; i++) {
+            addOffsets(panel, x, t + i, result, i * L);
+        }
+    }
+
+    @Override
+    void panelDots1(Panel panel, ActivationBatch x, int t, float[] result) {
+        Block32Panel.dots1(panel, x, t, result);
+        addOffsets(panel, x, t, result, 0);
+    }
+
+    /** Adds token {@code t}'s offset chain to {@code result[at..at+L)}. */
+    private void addOffsets(Panel panel, ActivationBatch x, int t, float[] result, int at) {
+        float[] m = panel.scales;
+        float[] xs = x.sums();
+        FloatVector offset = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            offset = FloatVector.fromArray(F, m, (blocks + b) * L).fma(FloatVector.broadcast(F, xs[t * blocks + b]), offset);
+        }
+        FloatVector.fromArray(F, result, at).add(offset).intoArray(result, at);
+    }
+
+    private static IntVector nibblePairs(long address) {
+        return (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, MEMORY, address, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
+    }
+}
