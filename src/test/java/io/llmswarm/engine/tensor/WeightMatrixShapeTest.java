@@ -53,11 +53,12 @@ class WeightMatrixShapeTest {
         }
     }
 
+    /** A type read in place (Q5_0 has no packed kernel). */
     @Test
     void refusesToReadReleasedMemory() {
         Arena arena = Arena.ofConfined();
-        WeightMatrix w = WeightMatrix.of(GgmlType.Q6_K, RandomWeights.matrix(arena, GgmlType.Q6_K, 2, 256, 1), 2, 256);
-        ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_K, 1, 256);
+        WeightMatrix w = WeightMatrix.of(GgmlType.Q5_0, RandomWeights.matrix(arena, GgmlType.Q5_0, 2, 256, 1), 2, 256);
+        ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_0, 1, 256);
         x.encode(new float[256], 0, 1);
         arena.close();
         assertThrows(IllegalStateException.class, () -> w.multiply(x, new float[2], 2, 0, 2));
