@@ -54,6 +54,9 @@ final class PackedQ6K extends PackedMatrix {
     private static final FloatVector C18 = FloatVector.broadcast(F, 0x1p-18f);
     private static final FloatVector C24 = FloatVector.broadcast(F, 0x1p-24f);
 
+    /** Per kernel thread: the int sums of a panel tile. */
+    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[TILE * L]);
+
     private final int blocks;
 
     PackedQ6K(Q6KMatrix source, Arena arena) {
@@ -208,7 +211,8 @@ final class PackedQ6K extends PackedMatrix {
 
     /**
      * Tokens {@code t0..t0+7}: per 32 columns an exact float partial per token, added into int
-     * lanes; per super-block one fused multiply-add into the totals (kept in {@code result}).
+     * sums (kept in memory: with the partials in registers they would spill on AVX2); per
+     * super-block one fused multiply-add into the totals (kept in {@code result}).
      */
     @Override
     void panelDots8(Panel panel, ActivationBatch x, int t0, float[] result) {
@@ -216,16 +220,10 @@ final class PackedQ6K extends PackedMatrix {
         float[] d = panel.scales;
         float[] xv = x.values();
         float[] xd = x.scales();
+        int[] sums = SUMS.get();
         java.util.Arrays.fill(result, 0, TILE * L, 0f);
         for (int b = 0; b < blocks; b++) {
-            IntVector i0 = IntVector.zero(I);
-            IntVector i1 = IntVector.zero(I);
-            IntVector i2 = IntVector.zero(I);
-            IntVector i3 = IntVector.zero(I);
-            IntVector i4 = IntVector.zero(I);
-            IntVector i5 = IntVector.zero(I);
-            IntVector i6 = IntVector.zero(I);
-            IntVector i7 = IntVector.zero(I);
+            java.util.Arrays.fill(sums, 0);
             for (int part = 0; part < 8; part++) {
                 FloatVector s0 = FloatVector.zero(F);
                 FloatVector s1 = FloatVector.zero(F);
@@ -250,33 +248,20 @@ final class PackedQ6K extends PackedMatrix {
                     s6 = wk.fma(FloatVector.broadcast(F, xv[i + 6 * cols]), s6);
                     s7 = wk.fma(FloatVector.broadcast(F, xv[i + 7 * cols]), s7);
                 }
-                i0 = i0.add((IntVector) s0.convertShape(VectorOperators.F2I, I, 0));
-                i1 = i1.add((IntVector) s1.convertShape(VectorOperators.F2I, I, 0));
-                i2 = i2.add((IntVector) s2.convertShape(VectorOperators.F2I, I, 0));
-                i3 = i3.add((IntVector) s3.convertShape(VectorOperators.F2I, I, 0));
-                i4 = i4.add((IntVector) s4.convertShape(VectorOperators.F2I, I, 0));
-                i5 = i5.add((IntVector) s5.convertShape(VectorOperators.F2I, I, 0));
-                i6 = i6.add((IntVector) s6.convertShape(VectorOperators.F2I, I, 0));
-                i7 = i7.add((IntVector) s7.convertShape(VectorOperators.F2I, I, 0));
+                IntVector.fromArray(I, sums, 0).add((IntVector) s0.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 0);
+                IntVector.fromArray(I, sums, L).add((IntVector) s1.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, L);
+                IntVector.fromArray(I, sums, 2 * L).add((IntVector) s2.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 2 * L);
+                IntVector.fromArray(I, sums, 3 * L).add((IntVector) s3.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 3 * L);
+                IntVector.fromArray(I, sums, 4 * L).add((IntVector) s4.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 4 * L);
+                IntVector.fromArray(I, sums, 5 * L).add((IntVector) s5.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 5 * L);
+                IntVector.fromArray(I, sums, 6 * L).add((IntVector) s6.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 6 * L);
+                IntVector.fromArray(I, sums, 7 * L).add((IntVector) s7.convertShape(VectorOperators.F2I, I, 0)).intoArray(sums, 7 * L);
             }
             FloatVector db = FloatVector.fromArray(F, d, b * L);
-            int di = t0 * blocks + b;
-            ((FloatVector) i0.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di]), FloatVector.fromArray(F, result, 0)).intoArray(result, 0);
-            ((FloatVector) i1.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + blocks]), FloatVector.fromArray(F, result, L)).intoArray(result, L);
-            ((FloatVector) i2.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 2 * blocks]), FloatVector.fromArray(F, result, 2 * L)).intoArray(result, 2 * L);
-            ((FloatVector) i3.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 3 * blocks]), FloatVector.fromArray(F, result, 3 * L)).intoArray(result, 3 * L);
-            ((FloatVector) i4.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 4 * blocks]), FloatVector.fromArray(F, result, 4 * L)).intoArray(result, 4 * L);
-            ((FloatVector) i5.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 5 * blocks]), FloatVector.fromArray(F, result, 5 * L)).intoArray(result, 5 * L);
-            ((FloatVector) i6.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 6 * blocks]), FloatVector.fromArray(F, result, 6 * L)).intoArray(result, 6 * L);
-            ((FloatVector) i7.convertShape(VectorOperators.I2F, F, 0))
-                    .fma(db.mul(xd[di + 7 * blocks]), FloatVector.fromArray(F, result, 7 * L)).intoArray(result, 7 * L);
+            for (int i = 0; i < TILE; i++) {
+                ((FloatVector) IntVector.fromArray(I, sums, i * L).convertShape(VectorOperators.I2F, F, 0))
+                        .fma(db.mul(xd[(t0 + i) * blocks + b]), FloatVector.fromArray(F, result, i * L)).intoArray(result, i * L);
+            }
         }
     }
 
