@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (the <em>panel</em>, which stays in cache) and reuse them for every token: the inner loop is
  * then one load and one fused multiply-add per column and token.
  */
-abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, PackedQ50, PackedF32, PackedF16, PackedBf16 {
+abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, PackedQ50, PackedF32, PackedF16, PackedBf16,
+        PackedQ6K {
     static final VectorSpecies<Float> F = VectorWidth.FLOATS;
     /** Rows per group: one float lane each. */
     static final int L = VectorWidth.LANES;
