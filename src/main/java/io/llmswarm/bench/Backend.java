@@ -12,7 +12,8 @@ public enum Backend {
     /**
      * The current llama.cpp through npm's node-llama-cpp and its prebuilt CPU binaries, which pick
      * the best variant for the processor at run time (AVX-512 where there is one): a Node.js script
-     * that takes {@code generate}'s options and prints the same JSON line.
+     * that takes {@code generate}'s options and prints the same JSON line, or, as its
+     * {@link LlamaCurrentDriver driver} says, a C program on the same libraries that does the same.
      */
     LLAMA_CPP_CURRENT("llama.cpp-current", Process.NODE);
 
@@ -21,7 +22,9 @@ public enum Backend {
         /** A JVM with the parent's options and class path running {@code io.llmswarm.cli.Main generate}. */
         JVM,
         /** {@code node} running {@link #NODE_SCRIPT} in the node-llama-cpp package folder. */
-        NODE
+        NODE,
+        /** The compiled {@code bench/llama-current/native/generate.c} (llama.cpp-current's native driver). */
+        NATIVE
     }
 
     /** The main class a JVM child runs. */
@@ -51,7 +54,7 @@ public enum Backend {
     }
 
     /**
-     * What follows the program ({@code java} and its options, or {@code node} and its script) on
+     * What follows the program ({@code java} and its options, {@code node} and its script, or the native driver) on
      * the child's command line to run {@code request} on this backend: for a JVM the main class and
      * {@code generate}'s arguments, for the script the same request options.
      */

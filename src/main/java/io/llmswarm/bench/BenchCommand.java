@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code node bench}: the Java engine (in one or more JVM-option variants) beside two llama.cpp
  * builds on TinyLlama-1.1B-shaped models, one child process per run, plus the machine's memory
- * bandwidth and the decode speed it allows.
+ * bandwidth and the decode speed it allows. The current llama.cpp runs through node-llama-cpp or,
+ * where there is no Node.js, through a native driver on the same prebuilt libraries.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark the Java engine against llama.cpp on TinyLlama-1.1B-shaped models.")
@@ -46,7 +47,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backends", split = ",", defaultValue = "java,llama.cpp,llama.cpp-current",
             converter = BenchConverters.Backends.class,
             description = "Backends to run: java, llama.cpp (b4916 through java-llama.cpp), llama.cpp-current "
-                    + "(through npm's node-llama-cpp) (default: ${DEFAULT-VALUE}).")
+                    + "(the prebuilt build of npm's node-llama-cpp; see --llama-current-driver) (default: ${DEFAULT-VALUE}).")
     List<Backend> backends;
 
     @Option(names = "--java-variants",
@@ -58,6 +59,23 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The npm package of the llama.cpp-current backend, with node_modules installed "
                     + "(default: ${DEFAULT-VALUE}).")
     Path llamaCurrentDirectory;
+
+    @Option(names = "--llama-current-driver", split = ",", defaultValue = LlamaCurrentDriver.AUTO,
+            description = "How llama.cpp-current runs: node (node-llama-cpp's generate.mjs), native (the C driver "
+                    + "bench/llama-current/native/generate.c on the same prebuilt libraries), auto (node where it is "
+                    + "on the PATH, else native), or node,native for a row of each (default: ${DEFAULT-VALUE}).")
+    List<String> llamaCurrentDrivers;
+
+    @Option(names = "--llama-current-native",
+            description = "The native llama.cpp-current driver (default: native/bin/generate in --llama-current-dir, "
+                    + "where bench/llama-current/native/build writes it).")
+    Path llamaCurrentNative;
+
+    @Option(names = "--llama-current-libs",
+            description = "The prebuilt llama.cpp libraries the native driver runs on (default: the driver's own folder "
+                    + "where a libllama.*.so lies there, else node_modules/@node-llama-cpp/linux-x64/bins/linux-x64 "
+                    + "in --llama-current-dir).")
+    Path llamaCurrentLibraries;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -85,9 +103,16 @@ public final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "need --prompt-tokens >= 2, --threads >= 1 and --decode-tokens >= 2");
         }
+        List<LlamaCurrentDriver> drivers;
+        try {
+            drivers = LlamaCurrentDriver.resolve(llamaCurrentDrivers,
+                    LlamaCurrentDriver.onPath("node", System.getenv("PATH")));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--llama-current-driver: " + e.getMessage());
+        }
         List<Contender> contenders;
         try {
-            contenders = contenders(backends, javaVariants == null ? null : Contender.javaVariants(javaVariants));
+            contenders = contenders(backends, javaVariants == null ? null : Contender.javaVariants(javaVariants), drivers);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--java-variants: " + e.getMessage());
         }
@@ -108,7 +133,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<Integer, String> prompts = prompts(files.getFirst().file(), shortPrompt, longPrompt);
 
         ChildProcess child = new ChildProcess(Files.createDirectories(modelDirectory.resolve("logs")), timeoutSeconds,
-                llamaCurrentDirectory);
+                llamaCurrentDirectory, ChildProcess.Native.of(llamaCurrentDirectory, llamaCurrentNative, llamaCurrentLibraries));
         List<BenchRow> rows = new ArrayList<>();
         for (ModelUnderTest model : files) {
             for (Contender contender : contenders) {
@@ -127,9 +152,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * The rows of each type, in the order of {@code backends}: the Java engine once per variant
-     * where there are variants ({@code null}: none), which need the Java engine among the backends.
+     * where there are variants ({@code null}: none), which need the Java engine among the backends,
+     * and llama.cpp-current once per driver of {@code drivers} (each row named by its driver where
+     * there are several).
      */
-    static List<Contender> contenders(List<Backend> backends, List<Contender> javaVariants) {
+    static List<Contender> contenders(List<Backend> backends, List<Contender> javaVariants,
+                                      List<LlamaCurrentDriver> drivers) {
         if (javaVariants != null && !backends.contains(Backend.JAVA)) {
             throw new IllegalArgumentException("they are rows of the java backend: add java to --backends");
         }
@@ -137,6 +165,10 @@ public final class BenchCommand implements Callable<Integer> {
         for (Backend backend : new java.util.LinkedHashSet<>(backends)) {
             if (backend == Backend.JAVA && javaVariants != null) {
                 contenders.addAll(javaVariants);
+            } else if (backend == Backend.LLAMA_CPP_CURRENT) {
+                for (LlamaCurrentDriver driver : drivers) {
+                    contenders.add(Contender.llamaCurrent(driver, drivers.size() > 1));
+                }
             } else {
                 contenders.add(Contender.of(backend));
             }

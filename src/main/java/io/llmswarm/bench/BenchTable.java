@@ -52,6 +52,7 @@ final class BenchTable {
             }
         }
         appendEngines(table, rows);
+        appendSameBuildAgreement(table, rows);
         appendPromptMismatches(table, rows);
         return table.toString();
     }
@@ -67,13 +68,9 @@ final class BenchTable {
             if (row.backend() != Backend.JAVA || !row.succeeded()) {
                 continue;
             }
-            for (Backend llamaCpp : List.of(Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT)) {
-                BenchRow reference = reference(rows, row, llamaCpp);
-                if (reference == null) {
-                    continue;
-                }
+            for (BenchRow reference : llamaCppRows(rows, row)) {
                 lines.append("| ").append(row.type()).append(" | ").append(row.contender().label()).append(" | ")
-                        .append(llamaCpp.label()).append(" | ")
+                        .append(reference.contender().label()).append(" | ")
                         .append(ratio(row.shortPrompt().decodeTokensPerSecond(), reference.shortPrompt().decodeTokensPerSecond()))
                         .append(" | ")
                         .append(ratio(row.longPrompt().promptTokensPerSecond(), reference.longPrompt().promptTokensPerSecond()))
@@ -88,6 +85,46 @@ final class BenchTable {
                     .append("| type | Java engine | against | decode tok/s | prompt tok/s | TTFT | peak RSS |\n")
                     .append("|---|---|---|---:|---:|---:|---:|\n")
                     .append(lines);
+        }
+    }
+
+    /**
+     * The succeeded rows of the llama.cpp builds for {@code row}'s type, b4916's first, then the
+     * current build's (one per driver where it ran through both).
+     */
+    private static List<BenchRow> llamaCppRows(List<BenchRow> rows, BenchRow row) {
+        List<BenchRow> found = new java.util.ArrayList<>();
+        for (Backend llamaCpp : List.of(Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT)) {
+            for (BenchRow candidate : rows) {
+                if (candidate.type() == row.type() && candidate.backend() == llamaCpp && candidate.succeeded()) {
+                    found.add(candidate);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Where a llama.cpp build ran more than once per type (llama.cpp-current through node and the
+     * native driver): whether the later rows saw the prompt ids and made the token ids of the first.
+     */
+    private static void appendSameBuildAgreement(StringBuilder table, List<BenchRow> rows) {
+        for (BenchRow row : rows) {
+            if (!row.backend().isLlamaCpp() || !row.succeeded()) {
+                continue;
+            }
+            BenchRow first = reference(rows, row, row.backend());
+            if (first == row) {
+                continue;
+            }
+            boolean samePrompts = Arrays.equals(row.shortPrompt().promptTokens(), first.shortPrompt().promptTokens())
+                    && Arrays.equals(row.longPrompt().promptTokens(), first.longPrompt().promptTokens());
+            boolean sameTokens = Arrays.equals(row.shortPrompt().tokens(), first.shortPrompt().tokens())
+                    && Arrays.equals(row.longPrompt().tokens(), first.longPrompt().tokens());
+            table.append("\n").append(row.type()).append(": ").append(row.contender().label()).append(" against ")
+                    .append(first.contender().label()).append(": ")
+                    .append(samePrompts ? "the same" : "other").append(" prompt token ids, ")
+                    .append(sameTokens ? "the same" : "other").append(" generated token ids (both prompts)\n");
         }
     }
 

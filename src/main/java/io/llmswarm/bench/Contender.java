@@ -11,10 +11,14 @@ import java.util.regex.Pattern;
  * with extra options for its child JVM ({@code avx2} with {@code -XX:UseAVX=2}), so that one run
  * can show the engine at several vector widths side by side.
  *
+ * <p>The {@code llama.cpp-current} backend has a driver instead: node-llama-cpp under Node.js or the
+ * native C program on the same libraries; where a run has both, each is a row labelled by it.
+ *
  * @param variant    the variant's label, empty for a backend run as it is
  * @param jvmOptions options added after the parent's JVM options (so they win), none for other backends
+ * @param driver     how llama.cpp-current runs; null for the other backends
  */
-record Contender(Backend backend, String variant, List<String> jvmOptions) {
+record Contender(Backend backend, String variant, List<String> jvmOptions, LlamaCurrentDriver driver) {
 
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._+-]+");
 
@@ -26,11 +30,35 @@ record Contender(Backend backend, String variant, List<String> jvmOptions) {
         if (!jvmOptions.isEmpty() && backend.process() != Backend.Process.JVM) {
             throw new IllegalArgumentException(backend.label() + " does not run in a JVM; it takes no JVM options");
         }
+        if ((driver != null) != (backend == Backend.LLAMA_CPP_CURRENT)) {
+            throw new IllegalArgumentException("only llama.cpp-current has a driver, and it needs one");
+        }
     }
 
-    /** {@code backend} as it is: no variant, no extra options. */
+    /** A contender of {@code backend}; llama.cpp-current's driver is node-llama-cpp's. */
+    Contender(Backend backend, String variant, List<String> jvmOptions) {
+        this(backend, variant, jvmOptions, backend == Backend.LLAMA_CPP_CURRENT ? LlamaCurrentDriver.NODE : null);
+    }
+
+    /** {@code backend} as it is: no variant, no extra options (llama.cpp-current through node-llama-cpp). */
     static Contender of(Backend backend) {
         return new Contender(backend, "", List.of());
+    }
+
+    /**
+     * llama.cpp-current through {@code driver}; {@code labelled}: the row is named by its driver
+     * ({@code llama.cpp-current native}), for runs that have both drivers.
+     */
+    static Contender llamaCurrent(LlamaCurrentDriver driver, boolean labelled) {
+        return new Contender(Backend.LLAMA_CPP_CURRENT, labelled ? driver.label() : "", List.of(), driver);
+    }
+
+    /** What the child process is: a JVM, node with the script, or the native driver. */
+    Backend.Process process() {
+        if (driver == LlamaCurrentDriver.NATIVE) {
+            return Backend.Process.NATIVE;
+        }
+        return backend.process();
     }
 
     /** The row's name in the report: {@code java}, {@code java avx2 (-XX:UseAVX=2)}, {@code java default}. */

@@ -124,14 +124,86 @@ class BenchPartsTest {
     }
 
     @Test
+    void theNativeDriverRunsTheCompiledProgramWithTheSameOptionsOnTheLibrariesFolder(@TempDir Path logs) {
+        GenerationRequest request = new GenerationRequest(Path.of("/m.gguf"), "a b", 64, 2);
+        ChildProcess.Native driver = new ChildProcess.Native(Path.of("/opt/lc/generate"), Path.of("/opt/lc/libs"));
+        ChildProcess child = new ChildProcess(logs, 60, Path.of("bench/llama-current"), driver);
+        Contender nativeDriver = Contender.llamaCurrent(LlamaCurrentDriver.NATIVE, false);
+        assertEquals(Backend.Process.NATIVE, nativeDriver.process());
+
+        List<String> command = child.command(nativeDriver, request);
+        assertEquals("/opt/lc/generate", command.get(0));
+        assertEquals(request.generateArguments(), command.subList(1, command.size()));
+        assertEquals(java.util.Map.of("LD_LIBRARY_PATH", "/opt/lc/libs"), child.environment(nativeDriver, null));
+        assertEquals(java.util.Map.of("LD_LIBRARY_PATH", "/opt/lc/libs:/usr/local/lib"),
+                child.environment(nativeDriver, "/usr/local/lib"));
+        // node keeps its script and switches, whatever the native driver is
+        Contender node = Contender.llamaCurrent(LlamaCurrentDriver.NODE, false);
+        assertEquals(Contender.of(Backend.LLAMA_CPP_CURRENT), node);
+        assertEquals("node", child.command(node, request).get(0));
+        assertEquals(ChildProcess.NODE_ENVIRONMENT, child.environment(node, "/usr/local/lib"));
+        assertEquals(java.util.Map.of(), child.environment(Contender.of(Backend.JAVA), "/usr/local/lib"));
+    }
+
+    @Test
+    void theNativeDriversLibrariesAreItsOwnFolderWhenPackedElseTheNpmPackages(@TempDir Path folder) throws IOException {
+        Path npmPackage = Path.of("bench/llama-current");
+        ChildProcess.Native built = ChildProcess.Native.of(npmPackage, null, null);
+        assertEquals(npmPackage.resolve("native/bin/generate"), built.executable());
+        assertEquals(npmPackage.resolve("node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"), built.libraries());
+
+        Path packed = Files.createDirectories(folder.resolve("llama-current"));
+        Files.writeString(packed.resolve("generate"), "");
+        assertEquals(npmPackage.resolve(ChildProcess.NPM_LIBRARIES),
+                ChildProcess.Native.of(npmPackage, packed.resolve("generate"), null).libraries(), "no libllama beside it yet");
+        Files.writeString(packed.resolve("libllama.v0.5.0.so"), "");
+        assertEquals(packed.toAbsolutePath(), ChildProcess.Native.of(npmPackage, packed.resolve("generate"), null).libraries());
+        assertEquals(Path.of("/elsewhere"),
+                ChildProcess.Native.of(npmPackage, packed.resolve("generate"), Path.of("/elsewhere")).libraries());
+    }
+
+    @Test
+    void theDriverIsNodeWhereNodeIsOnThePathElseNativeOrBothAsRowsOfTheirOwn(@TempDir Path folder) throws IOException {
+        assertEquals(List.of(LlamaCurrentDriver.NODE), LlamaCurrentDriver.resolve(List.of("auto"), true));
+        assertEquals(List.of(LlamaCurrentDriver.NATIVE), LlamaCurrentDriver.resolve(List.of("auto"), false));
+        assertEquals(List.of(LlamaCurrentDriver.NODE, LlamaCurrentDriver.NATIVE),
+                LlamaCurrentDriver.resolve(List.of("node", " NATIVE", "auto"), true));
+        for (List<String> wrong : List.of(List.<String>of(), List.of("python"))) {
+            assertThrows(IllegalArgumentException.class, () -> LlamaCurrentDriver.resolve(wrong, true), wrong.toString());
+        }
+
+        Path bin = Files.createDirectories(folder.resolve("bin"));
+        Path node = Files.writeString(bin.resolve("node"), "#!/bin/sh\n");
+        assertTrue(!LlamaCurrentDriver.onPath("node", "/nonexistent" + java.io.File.pathSeparator + bin), "not executable");
+        assertTrue(node.toFile().setExecutable(true));
+        assertTrue(LlamaCurrentDriver.onPath("node", "/nonexistent" + java.io.File.pathSeparator + bin));
+        assertTrue(!LlamaCurrentDriver.onPath("node", null));
+        assertTrue(!LlamaCurrentDriver.onPath("node", ""));
+
+        List<Contender> both = BenchCommand.contenders(List.of(Backend.JAVA, Backend.LLAMA_CPP_CURRENT), null,
+                List.of(LlamaCurrentDriver.NODE, LlamaCurrentDriver.NATIVE));
+        assertEquals(List.of("java", "llama.cpp-current node", "llama.cpp-current native"),
+                both.stream().map(Contender::label).toList());
+        assertEquals("llama.cpp-current-native", both.get(2).fileLabel());
+        assertEquals(Backend.Process.NATIVE, both.get(2).process());
+        assertEquals("llama.cpp-current", BenchCommand.contenders(List.of(Backend.LLAMA_CPP_CURRENT), null,
+                List.of(LlamaCurrentDriver.NATIVE)).getFirst().label(), "one driver: the row keeps the backend's name");
+        assertThrows(IllegalArgumentException.class,
+                () -> new Contender(Backend.JAVA, "", List.of(), LlamaCurrentDriver.NATIVE), "only llama.cpp-current has a driver");
+    }
+
+    @Test
     void javaVariantsReplaceTheJavaRowAndNeedIt() {
         List<Contender> variants = Contender.javaVariants("a=;b=-XX:UseAVX=2");
         assertEquals(List.of(Contender.of(Backend.LLAMA_CPP), variants.get(0), variants.get(1),
                         Contender.of(Backend.LLAMA_CPP_CURRENT)),
-                BenchCommand.contenders(List.of(Backend.LLAMA_CPP, Backend.JAVA, Backend.LLAMA_CPP_CURRENT), variants));
+                BenchCommand.contenders(List.of(Backend.LLAMA_CPP, Backend.JAVA, Backend.LLAMA_CPP_CURRENT), variants,
+                        List.of(LlamaCurrentDriver.NODE)));
         assertEquals(List.of(Contender.of(Backend.JAVA), Contender.of(Backend.LLAMA_CPP)),
-                BenchCommand.contenders(List.of(Backend.JAVA, Backend.LLAMA_CPP, Backend.JAVA), null));
-        assertThrows(IllegalArgumentException.class, () -> BenchCommand.contenders(List.of(Backend.LLAMA_CPP), variants));
+                BenchCommand.contenders(List.of(Backend.JAVA, Backend.LLAMA_CPP, Backend.JAVA), null,
+                        List.of(LlamaCurrentDriver.NODE)));
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.contenders(List.of(Backend.LLAMA_CPP), variants,
+                List.of(LlamaCurrentDriver.NODE)));
     }
 
     @Test
@@ -141,6 +213,45 @@ class BenchPartsTest {
         assertEquals(List.of(Backend.JAVA, Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT), command.backends);
         assertEquals("default=;avx2=-XX:UseAVX=2", command.javaVariants);
         assertEquals(Path.of("bench/llama-current"), command.llamaCurrentDirectory);
+        assertEquals(List.of("auto"), command.llamaCurrentDrivers);
+        assertEquals(null, command.llamaCurrentNative);
+
+        BenchCommand onDevice = new BenchCommand();
+        new picocli.CommandLine(onDevice).parseArgs("--llama-current-driver", "node,native",
+                "--llama-current-native", "/tmp/llama-current/generate", "--llama-current-libs", "/tmp/llama-current");
+        assertEquals(List.of("node", "native"), onDevice.llamaCurrentDrivers);
+        assertEquals(Path.of("/tmp/llama-current/generate"), onDevice.llamaCurrentNative);
+        assertEquals(Path.of("/tmp/llama-current"), onDevice.llamaCurrentLibraries);
+    }
+
+    @Test
+    void bothDriversRowsAreComparedWithEachOtherAndTheJavaEngineWithBoth() {
+        ModelWeights weights = new ModelWeights(2_000_000_000L, 1_000_000_000L);
+        int[] prompt = {1, 377, 273, 262, 264};
+        GenerationResult node = new GenerationResult(prompt, new int[] {5, 6, 7}, "abcdef", 100, 100, 40, 1100,
+                "node-llama-cpp 3.22.1, llama.cpp v0.5.0 (prebuilt 3.22.1), CPU backend libggml-cpu-zen4.so");
+        GenerationResult nativeRun = new GenerationResult(prompt, new int[] {5, 6, 7}, "abcdef", 80, 125, 50, 1000,
+                "native generate.c, llama.cpp v0.5.0 (prebuilt @node-llama-cpp/linux-x64 3.22.1), CPU backend libggml-cpu-zen4.so");
+        GenerationResult other = new GenerationResult(prompt, new int[] {5, 6, 8}, "abcdxy", 80, 125, 50, 1000);
+        GenerationResult java = new GenerationResult(prompt, new int[] {5, 6, 7}, "abcdef", 200, 50, 20, 1200);
+        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
+        var q4 = io.llmswarm.gguf.GgmlType.Q4_0;
+        Contender viaNode = Contender.llamaCurrent(LlamaCurrentDriver.NODE, true);
+        Contender viaNative = Contender.llamaCurrent(LlamaCurrentDriver.NATIVE, true);
+        String table = BenchTable.markdown(List.of(
+                new BenchRow(q8, Contender.of(Backend.JAVA), weights, java, java, null),
+                new BenchRow(q8, viaNode, weights, node, node, null),
+                new BenchRow(q8, viaNative, weights, nativeRun, nativeRun, null),
+                new BenchRow(q4, viaNode, weights, node, node, null),
+                new BenchRow(q4, viaNative, weights, other, other, null)), 50.0, 5, 64);
+        assertTrue(table.contains("| Q8_0 | llama.cpp-current native | 1.000 | 125.0 | 50.0 | 80 | 1000 | 50.0 | 100% | 50.0 | yes, yes |"), table);
+        assertTrue(table.contains("| Q8_0 | java | llama.cpp-current node | 0.50× | 0.50× | 2.00× | 1.09× |"), table);
+        assertTrue(table.contains("| Q8_0 | java | llama.cpp-current native | 0.40× | 0.40× | 2.50× | 1.20× |"), table);
+        assertTrue(table.contains("llama.cpp-current native: native generate.c, llama.cpp v0.5.0"), table);
+        assertTrue(table.contains("Q8_0: llama.cpp-current native against llama.cpp-current node: the same prompt token ids, "
+                + "the same generated token ids (both prompts)"), table);
+        assertTrue(table.contains("Q4_0: llama.cpp-current native against llama.cpp-current node: the same prompt token ids, "
+                + "other generated token ids (both prompts)"), table);
     }
 
     @Test
