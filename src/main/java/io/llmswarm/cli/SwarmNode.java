@@ -106,7 +106,7 @@ public final class SwarmNode {
                 });
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
                 long kvBytes = settings.kvCacheBudget();
-                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), 64, kvBytes));
+                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), ShardEngine.Options.DEFAULT_MAX_BATCH, kvBytes));
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                         new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
                                 settings.resilience().sessionIdleTimeout())), null);
