@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (the <em>panel</em>, which stays in cache) and reuse them for every token: the inner loop is
  * then one load and one fused multiply-add per column and token.
  */
-abstract sealed class PackedMatrix permits PackedQ80, PackedQ40 {
+abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ4K, PackedQ5K {
     static final VectorSpecies<Float> F = VectorWidth.FLOATS;
     /** Rows per group: one float lane each. */
     static final int L = VectorWidth.LANES;
@@ -131,6 +131,8 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40 {
     static final class Panel {
         float[] values = new float[0];
         float[] scales = new float[0];
+        /** Exact integer sums of a tile, one vector per token (K-quant panels). */
+        final int[] ints = new int[TILE * L];
 
         void ensure(int valueCount, int scaleCount) {
             if (values.length < valueCount) {
