@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * then one load and one fused multiply-add per column and token.
  */
 abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, PackedQ50, PackedF32, PackedF16, PackedBf16,
-        PackedQ6K {
+        PackedQ4K, PackedQ5K, PackedQ6K {
     static final VectorSpecies<Float> F = VectorWidth.FLOATS;
     /** Rows per group: one float lane each. */
     static final int L = VectorWidth.LANES;
@@ -165,6 +165,8 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
     static final class Panel {
         float[] values = new float[0];
         float[] scales = new float[0];
+        /** Exact integer sums of a tile, one vector per token (K-quant panels). */
+        final int[] ints = new int[TILE * L];
 
         void ensure(int valueCount, int scaleCount) {
             if (values.length < valueCount) {

@@ -50,6 +50,12 @@
  *   <li>Native weights are read through a segment spanning all memory at absolute addresses
  *       (its bounds check is cheaper); matrix sizes are checked up front, and a matrix whose
  *       arena was closed refuses to multiply.</li>
+ *   <li>A shift by a count that is not a constant ({@code lanewise(LSHR, 2 * c)} in a loop over
+ *       c) halved a packed Q5_K kernel: shift by a vector of counts made once outside the loop
+ *       instead ({@code vpsrlvd}).</li>
+ *   <li>A kernel that keeps sixteen vectors live (eight tokens' sums and eight exact int
+ *       totals) runs at half speed with AVX2's sixteen registers: keep rarely updated totals in
+ *       a small array ({@link io.llmswarm.engine.tensor.KQuantPanel}).</li>
  * </ul>
  */
 package io.llmswarm.engine.tensor;

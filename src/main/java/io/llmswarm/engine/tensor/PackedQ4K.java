@@ -1,0 +1,152 @@
+package io.llmswarm.engine.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K weights packed by groups of {@link #L} rows. Per group and super-block of 256 ({@code 152 L}
+ * bytes against the file's {@code 144 L}):
+ * <pre>
+ *   d     L floats            (fp16 in the file)
+ *   dmin  L floats
+ *   sc    8 x L bytes         sub-block scales, unpacked from 6 bits
+ *   m     8 x L bytes         sub-block mins
+ *   qs    4 chunks x 32 x L bytes: byte k of chunk c holds a row's value k of sub-block 2c (low
+ *         nibble) and of sub-block 2c + 1 (high nibble), as in ggml's block
+ * </pre>
+ * Dots follow {@link KQuantPanel}'s formula.
+ */
+final class PackedQ4K extends PackedMatrix {
+    private static final VectorSpecies<Integer> I = KQuantPanel.I;
+    private static final int SOURCE_BLOCK = 144;
+    private static final long BLOCK_BYTES = 152L * L;
+    private static final long SCALES = 8L * L;
+    private static final long MINS = 16L * L;
+    private static final long QS = 24L * L;
+
+    private final int blocks;
+
+    PackedQ4K(Q4KMatrix source, Arena arena) {
+        super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 256), arena);
+        this.blocks = cols / 256;
+        MemorySegment data = source.data;
+        byte[] in = new byte[SOURCE_BLOCK];
+        MemorySegment inView = MemorySegment.ofArray(in);
+        byte[] block = new byte[(int) BLOCK_BYTES];
+        MemorySegment blockView = MemorySegment.ofArray(block);
+        for (int g = 0; g < groups; g++) {
+            for (int b = 0; b < blocks; b++) {
+                // Rows past the end are all zero: scales, mins and quants.
+                java.util.Arrays.fill(block, (byte) 0);
+                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
+                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
+                            in, 0, SOURCE_BLOCK);
+                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat(inView.get(SegmentMatrix.SHORT_LE, 0)));
+                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * (L + lane), Float.float16ToFloat(inView.get(SegmentMatrix.SHORT_LE, 2)));
+                    long scales = inView.get(SegmentMatrix.LONG_LE, 4);
+                    int scalesHigh = inView.get(SegmentMatrix.INT_LE, 12);
+                    for (int j = 0; j < 8; j++) {
+                        block[(int) SCALES + j * L + lane] = (byte) KQuantScales.scale(scales, scalesHigh, j);
+                        block[(int) MINS + j * L + lane] = (byte) KQuantScales.min(scales, scalesHigh, j);
+                    }
+                    for (int k = 0; k < 128; k++) {
+                        block[(int) QS + k * L + lane] = in[16 + k];
+                    }
+                }
+                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+            }
+        }
+    }
+
+    /**
+     * One token: per chunk of 64 values, four float partial sums (exact: a sub-block's dot is at
+     * most 32 * 15 * 127), scaled by the two sub-blocks' scales (exact: at most 2 * 63 * 32 * 15 *
+     * 127 &lt; 2^24) and added in int; the mins in a pass of their own.
+     */
+    @Override
+    void dots(ActivationBatch x, int t, int g, float[] result) {
+        float[] xv = x.values();
+        float[] xd = x.scales();
+        long o = base + g * groupBytes;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES) {
+            IntVector scaled = IntVector.zero(I);
+            int xb = t * cols + b * 256;
+            for (int c = 0; c < 4; c++) {
+                FloatVector lo0 = FloatVector.zero(F);
+                FloatVector hi0 = FloatVector.zero(F);
+                FloatVector lo1 = FloatVector.zero(F);
+                FloatVector hi1 = FloatVector.zero(F);
+                long q = o + QS + 32L * L * c;
+                int xi = xb + 64 * c;
+                for (int k = 0; k < 32; k += 2) {
+                    IntVector n = nibblePairs(q + (long) k * L);
+                    IntVector m = nibblePairs(q + (long) (k + 1) * L);
+                    lo0 = floats(n.and(0x0F)).fma(FloatVector.broadcast(F, xv[xi + k]), lo0);
+                    hi0 = floats(n.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.broadcast(F, xv[xi + k + 32]), hi0);
+                    lo1 = floats(m.and(0x0F)).fma(FloatVector.broadcast(F, xv[xi + k + 1]), lo1);
+                    hi1 = floats(m.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.broadcast(F, xv[xi + k + 33]), hi1);
+                }
+                FloatVector scLo = signedBytes(o + SCALES + 2L * c * L);
+                FloatVector scHi = signedBytes(o + SCALES + (2L * c + 1) * L);
+                scaled = scaled.add(KQuantPanel.ints(hi0.add(hi1).fma(scHi, lo0.add(lo1).mul(scLo))));
+            }
+            FloatVector d = FloatVector.fromMemorySegment(F, MEMORY, o, ByteOrder.LITTLE_ENDIAN);
+            acc = floats(scaled).fma(d.mul(xd[t * blocks + b]), acc);
+        }
+        acc.intoArray(result, 0);
+        KQuantPanel.addPackedMins(base + g * groupBytes, BLOCK_BYTES, x, t, result);
+    }
+
+    @Override
+    void fillPanel(int g, Panel panel) {
+        float[] values = panel.values;
+        float[] scales = panel.scales;
+        long o = base + g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES) {
+            int s = b * KQuantPanel.SCALES * L;
+            FloatVector.fromMemorySegment(F, MEMORY, o, ByteOrder.LITTLE_ENDIAN).intoArray(scales, s);
+            FloatVector.fromMemorySegment(F, MEMORY, o + 4L * L, ByteOrder.LITTLE_ENDIAN).intoArray(scales, s + L);
+            for (int j = 0; j < 8; j++) {
+                signedBytes(o + MINS + (long) j * L).intoArray(scales, s + (2 + j) * L);
+            }
+            for (int c = 0; c < 4; c++) {
+                FloatVector scLo = signedBytes(o + SCALES + 2L * c * L);
+                FloatVector scHi = signedBytes(o + SCALES + (2L * c + 1) * L);
+                long q = o + QS + 32L * L * c;
+                int v = (b * 256 + c * 64) * L;
+                for (int k = 0; k < 32; k++) {
+                    IntVector n = nibblePairs(q + (long) k * L);
+                    floats(n.and(0x0F)).mul(scLo).intoArray(values, v + k * L);
+                    floats(n.lanewise(VectorOperators.LSHR, 4)).mul(scHi).intoArray(values, v + (k + 32) * L);
+                }
+            }
+        }
+    }
+
+    @Override
+    void panelDots8(Panel panel, ActivationBatch x, int t, float[] result) {
+        KQuantPanel.dots8(panel, x, t, result);
+    }
+
+    @Override
+    void panelDots1(Panel panel, ActivationBatch x, int t, float[] result) {
+        KQuantPanel.dots1(panel, x, t, result);
+    }
+
+    private static IntVector nibblePairs(long address) {
+        return (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, MEMORY, address, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
+    }
+}
