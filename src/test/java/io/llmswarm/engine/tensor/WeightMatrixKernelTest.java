@@ -38,9 +38,9 @@ class WeightMatrixKernelTest {
 
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
-    void aBatchLongerThanOneTokenTileGivesEveryTokenItsDots(GgmlType type) {
+    void aBatchOfSeveralPanelTilesAndATailGivesEveryTokenItsDots(GgmlType type) {
         int cols = 8192;
-        int tokens = SegmentMatrix.tokenTile(cols) * 2 + 3;
+        int tokens = PackedMatrix.TILE * 2 + 3;
         compare(type, 5, cols, tokens, 1, 4);
     }
 
