@@ -107,6 +107,8 @@ public final class SwarmNode {
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
                 long kvBytes = settings.kvCacheBudget();
                 ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), ShardEngine.Options.DEFAULT_MAX_BATCH, kvBytes));
+                // Before the node says it is ready: the first steps then run compiled kernels.
+                engine.warmUp();
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                         new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
                                 settings.resilience().sessionIdleTimeout())), null);

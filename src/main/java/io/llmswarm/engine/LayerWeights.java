@@ -4,7 +4,7 @@ import io.llmswarm.engine.tensor.WeightMatrix;
 
 /**
  * The weights of one transformer block. Norm weights and biases are small and copied to the heap;
- * matrices stay in the mapped file. Biases are {@code null} when the model has none.
+ * matrices are packed for the kernels. Biases are {@code null} when the model has none.
  */
 record LayerWeights(
         float[] attentionNorm,
@@ -23,9 +23,13 @@ record LayerWeights(
     /** Bytes of weights read for one token through this block. */
     long weightBytes() {
         long bytes = 0;
-        for (WeightMatrix m : new WeightMatrix[] {query, key, value, attentionOutput, ffnGate, ffnUp, ffnDown}) {
+        for (WeightMatrix m : matrices()) {
             bytes += m.type().byteSize((long) m.rows() * m.cols());
         }
         return bytes;
+    }
+
+    WeightMatrix[] matrices() {
+        return new WeightMatrix[] {query, key, value, attentionOutput, ffnGate, ffnUp, ffnDown};
     }
 }

@@ -11,6 +11,8 @@ import io.llmswarm.gguf.Quantizer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Set;
+import io.llmswarm.engine.tensor.KernelWarmUp;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -154,6 +156,20 @@ public final class ModelShard implements AutoCloseable {
     /** Per-frequency divisors for rope (Llama 3.1 scaling), or {@code null}. */
     float[] ropeFactors() {
         return ropeFactors;
+    }
+
+    /** The kinds of matrices (weight type and row length) this shard multiplies. */
+    public Set<KernelWarmUp.Kind> matrixKinds() {
+        Set<KernelWarmUp.Kind> kinds = new java.util.LinkedHashSet<>();
+        for (LayerWeights layer : layers) {
+            for (WeightMatrix m : layer.matrices()) {
+                kinds.add(new KernelWarmUp.Kind(m.type(), m.cols()));
+            }
+        }
+        if (output != null) {
+            kinds.add(new KernelWarmUp.Kind(output.type(), output.cols()));
+        }
+        return kinds;
     }
 
     /** Bytes of weights read to push one token through this shard. */

@@ -1,5 +1,6 @@
 package io.llmswarm.engine;
 
+import io.llmswarm.engine.tensor.KernelWarmUp;
 import io.llmswarm.engine.tensor.MatMul;
 import io.llmswarm.engine.tensor.WeightMatrix;
 
@@ -93,11 +94,12 @@ public final class ShardEngine implements AutoCloseable {
     }
 
     /**
-     * Runs a short prompt and one decode step on a throw-away session, so that the JIT has
-     * compiled the kernels before the first real request (llama.cpp likewise runs a warm-up
-     * decode when it loads a model).
+     * Gets the kernels of this shard's weight types compiled on small matrices, then runs a short
+     * prompt and one decode step on a throw-away session, so that the first real request runs
+     * compiled code (llama.cpp likewise runs a warm-up decode when it loads a model).
      */
     public void warmUp() {
+        KernelWarmUp.warmUp(shard.matrixKinds());
         int n = Math.min(8, options.maxBatch());
         try (Session session = openSession("warm-up")) {
             for (int[] positions : new int[][] {IntStream.range(0, n).toArray(), {n}}) {

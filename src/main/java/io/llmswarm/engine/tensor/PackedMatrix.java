@@ -108,18 +108,35 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
         if (!packed.scope().isAlive()) {
             throw new IllegalStateException("the packed weights of this matrix have been released");
         }
-        Scratch scratch = SCRATCH.get();
-        float[] result = scratch.result;
+        // Two methods, so that the JIT compiles (and inlines into) each path on its own: compiled
+        // as one, with both paths hot after a warm-up, the decode kernel lost its inlined helpers
+        // and Q4_K decoded a quarter to a third slower.
+        if (x.rows() < PANEL_TOKENS) {
+            multiplyEach(x, out, outStride, rowStart, rowEnd);
+        } else {
+            multiplyPanels(x, out, outStride, rowStart, rowEnd);
+        }
+    }
+
+    /** Few tokens: each reads the packed quants. */
+    private void multiplyEach(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        float[] result = SCRATCH.get().result;
         int tokens = x.rows();
         for (int g = rowStart / L; g * L < rowEnd; g++) {
-            if (tokens < PANEL_TOKENS) {
-                for (int t = 0; t < tokens; t++) {
-                    dots(x, t, g, result);
-                    store(result, 0, out, t * outStride, g, rowStart, rowEnd);
-                }
-                continue;
+            for (int t = 0; t < tokens; t++) {
+                dots(x, t, g, result);
+                store(result, 0, out, t * outStride, g, rowStart, rowEnd);
             }
-            Panel panel = scratch.panel(cols);
+        }
+    }
+
+    /** A batch: each group's weights as a float panel, tiles of tokens over it. */
+    private void multiplyPanels(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
+        Scratch scratch = SCRATCH.get();
+        float[] result = scratch.result;
+        Panel panel = scratch.panel(cols);
+        int tokens = x.rows();
+        for (int g = rowStart / L; g * L < rowEnd; g++) {
             fillPanel(g, panel);
             int t = 0;
             for (; t + TILE <= tokens; t += TILE) {
