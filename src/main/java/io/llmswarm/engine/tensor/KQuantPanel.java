@@ -176,6 +176,22 @@ final class KQuantPanel {
         FloatVector.fromArray(F, result, 0).add(total).intoArray(result, 0);
     }
 
+    /**
+     * Packs a Q4_K or Q5_K row's super-block header ({@code in[at...]}: fp16 d and dmin, 12 bytes
+     * of 6-bit scales and mins) into its lane: d and dmin as floats at 0 and {@code 4 L}, the
+     * scales and mins unpacked to bytes at {@code 8 L} and {@code 16 L}.
+     */
+    static void packHeader(byte[] in, int at, int lane, byte[] block) {
+        PackedMatrix.putFloat(block, 4 * lane, PackedMatrix.half(in, at));
+        PackedMatrix.putFloat(block, 4 * (L + lane), PackedMatrix.half(in, at + 2));
+        long scales = PackedMatrix.longAt(in, at + 4);
+        int scalesHigh = PackedMatrix.intAt(in, at + 12);
+        for (int j = 0; j < 8; j++) {
+            block[8 * L + j * L + lane] = (byte) KQuantScales.scale(scales, scalesHigh, j);
+            block[16 * L + j * L + lane] = (byte) KQuantScales.min(scales, scalesHigh, j);
+        }
+    }
+
     /** {@code sums[at..at+L) += (int) s}; tiny, so that the JIT inlines it and {@code s} is never boxed. */
     private static void addInts(FloatVector s, int[] sums, int at) {
         IntVector.fromArray(I, sums, at).add(ints(s)).intoArray(sums, at);

@@ -62,37 +62,68 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
         this.base = packed.address();
     }
 
-    /** Rewrites one group: the source bytes of its rows (zeros past the last row) into its packed bytes. */
+    /**
+     * Rewrites one row's source block ({@code in[at...]}) into its lane of the packed block
+     * ({@code block}, which starts all zero: rows past the matrix's end keep scale 0).
+     */
     @FunctionalInterface
-    interface GroupPacker {
-        void pack(byte[] rows, int rowBytes, byte[] group);
+    interface LanePacker {
+        void pack(byte[] in, int at, int lane, byte[] block);
     }
 
     /**
-     * Fills the packed segment group by group: the group's rows are copied into an array (one
-     * bulk copy each), rewritten there by {@code packer}, and copied out in one piece.
+     * Fills the packed segment of a block-quantized matrix ({@code sourceBlock} bytes per block
+     * in the file, {@code blockBytes} per packed block of a group): the group's rows are copied
+     * into an array (one bulk copy each), each block rewritten lane by lane by {@code packer}, and
+     * each group copied out in one piece.
      */
-    final void packGroups(SegmentMatrix source, GroupPacker packer) {
+    final void packBlocks(SegmentMatrix source, int sourceBlock, int blockBytes, LanePacker packer) {
         int rowBytes = Math.toIntExact(source.rowBytes);
+        int blocks = rowBytes / sourceBlock;
         byte[] in = new byte[rowBytes * L];
         byte[] out = new byte[Math.toIntExact(groupBytes)];
+        byte[] block = new byte[blockBytes];
         for (int g = 0; g < groups; g++) {
             int present = Math.min(L, rows - g * L);
             MemorySegment.copy(source.data, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * L * rowBytes, in, 0,
                     present * rowBytes);
-            java.util.Arrays.fill(in, present * rowBytes, in.length, (byte) 0);
-            packer.pack(in, rowBytes, out);
+            for (int b = 0; b < blocks; b++) {
+                java.util.Arrays.fill(block, (byte) 0);
+                for (int lane = 0; lane < present; lane++) {
+                    packer.pack(in, lane * rowBytes + b * sourceBlock, lane, block);
+                }
+                System.arraycopy(block, 0, out, b * blockBytes, blockBytes);
+            }
             MemorySegment.copy(out, 0, packed, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
     }
 
-    /** The fp16 at {@code bytes[i]} (little-endian) as a float, written little-endian at {@code out[o]}. */
-    static void putHalfAsFloat(byte[] bytes, int i, byte[] out, int o) {
-        int bits = Float.floatToRawIntBits(Float.float16ToFloat((short) ((bytes[i] & 0xFF) | bytes[i + 1] << 8)));
-        out[o] = (byte) bits;
-        out[o + 1] = (byte) (bits >>> 8);
-        out[o + 2] = (byte) (bits >>> 16);
-        out[o + 3] = (byte) (bits >>> 24);
+    /** The little-endian fp16 at {@code bytes[i]} as a float. */
+    static float half(byte[] bytes, int i) {
+        return Float.float16ToFloat((short) ((bytes[i] & 0xFF) | bytes[i + 1] << 8));
+    }
+
+    /** The little-endian int at {@code bytes[i]}. */
+    static int intAt(byte[] bytes, int i) {
+        return (bytes[i] & 0xFF) | (bytes[i + 1] & 0xFF) << 8 | (bytes[i + 2] & 0xFF) << 16 | bytes[i + 3] << 24;
+    }
+
+    /** The little-endian long at {@code bytes[i]}. */
+    static long longAt(byte[] bytes, int i) {
+        return (intAt(bytes, i) & 0xFFFFFFFFL) | (long) intAt(bytes, i + 4) << 32;
+    }
+
+    /** Writes {@code v} little-endian at {@code out[o]}. */
+    static void putInt(byte[] out, int o, int v) {
+        out[o] = (byte) v;
+        out[o + 1] = (byte) (v >>> 8);
+        out[o + 2] = (byte) (v >>> 16);
+        out[o + 3] = (byte) (v >>> 24);
+    }
+
+    /** Writes {@code v} little-endian at {@code out[o]}. */
+    static void putFloat(byte[] out, int o, float v) {
+        putInt(out, o, Float.floatToRawIntBits(v));
     }
 
     /** Bytes this packed copy takes. */

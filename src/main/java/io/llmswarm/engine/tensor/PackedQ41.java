@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -30,26 +28,13 @@ final class PackedQ41 extends PackedMatrix {
     PackedQ41(Q41Matrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
         this.blocks = cols / 32;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
-            for (int b = 0; b < blocks; b++) {
-                // Rows past the end: zero scales, offsets and nibbles.
-                java.util.Arrays.fill(block, (byte) 0);
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat((short) ((in[0] & 0xFF) | in[1] << 8)));
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * (L + lane), Float.float16ToFloat((short) ((in[2] & 0xFF) | in[3] << 8)));
-                    for (int k = 0; k < 16; k++) {
-                        block[8 * L + k * L + lane] = in[4 + k];
-                    }
-                }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+        packBlocks(source, SOURCE_BLOCK, (int) BLOCK_BYTES, (in, at, lane, block) -> {
+            putFloat(block, 4 * lane, half(in, at));
+            putFloat(block, 4 * (L + lane), half(in, at + 2));
+            for (int k = 0; k < 16; k++) {
+                block[8 * L + k * L + lane] = in[at + 4 + k];
             }
-        }
+        });
     }
 
     /** One token: four exact partial sums per block, then the two chains of the formula. */

@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -36,33 +34,12 @@ final class PackedQ4K extends PackedMatrix {
     PackedQ4K(Q4KMatrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 256), arena);
         this.blocks = cols / 256;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
-        MemorySegment inView = MemorySegment.ofArray(in);
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
-            for (int b = 0; b < blocks; b++) {
-                // Rows past the end are all zero: scales, mins and quants.
-                java.util.Arrays.fill(block, (byte) 0);
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat(inView.get(SegmentMatrix.SHORT_LE, 0)));
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * (L + lane), Float.float16ToFloat(inView.get(SegmentMatrix.SHORT_LE, 2)));
-                    long scales = inView.get(SegmentMatrix.LONG_LE, 4);
-                    int scalesHigh = inView.get(SegmentMatrix.INT_LE, 12);
-                    for (int j = 0; j < 8; j++) {
-                        block[(int) SCALES + j * L + lane] = (byte) KQuantScales.scale(scales, scalesHigh, j);
-                        block[(int) MINS + j * L + lane] = (byte) KQuantScales.min(scales, scalesHigh, j);
-                    }
-                    for (int k = 0; k < 128; k++) {
-                        block[(int) QS + k * L + lane] = in[16 + k];
-                    }
-                }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+        packBlocks(source, SOURCE_BLOCK, (int) BLOCK_BYTES, (in, at, lane, block) -> {
+            KQuantPanel.packHeader(in, at, lane, block);
+            for (int k = 0; k < 128; k++) {
+                block[(int) QS + k * L + lane] = in[at + 16 + k];
             }
-        }
+        });
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -30,30 +28,14 @@ final class PackedQ50 extends PackedMatrix {
     PackedQ50(Q50Matrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
         this.blocks = cols / 32;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
-            for (int b = 0; b < blocks; b++) {
-                // Rows past the end: zero scales, and quants of 16 (value 0): nibbles 0, high bits 1.
-                java.util.Arrays.fill(block, (byte) 0);
-                for (int lane = 0; lane < L; lane++) {
-                    blockView.set(SegmentMatrix.INT_LE, 4L * (L + lane), -1);
-                }
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    MemorySegment inView = MemorySegment.ofArray(in);
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane, Float.float16ToFloat(inView.get(SegmentMatrix.SHORT_LE, 0)));
-                    blockView.set(SegmentMatrix.INT_LE, 4L * (L + lane), inView.get(SegmentMatrix.INT_LE, 2));
-                    for (int k = 0; k < 16; k++) {
-                        block[8 * L + k * L + lane] = in[6 + k];
-                    }
-                }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+        // Rows past the end keep scale 0, which makes their quants (all 0 - 16) count for nothing.
+        packBlocks(source, SOURCE_BLOCK, (int) BLOCK_BYTES, (in, at, lane, block) -> {
+            putFloat(block, 4 * lane, half(in, at));
+            putInt(block, 4 * (L + lane), intAt(in, at + 2));
+            for (int k = 0; k < 16; k++) {
+                block[8 * L + k * L + lane] = in[at + 6 + k];
             }
-        }
+        });
     }
 
     /**

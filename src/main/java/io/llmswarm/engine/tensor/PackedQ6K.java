@@ -1,8 +1,6 @@
 package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -62,46 +60,32 @@ final class PackedQ6K extends PackedMatrix {
     PackedQ6K(Q6KMatrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 256), arena);
         this.blocks = cols / 256;
-        MemorySegment data = source.data;
-        byte[] in = new byte[SOURCE_BLOCK];
         int[] q = new int[256];
-        byte[] block = new byte[(int) BLOCK_BYTES];
-        MemorySegment blockView = MemorySegment.ofArray(block);
-        for (int g = 0; g < groups; g++) {
-            for (int b = 0; b < blocks; b++) {
-                // Rows past the end are all zero: d = 0, scales 0, quants 0.
-                java.util.Arrays.fill(block, (byte) 0);
-                for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (g * L + lane) * source.rowBytes + (long) b * SOURCE_BLOCK,
-                            in, 0, SOURCE_BLOCK);
-                    blockView.set(SegmentMatrix.FLOAT_LE, 4L * lane,
-                            Float.float16ToFloat((short) ((in[208] & 0xFF) | in[209] << 8)));
-                    for (int j = 0; j < 16; j++) {
-                        block[(int) SCALES + j * L + lane] = in[192 + j];
-                    }
-                    unpack(in, q);
-                    for (int j = 0; j < 16; j++) {
-                        for (int w = 0; w < 3; w++) {
-                            blockView.set(SegmentMatrix.INT_LE, QUANTS + j * SUB_BLOCK + w * WORD + 4L * lane, word(q, 16 * j, w));
-                        }
-                    }
-                }
-                MemorySegment.copy(block, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes + b * BLOCK_BYTES, block.length);
+        packBlocks(source, SOURCE_BLOCK, (int) BLOCK_BYTES, (in, at, lane, block) -> {
+            putFloat(block, 4 * lane, half(in, at + 208));
+            for (int j = 0; j < 16; j++) {
+                block[(int) SCALES + j * L + lane] = in[at + 192 + j];
             }
-        }
+            unpack(in, at, q);
+            for (int j = 0; j < 16; j++) {
+                for (int w = 0; w < 3; w++) {
+                    putInt(block, (int) (QUANTS + j * SUB_BLOCK + w * WORD) + 4 * lane, word(q, 16 * j, w));
+                }
+            }
+        });
     }
 
     /**
-     * ggml's block to its 256 quants (0..63): value {@code 128n + 32p + l} is the low
+     * ggml's block at {@code in[at...]} to its 256 quants (0..63): value {@code 128n + 32p + l} is the low
      * ({@code p < 2}) or high nibble of {@code ql[64n + 32(p & 1) + l]} with bits {@code 2p} of
      * {@code qh[32n + l]} above it.
      */
-    private static void unpack(byte[] in, int[] q) {
+    private static void unpack(byte[] in, int at, int[] q) {
         for (int n = 0; n < 2; n++) {
             for (int l = 0; l < 32; l++) {
-                int a = in[64 * n + l] & 0xFF;
-                int c = in[64 * n + 32 + l] & 0xFF;
-                int h = in[128 + 32 * n + l] & 0xFF;
+                int a = in[at + 64 * n + l] & 0xFF;
+                int c = in[at + 64 * n + 32 + l] & 0xFF;
+                int h = in[at + 128 + 32 * n + l] & 0xFF;
                 int i = 128 * n + l;
                 q[i] = a & 0x0F | (h & 3) << 4;
                 q[i + 32] = c & 0x0F | (h & 0x0C) << 2;

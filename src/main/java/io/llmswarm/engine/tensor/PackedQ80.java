@@ -17,16 +17,10 @@ final class PackedQ80 extends PackedMatrix {
     PackedQ80(Q80Matrix source, Arena arena) {
         super(source.rows, source.cols, BLOCK_BYTES * (source.cols / 32), arena);
         this.blocks = cols / 32;
-        packGroups(source, (in, rowBytes, out) -> {
-            for (int b = 0; b < blocks; b++) {
-                int o = (int) (b * BLOCK_BYTES);
-                for (int lane = 0; lane < L; lane++) {
-                    int i = lane * rowBytes + b * SOURCE_BLOCK;
-                    putHalfAsFloat(in, i, out, o + 4 * lane);
-                    for (int k = 0; k < 32; k++) {
-                        out[o + 4 * L + k * L + lane] = in[i + 2 + k];
-                    }
-                }
+        packBlocks(source, SOURCE_BLOCK, (int) BLOCK_BYTES, (in, at, lane, block) -> {
+            putFloat(block, 4 * lane, half(in, at));
+            for (int k = 0; k < 32; k++) {
+                block[4 * L + k * L + lane] = in[at + 2 + k];
             }
         });
     }
