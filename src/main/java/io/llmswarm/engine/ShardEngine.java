@@ -101,7 +101,10 @@ public final class ShardEngine implements AutoCloseable {
     public void warmUp() {
         KernelWarmUp.warmUp(shard.matrixKinds());
         int n = Math.min(8, options.maxBatch());
-        try (Session session = openSession("warm-up")) {
+        // Its own budget: the warm-up must work however small the node's KV budget is.
+        KvCacheBudget scratchBudget = new KvCacheBudget(Long.MAX_VALUE);
+        try (Session session = new Session("warm-up", new KvCache(shard.range().size(), config.kvDim(),
+                config.contextLength(), scratchBudget))) {
             for (int[] positions : new int[][] {IntStream.range(0, n).toArray(), {n}}) {
                 ShardInput input;
                 if (shard.hasEmbedding()) {
