@@ -4,14 +4,17 @@ import io.llmswarm.engine.tensor.KernelWarmUp;
 import io.llmswarm.engine.tensor.MatMul;
 import io.llmswarm.engine.tensor.WeightMatrix;
 
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.IntStream;
 
 /**
  * Runs a shard's range of layers: {@link #forward} takes token ids (when the range starts the
  * model) or hidden states, pushes them through the layers using and filling the session's KV cache,
- * and returns hidden states, or logits when the range ends the model. Prompts are processed many
- * tokens at a time, in chunks of {@code maxBatch}. Forward passes run one at a time on the kernel
+ * and returns hidden states, or logits when the range ends the model. {@link #forward(List)} does
+ * that for the steps of several sessions at once, each weight read once for all their rows.
+ * Rows go through in chunks of {@code maxBatch}. Forward passes run one at a time on the kernel
  * pool; sessions may interleave between them.
  */
 public final class ShardEngine implements AutoCloseable {
@@ -141,39 +144,185 @@ public final class ShardEngine implements AutoCloseable {
      */
     public ForwardResult forward(Session session, int[] positions, ShardInput input, boolean allLogits,
                                  LayerRange span) {
-        if (span.first() < shard.range().first() || span.last() > shard.range().last()) {
-            throw new IllegalArgumentException("layers " + span + " are not all held here: this shard holds "
-                    + shard.range());
+        return forward(List.of(new Step(session, positions, input, allLogits, span))).getFirst();
+    }
+
+    /**
+     * One session's part of a batched forward pass: its tokens (or hidden states) at consecutive
+     * positions starting at most at the session's length, over {@code span} of the shard's layers.
+     */
+    public record Step(Session session, int[] positions, ShardInput input, boolean allLogits, LayerRange span) {
+        public Step {
+            Objects.requireNonNull(session, "session");
+            Objects.requireNonNull(positions, "positions");
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(span, "span");
         }
-        int n = checkInput(positions, input, span);
+    }
+
+    /**
+     * Runs the steps of several sessions in one pass and returns their results in the same order.
+     * The rows of all steps go through each matrix product together, so the weights are read once
+     * for the whole batch; RoPE, the KV cache and attention are per row, against the row's own
+     * session. A row's result does not depend on what it was batched with: it is bit for bit what
+     * the step gives alone. Every step is checked before any runs; a session may appear once.
+     * Steps over different spans run as separate passes.
+     */
+    public List<ForwardResult> forward(List<Step> steps) {
+        if (steps.isEmpty()) {
+            return List.of();
+        }
+        java.util.Set<Session> sessions = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Step step : steps) {
+            LayerRange span = step.span();
+            if (span.first() < shard.range().first() || span.last() > shard.range().last()) {
+                throw new IllegalArgumentException("layers " + span + " are not all held here: this shard holds "
+                        + shard.range());
+            }
+            checkInput(step.positions(), step.input(), span);
+            if (!sessions.add(step.session())) {
+                throw new IllegalArgumentException("session " + step.session().id() + " appears twice in one batch");
+            }
+        }
+        ForwardResult[] results = new ForwardResult[steps.size()];
         lock.lock();
         try {
-            KvCache cache = session.cache();
-            cache.prepare(positions[0], n);
-            int embd = config.embeddingLength();
-            boolean logits = span.endsModel(config.blockCount());
-            int outRows = logits ? (allLogits ? n : 1) : n;
-            int width = logits ? config.vocabularySize() : embd;
-            float[] out = new float[outRows * width];
-            for (int start = 0; start < n; start += options.maxBatch()) {
-                int count = Math.min(options.maxBatch(), n - start);
-                load(input, start, count);
-                for (int layer = span.first(); layer <= span.last(); layer++) {
-                    block(cache, layer, positions[0] + start, count);
-                }
-                cache.advanceTo(positions[0] + start + count);
-                if (!logits) {
-                    System.arraycopy(x, 0, out, start * embd, count * embd);
-                } else if (allLogits) {
-                    head(0, count, out, start * width);
-                } else if (start + count == n) {
-                    head(count - 1, 1, out, 0);
-                }
+            for (Step step : steps) {
+                step.session().cache().prepare(step.positions()[0], step.input().tokenCount());
             }
-            return new ForwardResult(logits ? ForwardResult.Kind.LOGITS : ForwardResult.Kind.HIDDEN,
-                    out, outRows, width);
+            java.util.Map<LayerRange, List<Integer>> bySpan = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < steps.size(); i++) {
+                bySpan.computeIfAbsent(steps.get(i).span(), k -> new java.util.ArrayList<>()).add(i);
+            }
+            for (var entry : bySpan.entrySet()) {
+                pass(entry.getKey(), entry.getValue().stream().map(steps::get).toList(), entry.getValue(), results);
+            }
+            return List.of(results);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** One pass over {@code span} for steps (at {@code indexes} of the batch), in chunks of rows. */
+    private void pass(LayerRange span, List<Step> steps, List<Integer> indexes, ForwardResult[] results) {
+        int embd = config.embeddingLength();
+        boolean logits = span.endsModel(config.blockCount());
+        int width = logits ? config.vocabularySize() : embd;
+        Rows rows = new Rows(steps);
+        float[][] outs = new float[steps.size()][];
+        for (int s = 0; s < steps.size(); s++) {
+            int n = steps.get(s).input().tokenCount();
+            outs[s] = new float[(logits ? (steps.get(s).allLogits() ? n : 1) : n) * width];
+        }
+        for (int start = 0; start < rows.count(); start += options.maxBatch()) {
+            int count = Math.min(options.maxBatch(), rows.count() - start);
+            rows.load(start, count);
+            for (int layer = span.first(); layer <= span.last(); layer++) {
+                block(rows, layer, count);
+            }
+            rows.advance(count);
+            if (!logits) {
+                for (int r = 0; r < count; r++) {
+                    System.arraycopy(x, r * embd, outs[rows.step[start + r]], rows.index[start + r] * embd, embd);
+                }
+            } else {
+                heads(rows, start, count, outs, width);
+            }
+        }
+        for (int s = 0; s < steps.size(); s++) {
+            results[indexes.get(s)] = new ForwardResult(logits ? ForwardResult.Kind.LOGITS : ForwardResult.Kind.HIDDEN,
+                    outs[s], outs[s].length / width, width);
+        }
+    }
+
+    /** The logits a chunk owes: every row of steps that want all, the last row of the others. */
+    private void heads(Rows rows, int start, int count, float[][] outs, int width) {
+        int embd = config.embeddingLength();
+        int wanted = 0;
+        int[] picked = new int[count];
+        for (int r = 0; r < count; r++) {
+            int row = start + r;
+            Step step = rows.steps.get(rows.step[row]);
+            if (step.allLogits() || rows.index[row] == step.input().tokenCount() - 1) {
+                picked[wanted++] = r;
+            }
+        }
+        if (wanted == 0) {
+            return;
+        }
+        // The picked rows of x, moved together to the front (in order, so a row never overwrites
+        // one still to move).
+        for (int i = 0; i < wanted; i++) {
+            if (picked[i] != i) {
+                System.arraycopy(x, picked[i] * embd, x, i * embd, embd);
+            }
+        }
+        float[] logits = new float[wanted * width];
+        head(0, wanted, logits, 0);
+        for (int i = 0; i < wanted; i++) {
+            int row = start + picked[i];
+            Step step = rows.steps.get(rows.step[row]);
+            int at = step.allLogits() ? rows.index[row] : 0;
+            System.arraycopy(logits, i * width, outs[rows.step[row]], at * width, width);
+        }
+    }
+
+    /** The rows of a batch: for each, its step, its index within the step, its session's cache and position. */
+    private final class Rows {
+        final List<Step> steps;
+        final int[] step;
+        final int[] index;
+        final KvCache[] cache;
+        final int[] position;
+        private int loaded;
+
+        Rows(List<Step> steps) {
+            this.steps = steps;
+            int total = steps.stream().mapToInt(s -> s.input().tokenCount()).sum();
+            step = new int[total];
+            index = new int[total];
+            cache = new KvCache[total];
+            position = new int[total];
+            int r = 0;
+            for (int s = 0; s < steps.size(); s++) {
+                Step st = steps.get(s);
+                for (int i = 0; i < st.input().tokenCount(); i++, r++) {
+                    step[r] = s;
+                    index[r] = i;
+                    cache[r] = st.session().cache();
+                    position[r] = st.positions()[i];
+                }
+            }
+        }
+
+        int count() {
+            return step.length;
+        }
+
+        /** Rows {@code [start, start + n)} into x; the chunk's row {@code r} is batch row {@code first + r}. */
+        void load(int start, int n) {
+            int embd = config.embeddingLength();
+            loaded = start;
+            for (int r = 0; r < n; r++) {
+                int row = start + r;
+                switch (steps.get(step[row]).input()) {
+                    case ShardInput.Tokens tokens -> shard.embedding().dequantizeRow(tokens.ids()[index[row]], x, r * embd);
+                    case ShardInput.Hidden hidden -> System.arraycopy(hidden.states(), index[row] * embd, x, r * embd, embd);
+                }
+            }
+        }
+
+        /** The first batch row of the chunk in x. */
+        int first() {
+            return loaded;
+        }
+
+        /** Marks the chunk's positions as filled in each session's cache. */
+        void advance(int n) {
+            for (int r = 0; r < n; r++) {
+                int row = loaded + r;
+                cache[row].advanceTo(position[row] + 1);
+            }
         }
     }
 
@@ -222,19 +371,8 @@ public final class ShardEngine implements AutoCloseable {
         return n;
     }
 
-    private void load(ShardInput input, int start, int count) {
-        int embd = config.embeddingLength();
-        switch (input) {
-            case ShardInput.Tokens tokens -> {
-                for (int t = 0; t < count; t++) {
-                    shard.embedding().dequantizeRow(tokens.ids()[start + t], x, t * embd);
-                }
-            }
-            case ShardInput.Hidden hidden -> System.arraycopy(hidden.states(), start * embd, x, 0, count * embd);
-        }
-    }
-
-    private void block(KvCache cache, int layer, int firstPosition, int n) {
+    private void block(Rows rows, int layer, int n) {
+        int first = rows.first();
         LayerWeights w = shard.layer(layer);
         int layerIndex = layer - shard.range().first();
         int embd = config.embeddingLength();
@@ -255,9 +393,10 @@ public final class ShardEngine implements AutoCloseable {
             TransformerOps.addBias(value, w.valueBias(), n, config.kvDim());
         }
         for (int t = 0; t < n; t++) {
-            rope.apply(query, t * config.queryDim(), config.headCount(), config.headDim(), firstPosition + t);
-            rope.apply(key, t * config.kvDim(), config.headCountKv(), config.headDim(), firstPosition + t);
-            cache.store(layerIndex, firstPosition + t, key, t * config.kvDim(), value, t * config.kvDim());
+            int position = rows.position[first + t];
+            rope.apply(query, t * config.queryDim(), config.headCount(), config.headDim(), position);
+            rope.apply(key, t * config.kvDim(), config.headCountKv(), config.headDim(), position);
+            rows.cache[first + t].store(layerIndex, position, key, t * config.kvDim(), value, t * config.kvDim());
         }
         // A task computes the query heads of one token that share a KV head, or a part of them when
         // there would be fewer tasks than kernel threads.
@@ -269,9 +408,10 @@ public final class ShardEngine implements AutoCloseable {
                 int t = i / perToken;
                 int kvHead = i % perToken / parts;
                 int part = i % parts;
-                int first = kvHead * group + group * part / parts;
+                int head = kvHead * group + group * part / parts;
                 int end = kvHead * group + group * (part + 1) / parts;
-                attention.attend(cache, layerIndex, query, attended, t, first, end - first, firstPosition + t);
+                attention.attend(rows.cache[first + t], layerIndex, query, attended, t, head, end - head,
+                        rows.position[first + t]);
             }
         });
         encoder.set(attended, n, config.queryDim());
