@@ -96,6 +96,11 @@ public final class ShardEngine implements AutoCloseable {
         return budget;
     }
 
+    /** The engine's settings. */
+    public Options options() {
+        return options;
+    }
+
     /**
      * Gets the kernels of this shard's weight types compiled on small matrices, then runs a short
      * prompt and one decode step on a throw-away session, so that the first real request runs

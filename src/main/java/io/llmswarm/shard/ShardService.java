@@ -29,7 +29,8 @@ import java.util.function.IntPredicate;
  * Executes EXECUTE_TASK steps for this node's layers, without Vert.x: keeps a KV cache per
  * session (opened by a session's first step, closed on release or after sitting idle), runs the
  * engine, and on the final shard samples the next token with the session's seeded sampler and
- * returns its id, not the logits. Blocking and CPU-bound: call it from a worker thread.
+ * returns its id, not the logits. Forward passes run on the shard's {@link EngineLoop}, which
+ * batches the steps of sessions that wait at the same time. Blocking: call it from a worker thread.
  */
 public final class ShardService implements AutoCloseable {
 
@@ -62,6 +63,8 @@ public final class ShardService implements AutoCloseable {
     private final BannedTokens endOfGeneration;
     private final Map<String, ShardSession> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Runs every forward pass: steps that wait together run as one batch. */
+    private final EngineLoop loop;
 
     /** @param endOfGeneration the model's end-of-generation tokens, masked when a request ignores EOS */
     public ShardService(String shardId, ShardEngine engine, IntPredicate endOfGeneration, Settings settings) {
@@ -69,6 +72,12 @@ public final class ShardService implements AutoCloseable {
         this.engine = engine;
         this.settings = settings;
         this.endOfGeneration = BannedTokens.of(engine.config().vocabularySize(), endOfGeneration);
+        this.loop = new EngineLoop(engine, engine.options().maxBatch(), "engine-" + shardId);
+    }
+
+    /** How many steps may be running or waiting at once: one per session. */
+    public int maxSessions() {
+        return settings.maxSessions();
     }
 
     public String shardId() {
@@ -235,7 +244,8 @@ public final class ShardService implements AutoCloseable {
         ShardInput engineInput = input.hasHidden()
                 ? new ShardInput.Hidden(input.hidden(), n, input.width())
                 : new ShardInput.Tokens(input.tokens());
-        ForwardResult result = engine.forward(session.engineSession(), positions, engineInput, false, params.layers());
+        ForwardResult result = loop.run(new ShardEngine.Step(session.engineSession(), positions, engineInput, false,
+                params.layers()));
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
             if (CORRUPT_HIDDEN_STATES) {
                 java.util.Arrays.fill(result.data(), Float.NaN);
@@ -299,9 +309,10 @@ public final class ShardService implements AutoCloseable {
         return expired;
     }
 
-    /** Closes every session; the engine stays open (its owner closes it). */
+    /** Stops the engine loop and closes every session; the engine stays open (its owner closes it). */
     @Override
     public void close() {
+        loop.close();
         for (String id : List.copyOf(sessions.keySet())) {
             release(id);
         }

@@ -57,9 +57,10 @@ public final class ShardVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        // Steps of different sessions may run at once; the engine serialises its forward passes.
-        // A long prompt may keep a worker busy for minutes: that is work, not a blocked thread.
-        workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), 4, 10, TimeUnit.MINUTES);
+        // A worker per session that may have a step waiting: the steps wait together on the engine
+        // loop, which runs them as one batch. A long prompt may keep a worker waiting for minutes.
+        workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), Math.max(4, service.maxSessions() + 1),
+                10, TimeUnit.MINUTES);
         announcer = new Announcer(registry, workers, first);
         MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
