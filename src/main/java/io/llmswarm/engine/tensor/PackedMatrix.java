@@ -36,8 +36,11 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
      */
     static final VectorSpecies<Byte> ROW_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
     static final MemorySegment MEMORY = VectorWidth.ALL_MEMORY;
-    /** Batches of at least this many tokens go through the panel. */
-    static final int PANEL_TOKENS = 4;
+    /**
+     * Batches of at least this many tokens go through the panel: converting a group's weights
+     * once and reading them from cache costs less than a pass over the packed weights per token.
+     */
+    static final int PANEL_TOKENS = 2;
     /** Tokens per panel tile: with the tile's block sums and totals, 16 vector registers on AVX-512. */
     static final int TILE = 8;
     /** Spare bytes after the last group, so that narrow loads may read past it. */
@@ -161,24 +164,41 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
         }
     }
 
-    /** A batch: each group's weights as a float panel, tiles of tokens over it. */
+    /**
+     * A batch: each group's weights as a float panel, tiles of eight tokens over it. The tokens
+     * after the last whole tile are a tile too, overlapping the one before (whose tokens it gives
+     * again, bit for bit) or, in a batch of fewer than eight, reaching into the activation
+     * buffer's spare rows (results thrown away): one pass over the panel with eight fused
+     * multiply-adds per load costs less than a pass per token.
+     */
     private void multiplyPanels(ActivationBatch x, float[] out, int outStride, int rowStart, int rowEnd) {
         Scratch scratch = SCRATCH.get();
         float[] result = scratch.result;
         Panel panel = scratch.panel(cols);
         int tokens = x.rows();
+        int whole = tokens / TILE * TILE;
+        int tail = tokens >= TILE ? tokens - TILE : (x.maxRows() >= TILE ? 0 : -1);
         for (int g = rowStart / L; g * L < rowEnd; g++) {
             fillPanel(g, panel);
-            int t = 0;
-            for (; t + TILE <= tokens; t += TILE) {
+            for (int t = 0; t < whole; t += TILE) {
                 panelDots8(panel, x, t, result);
                 for (int i = 0; i < TILE; i++) {
                     store(result, i * L, out, (t + i) * outStride, g, rowStart, rowEnd);
                 }
             }
-            for (; t < tokens; t++) {
-                panelDots1(panel, x, t, result);
-                store(result, 0, out, t * outStride, g, rowStart, rowEnd);
+            if (whole == tokens) {
+                continue;
+            }
+            if (tail >= 0) {
+                panelDots8(panel, x, tail, result);
+                for (int t = whole; t < tokens; t++) {
+                    store(result, (t - tail) * L, out, t * outStride, g, rowStart, rowEnd);
+                }
+            } else {
+                for (int t = whole; t < tokens; t++) {
+                    panelDots1(panel, x, t, result);
+                    store(result, 0, out, t * outStride, g, rowStart, rowEnd);
+                }
             }
         }
     }

@@ -61,6 +61,34 @@ class PackedKernelExactnessTest {
     }
 
     /**
+     * A batch of fewer tokens than a tile, in a buffer with room for more (as the engine's are):
+     * the tile reaches into the spare rows, which hold an earlier batch's values, and only the
+     * batch's own tokens are written, with their formula's bits.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_K"})
+    void aShortBatchInALargerBufferGivesItsOwnTokensExactly(GgmlType type) {
+        int rows = 21;
+        int cols = 512;
+        SegmentMatrix w = (SegmentMatrix) WeightMatrix.of(type, RandomWeights.matrix(ARENA, type, rows, cols, 31), rows, cols);
+        ActivationBatch x = new ActivationBatch(w.activationFormat(), 12, cols);
+        x.encode(RandomWeights.activations(12, cols, 32), 0, 12);
+        x.encode(RandomWeights.activations(3, cols, 33), 0, 3);
+        float[] out = new float[3 * rows + 5];
+        java.util.Arrays.fill(out, Float.NaN);
+        w.multiply(x, out, rows, 0, rows);
+        for (int t = 0; t < 3; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = type == GgmlType.Q8_0 ? blockFormula(w, r, x, t) : superBlockFormula(w, r, x, t);
+                assertEquals(expected, out[t * rows + r], 0f, type + " token " + t + " row " + r);
+            }
+        }
+        for (int i = 3 * rows; i < out.length; i++) {
+            assertEquals(Float.NaN, out[i], "wrote past the batch's tokens at " + i);
+        }
+    }
+
+    /**
      * The largest sums the formats allow: every quant 15 (31), every scale and min 63, every
      * activation quant 127 or -127, so that a kernel that overflows a narrow lane or rounds a
      * partial sum past 2^24 shows it.
