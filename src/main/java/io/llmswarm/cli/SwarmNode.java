@@ -125,7 +125,7 @@ public final class SwarmNode {
                             .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
                                     resilience.circuitOpenFor())));
             coordinator.faults().bindTo(cluster.metrics());
-            return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
+            return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata(), tokenizer, model.name()),
                     settings);
         } catch (RuntimeException e) {
             file.close();

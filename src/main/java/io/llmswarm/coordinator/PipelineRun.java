@@ -564,7 +564,7 @@ final class PipelineRun implements Generation {
         GenerationOutcome outcome = new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt,
                 List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        allTimings()));
+                        allTimings()), request.sampling().config().seed());
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
         afterFinalState(() -> {
             if (cleanUp == null) {

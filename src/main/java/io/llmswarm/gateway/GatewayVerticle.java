@@ -5,6 +5,7 @@ import io.llmswarm.coordinator.Coordinator;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -57,7 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
         GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
         GenerationLimits limits = new GenerationLimits(slots);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, metrics));
+        router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, model, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
