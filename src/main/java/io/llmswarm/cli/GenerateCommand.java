@@ -60,7 +60,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     generation.prompt) : generation.prompt;
             int[] promptTokens = model.tokenizer().encode(prompt, true, generation.chat());
             SamplingConfig sampling = generation.sampling();
-            StreamingDecoder decoder = model.tokenizer().streamingDecoderForWholeText();
+            StreamingDecoder decoder = model.tokenizer().streamingDecoder(); // as the HTTP API and llama.cpp: " Tochter"
             StringBuilder text = new StringBuilder();
             GenerationResult result = model.generator().generate("cli",
                     new GenerationRequest(promptTokens, generation.maxTokens, sampling, generation.ignoreEos),

@@ -2,6 +2,7 @@ package io.llmswarm.tokenizer;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
@@ -40,8 +41,15 @@ public final class ChatTemplate {
     /** Bounds what a template may produce, so a looping template cannot take all memory. */
     private static final long MAX_OUTPUT_CHARS = 16L << 20;
     private static final String SYSTEM_NEEDLE = "<System Needle>";
+    /**
+     * {@code not x is defined}: in Jinja the test binds first ({@code not (x is defined)}), in
+     * Jinjava the {@code not}; the parentheses make Jinjava read it as Jinja does.
+     */
+    private static final java.util.regex.Pattern NOT_IS_TEST = java.util.regex.Pattern.compile(
+            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)\\b");
 
     private final String source;
+    private final String jinjaSource;
     private final String bosToken;
     private final String eosToken;
     private final String modelName;
@@ -53,6 +61,7 @@ public final class ChatTemplate {
     private ChatTemplate(String source, String bosToken, String eosToken, String modelName, boolean fromModel,
                          boolean stripBos) {
         this.source = Objects.requireNonNull(source, "source");
+        this.jinjaSource = NOT_IS_TEST.matcher(source).replaceAll("not ($1 is $2$3)");
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.modelName = modelName;
@@ -61,8 +70,14 @@ public final class ChatTemplate {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        // Python Jinja's behaviour where Jinjava's default differs: {{- -}} trims, Python's operator
+        // precedence, dict keys evaluated and iterated, Python's repr of lists and dicts.
+        LegacyOverrides python = LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
+                .withParseWhitespaceControlStrictly(true).withUseNaturalOperatorPrecedence(true)
+                .withEvaluateMapKeys(true).withIterateOverMapKeys(true).withKeepNullableLoopValues(true)
+                .withUsePyishObjectMapper(true).build();
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withMaxOutputSize(MAX_OUTPUT_CHARS).withElResolver(resolver).build());
+                .withLegacyOverrides(python).withMaxOutputSize(MAX_OUTPUT_CHARS).withElResolver(resolver).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 TemplateFunctions.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
@@ -138,7 +153,7 @@ public final class ChatTemplate {
         bindings.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result;
         try {
-            result = jinjava.renderForResult(source, bindings);
+            result = jinjava.renderForResult(jinjaSource, bindings);
         } catch (RuntimeException e) {
             throw failure(e.getMessage());
         }

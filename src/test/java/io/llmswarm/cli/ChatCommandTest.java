@@ -49,7 +49,7 @@ class ChatCommandTest {
 
     @Test
     void aPromptIsAnsweredOnceWithTheRouteOnStderr() {
-        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", TwoNodeDemoSwarm.QUESTION_PROMPT);
+        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", TwoNodeDemoSwarm.QUESTION);
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().startsWith(TwoNodeDemoSwarm.GLOSS_START), run.out());
         String summary = run.err().strip();

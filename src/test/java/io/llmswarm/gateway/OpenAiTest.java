@@ -42,7 +42,7 @@ class OpenAiTest {
     static void readTheModelsTokenizer() {
         try (GgufFile gguf = GgufFile.open(swarm.model())) {
             tokenizer = Tokenizer.of(gguf.metadata());
-            template = ChatTemplate.forModel(gguf.metadata());
+            template = ChatTemplate.forModel(gguf.metadata(), tokenizer, "test");
         }
     }
 
@@ -171,7 +171,7 @@ class OpenAiTest {
     void chatRendersTheTemplateAndEqualsTheInferenceApiWholeAndStreamed() throws Exception {
         List<ChatMessage> messages = List.of(new ChatMessage("system", "You tell stories."),
                 new ChatMessage("user", "Tell me about a dog"));
-        String rendered = template.render(messages, tokenizer.tokenPiece(tokenizer.eos()), true);
+        String rendered = template.prompt(messages);
         JsonObject reference = reference(rendered, 10);
         JsonArray json = new JsonArray();
         messages.forEach(m -> json.add(new JsonObject().put("role", m.role()).put("content", m.content())));
