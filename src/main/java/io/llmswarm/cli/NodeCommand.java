@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  * environment variables, then these flags, each overriding the one before.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
+        customSynopsis = "java -jar node.jar -cluster --model FILE [--layers A-B|auto] [OPTIONS]",
         description = "Join a swarm and serve a span of a model's layers (-cluster).")
 public final class NodeCommand implements Callable<Integer> {
 
@@ -116,10 +117,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--cluster-tls-trust", paramLabel = "PEM", description = "Certificates trusted on the event bus.")
     Path clusterTlsTrust;
 
-    @Option(names = "--max-concurrent", description = "Generations this gateway runs at once; beyond: 503 (default 32).")
+    @Option(names = "--max-concurrent", paramLabel = "N", description = "Generations this gateway runs at once; beyond: 503 (default 32).")
     Integer maxConcurrent;
 
-    @Option(names = "--max-concurrent-per-client",
+    @Option(names = "--max-concurrent-per-client", paramLabel = "N",
             description = "Generations one client (API key or address) runs at once; beyond: 429 (default 16).")
     Integer maxConcurrentPerClient;
 

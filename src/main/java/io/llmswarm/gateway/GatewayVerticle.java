@@ -22,6 +22,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class GatewayVerticle extends VerticleBase {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayVerticle.class);
+
     /** Requests larger than this are refused with 413 by the body handler. */
     static final long BODY_LIMIT_BYTES = 1L << 20;
 
