@@ -59,23 +59,39 @@ public final class GatewayVerticle extends VerticleBase {
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
         GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
         GenerationLimits limits = new GenerationLimits(slots);
+        router.route("/api/*").handler(JsonBodies::readAsJson);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, model, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
+        JsonBodies.onlyMethod(router, "/api/inference", HttpMethod.POST);
+        JsonBodies.onlyMethod(router, "/api/requests/:id", HttpMethod.GET);
+        JsonBodies.onlyMethod(router, "/api/swarm", HttpMethod.GET);
+        router.route("/v1/*").handler(JsonBodies::readAsJson);
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
         router.get("/v1/models").handler(openAi::models);
         router.get("/v1/models/:model").handler(openAi::model);
         router.post("/v1/completions").handler(limits).handler(openAi::completions);
         router.post("/v1/chat/completions").handler(limits).handler(openAi::chatCompletions);
+        JsonBodies.onlyMethod(router, "/v1/models", HttpMethod.GET);
+        JsonBodies.onlyMethod(router, "/v1/models/:model", HttpMethod.GET);
+        JsonBodies.onlyMethod(router, "/v1/completions", HttpMethod.POST);
+        JsonBodies.onlyMethod(router, "/v1/chat/completions", HttpMethod.POST);
         router.route("/v1/*").last().handler(openAi::unknown);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
+        JsonBodies.onlyMethod(router, "/health", HttpMethod.GET);
+        JsonBodies.onlyMethod(router, "/ready", HttpMethod.GET);
+        JsonBodies.onlyMethod(router, "/metrics", HttpMethod.GET);
         Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics, slots);
-        HttpServer server = vertx.createHttpServer().requestHandler(router);
+        HttpServer server = vertx.createHttpServer().requestHandler(router)
+                .invalidRequestHandler(JsonBodies::invalidRequest)
+                // A client that goes away mid-answer, or sends what the codec refuses, is the client's
+                // fault: a debug line, not an error with a stack trace.
+                .exceptionHandler(e -> LOG.debug("client connection: {}", String.valueOf(e)));
         return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
                         + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "

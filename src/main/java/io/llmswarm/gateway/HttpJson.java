@@ -64,7 +64,9 @@ final class HttpJson {
     static String parserReason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JsonProcessingException parse) {
-                String message = parse.getOriginalMessage();
+                String message = parse.getOriginalMessage()
+                        .replaceAll("\\s*\\((?:start marker at )?\\[Source:.*?\\]\\)", "")
+                        .replaceAll("\\[Source:.*?\\]", "");
                 int internals = message.indexOf(" (from `");
                 if (internals < 0) {
                     internals = message.indexOf("`StreamReadConstraints");
