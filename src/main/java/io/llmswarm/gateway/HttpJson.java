@@ -66,12 +66,11 @@ final class HttpJson {
             if (t instanceof JsonProcessingException parse) {
                 String message = parse.getOriginalMessage()
                         .replaceAll("\\s*\\((?:start marker at )?\\[Source:.*?\\]\\)", "")
-                        .replaceAll("\\[Source:.*?\\]", "");
-                int internals = message.indexOf(" (from `");
-                if (internals < 0) {
-                    internals = message.indexOf("`StreamReadConstraints");
-                }
-                message = internals >= 0 ? message.substring(0, internals) : message;
+                        .replaceAll("\\[Source:.*?\\]", "")
+                        .replaceAll("\\s*\\(from `[^`]*`\\)", "")
+                        .replaceAll(",\\s*from `[^`]*`", "");
+                int internals = message.indexOf('`');
+                message = internals >= 0 ? message.substring(0, internals).strip() : message;
                 if (parse.getLocation() != null && parse.getLocation().getLineNr() > 0) {
                     message += " at line " + parse.getLocation().getLineNr() + ", column "
                             + parse.getLocation().getColumnNr();

@@ -69,7 +69,8 @@ final class OpenAiJson {
         choice.put("logprobs", logprobs(request, outcome.tokens(), tokenizer));
         choice.put("finish_reason", finishReason(outcome.finishReason()));
         return head(id, request.chat() ? "chat.completion" : "text_completion", created, model)
-                .put("choices", new JsonArray().add(choice)).put("usage", usage(outcome));
+                .put("choices", new JsonArray().add(choice)).put("usage", usage(outcome))
+                .put("seed", outcome.seed()); // llama.cpp server's habit: the seed used, to run it again
     }
 
     /** Logprobs of {@code tokens} in the shape of the request's API, or null when not asked for. */
