@@ -59,7 +59,7 @@ final class BridgeInference {
     private void handle(Message<Object> message) {
         if (!(message.body() instanceof JsonObject body)) {
             refuse(message, null, 400, "expected a JSON object {\"stream_id\", \"prompt\" or \"messages\", ...}; got "
-                    + (message.body() == null ? "nothing" : message.body().getClass().getSimpleName()));
+                    + (message.body() == null ? "nothing" : io.vertx.core.json.Json.encode(message.body())));
             return;
         }
         Object id = body.getValue("stream_id");

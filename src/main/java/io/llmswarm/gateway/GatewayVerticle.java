@@ -53,6 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        checkChatTemplate();
         Router router = Router.router(vertx);
         JsonErrors.install(router);
         // First: a request without a valid key is refused before anything reads its body.
@@ -96,6 +97,20 @@ public final class GatewayVerticle extends VerticleBase {
                 .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
                         + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "
                         + e.getMessage(), e))));
+    }
+
+    /** Says at start, not at the first request, when the model's chat template is missing or cannot render a question. */
+    private void checkChatTemplate() {
+        if (!model.chatTemplate().fromModel()) {
+            LOG.info("model {} has no chat template: /api/inference sends prompts as they are, chat messages use ChatML",
+                    model.name());
+            return;
+        }
+        try {
+            model.chatTemplate().prompt(java.util.List.of(new io.llmswarm.tokenizer.ChatMessage("user", "Hello")));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}; requests that need it will be refused (send \"raw\": true)", e.getMessage());
+        }
     }
 
     /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */

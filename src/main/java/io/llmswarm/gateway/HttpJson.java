@@ -43,18 +43,22 @@ final class HttpJson {
      * @param expected what the object should hold, for the message (e.g. {@code "prompt"})
      */
     static JsonObject body(RoutingContext ctx, String expected) {
-        if (ctx.body() == null || ctx.body().length() == 0) {
+        if (ctx.body() == null || ctx.body().length() <= 0) {
             throw new IllegalArgumentException("the request body is empty: expected a JSON object with " + expected);
+        }
+        if (ctx.body().buffer() == null) { // a multipart form, which the body handler took apart
+            throw new IllegalArgumentException("the request body is not a JSON object: expected a JSON object with "
+                    + expected);
         }
         Object value;
         try {
             value = ctx.body().buffer().toJsonValue();
         } catch (DecodeException e) {
-            throw new IllegalArgumentException("the request body is not valid JSON: " + parserReason(e)
-                    + "; expected a JSON object with " + expected);
+            throw new IllegalArgumentException("the request body is not a JSON object: invalid JSON ("
+                    + parserReason(e) + "); expected a JSON object with " + expected);
         }
         if (!(value instanceof JsonObject json)) {
-            throw new IllegalArgumentException("the request body is JSON but not an object: expected a JSON object with "
+            throw new IllegalArgumentException("the request body is not a JSON object: expected a JSON object with "
                     + expected);
         }
         return json;

@@ -123,8 +123,8 @@ class ClientHabitsTest {
                 .encode()), 400).startsWith("top_p "));
         assertTrue(error(swarm.http(0).post("/api/inference", new JsonObject().put("prompt", "Hi").put("top_k", -1)
                 .encode()), 400).startsWith("top_k "));
-        assertTrue(error(swarm.http(0).post("/api/inference", "{\"prompt\": \"Hi\""), 400).contains("not valid JSON"));
-        assertTrue(error(swarm.http(0).post("/api/inference", "[1, 2]"), 400).contains("not an object"));
+        assertTrue(error(swarm.http(0).post("/api/inference", "{\"prompt\": \"Hi\""), 400).contains("invalid JSON"));
+        assertTrue(error(swarm.http(0).post("/api/inference", "[1, 2]"), 400).contains("not a JSON object"));
         assertTrue(error(swarm.http(0).post("/api/inference", new JsonObject().put("prompt_tokens", "1 2 3").encode()), 400)
                 .contains("\"prompt_tokens\""));
         error(swarm.http(0).post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}],"

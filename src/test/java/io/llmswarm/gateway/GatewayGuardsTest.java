@@ -96,8 +96,8 @@ class GatewayGuardsTest {
 
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 8, SamplingConfig.greedy(), true);
         HttpResponse<String> ok = http.post("/api/inference", "test-key-0002", new JsonObject()
-                .put("prompt", "Once upon a time").put("max_tokens", 8).put("temperature", 0).put("ignore_eos", true)
-                .encode());
+                .put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8).put("temperature", 0)
+                .put("ignore_eos", true).encode());
         assertEquals(200, ok.statusCode(), ok.body());
         assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
                 new JsonObject(ok.body()).getString("result").strip());

@@ -192,7 +192,7 @@ class GatewayTest {
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": \"ten\"}", "\"max_tokens\" must be an integer");
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": 100000}", "context length 128");
         assertRefused("{\"prompt\": \"Hello\", \"temperature\": -1}", "temperature");
-        assertRefused("{\"prompt\": \"Hello\", \"top_p\": 1.5}", "topP");
+        assertRefused("{\"prompt\": \"Hello\", \"top_p\": 1.5}", "top_p");
         assertRefused("{\"prompt\": \"Hello\", \"stream\": \"yes\"}", "\"stream\" must be true or false");
         assertRefused("{\"prompt\": 5}", "\"prompt\" must be a string");
         assertRefused("{\"prompt\": \"\"}", "\"prompt\" is empty");

@@ -235,7 +235,7 @@ class OpenAiTest {
         assertError(send(node, "/v1/chat/completions", "{\"messages\": "), 400, "not a JSON object");
         assertError(send(node, "/v1/chat/completions", "{\"max_tokens\": 3}"), 400, "\"messages\"");
         assertError(send(node, "/v1/chat/completions", "{\"messages\": [{\"content\": \"hi\"}]}"), 400, "\"role\"");
-        assertError(send(node, "/v1/completions", "{\"prompt\": \"Hi\", \"model\": \"gpt-4\"}"), 400, "\"model\"");
+        assertError(send(node, "/v1/completions", "{\"prompt\": \"Hi\", \"model\": 4}"), 400, "\"model\"");
         assertError(send(node, "/v1/completions", "{\"prompt\": \"Hi\", \"temperature\": -1}"), 400, "temperature");
         assertError(send(node, "/v1/completions", "{\"prompt\": \"Hi\", \"n\": 2}"), 400, "\"n\"");
         assertError(send(node, "/v1/completions", "{\"prompt\": \"Hi\", \"logprobs\": 9}"), 400, "\"logprobs\"");
