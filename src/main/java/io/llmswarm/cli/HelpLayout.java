@@ -23,6 +23,7 @@ final class HelpLayout {
 
     static CommandLine apply(CommandLine commandLine) {
         commandLine.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_OPTION_LIST, HelpLayout::options);
+        commandLine.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, HelpLayout::commands);
         commandLine.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_DESCRIPTION,
                 help -> wrap(String.join(" ", help.commandSpec().usageMessage().description()), 0, 0) );
         if (commandLine.getCommandName().equals("node") && commandLine.getParent() != null) {
@@ -33,6 +34,21 @@ final class HelpLayout {
             apply(sub);
         }
         return commandLine;
+    }
+
+    private static String commands(CommandLine.Help help) {
+        StringBuilder out = new StringBuilder();
+        for (var entry : help.subcommands().entrySet()) {
+            String first = "  " + entry.getKey();
+            String description = String.join(" ", entry.getValue().commandSpec().usageMessage().description());
+            int column = 14;
+            if (first.length() + 1 >= column) {
+                out.append(first).append('\n').append(wrap(description, column, column));
+            } else {
+                out.append(first).append(" ".repeat(column - first.length())).append(wrap(description, 0, column));
+            }
+        }
+        return out.toString();
     }
 
     private static String options(CommandLine.Help help) {

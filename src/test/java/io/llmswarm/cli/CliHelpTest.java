@@ -44,6 +44,16 @@ class CliHelpTest {
     }
 
     @Test
+    void theCommandListBreaksBetweenWordsToo() {
+        CommandLine cli = HelpLayout.apply(new CommandLine(new Cli()));
+        String flowing = help(cli).replaceAll("\\s+", " ");
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            String description = String.join(" ", sub.getCommandSpec().usageMessage().description()).replaceAll("\\s+", " ");
+            assertTrue(flowing.contains(description), description + " in:\n" + help(cli));
+        }
+    }
+
+    @Test
     void usageNamesTheCommandAsTyped() {
         CommandLine cli = HelpLayout.apply(new CommandLine(new Cli()));
         String node = help(cli.getSubcommands().get("node"));
