@@ -41,11 +41,13 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         GenerationReport report = backend == Backend.java ? runJava(out) : LlamaCppGenerate.run(generation, json ? null : out);
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(report.toJson()));
+            Map<String, Object> json = report.toJson();
+            json.put("seed", generation.seed());
+            out.println(new ObjectMapper().writeValueAsString(json));
         } else {
             out.println();
-            System.err.printf("%d prompt tokens, %d generated (%s); first token after %.0f ms, %.2f tokens/s after it%n",
-                    report.promptTokens().length, report.generatedCount(), report.finishReason(),
+            System.err.printf("%d prompt tokens, %d generated (%s), seed %d; first token after %.0f ms, %.2f tokens/s after it%n",
+                    report.promptTokens().length, report.generatedCount(), report.finishReason(), generation.seed(),
                     report.timeToFirstTokenMs(), report.decodeTokensPerSecond());
         }
         return 0;
