@@ -309,6 +309,11 @@ public final class ShardService implements AutoCloseable {
         return expired;
     }
 
+    /** The loop that runs this shard's forward passes (for its counters). */
+    public EngineLoop loop() {
+        return loop;
+    }
+
     /** Stops the engine loop and closes every session; the engine stays open (its owner closes it). */
     @Override
     public void close() {
