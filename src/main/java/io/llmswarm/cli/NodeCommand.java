@@ -85,7 +85,7 @@ public final class NodeCommand implements Callable<Integer> {
     Integer ctxSize;
 
     @Option(names = "--parallel", paramLabel = "N",
-            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 1).")
+            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 4).")
     Integer parallel;
 
     @Option(names = "--pipeline-state-ttl", paramLabel = "DURATION",

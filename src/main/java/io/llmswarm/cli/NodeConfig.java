@@ -102,7 +102,7 @@ public final class NodeConfig {
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
-                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)),
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
                 batchTokens());
     }
