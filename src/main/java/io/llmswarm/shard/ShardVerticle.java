@@ -142,7 +142,8 @@ public final class ShardVerticle extends VerticleBase {
             message.fail(StepRejections.MALFORMED, "a probe needs {\"session_id\": string}; got " + message.body());
             return;
         }
-        message.reply(new JsonObject().put("session_id", id).put("last_step", service.lastStep(id)));
+        message.reply(new JsonObject().put("session_id", id).put("last_step", service.lastStep(id))
+                .put("running_step", service.runningStep(id)));
     }
 
     private void release(Message<Object> message) {

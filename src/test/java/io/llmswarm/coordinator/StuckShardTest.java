@@ -66,4 +66,40 @@ class StuckShardTest {
             assertArrayEquals(expected.tokens(), outcome.tokenIds());
         }
     }
+
+    /**
+     * The same member, but it says at the first two probes that the step is in its engine's queue
+     * (a busy shard): the coordinator gives the step two more deadlines, then, when the member no
+     * longer says so, routes around it; the request still ends with the single-process tokens.
+     */
+    @Test
+    void aHopThatSaysTheStepIsQueuedGetsMoreTime() throws Exception {
+        Path model = SwarmTestModel.write(dir, 8);
+        GenerationResult expected;
+        try (LocalModel local = SwarmTestModel.local(model)) {
+            expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), true);
+        }
+        AtomicInteger probed = new AtomicInteger();
+        try (ImpostorSwarm swarm = ImpostorSwarm.start(model, message -> { })) {
+            SwarmCluster busy = swarm.impostor();
+            busy.vertx().eventBus().<JsonObject>consumer(Addresses.shardProbe(busy.nodeId()), message -> {
+                int n = probed.incrementAndGet();
+                message.reply(new JsonObject().put("session_id", message.body().getString("session_id"))
+                        .put("last_step", -1).put("running_step", n <= 2 ? 1 : -1));
+            }).completion().await(10, TimeUnit.SECONDS);
+            swarm.announceImpostor();
+            SwarmNode head = swarm.head();
+            Coordinator coordinator = new Coordinator(head.cluster().vertx(), head.coordinator().model(),
+                    new Coordinator.Wiring(head.nodeId(), head.cluster().announcements(), null),
+                    Coordinator.Settings.defaults().withStepTimeout(Duration.ofSeconds(1)));
+
+            GenerationOutcome outcome = coordinator.generate(GenerateRequest.text("Once upon a time", 12,
+                    new SamplingParams(SamplingConfig.greedy(), true, 0)), TokenListener.none())
+                    .outcome().await(60, TimeUnit.SECONDS);
+            assertEquals(3, probed.get(), "two deadlines extended while queued, the third one routed around");
+            assertEquals(1, coordinator.faults().count(FaultCounters.Kind.TIMEOUT));
+            assertFalse(outcome.route().contains(busy.nodeId()), outcome.route());
+            assertArrayEquals(expected.tokens(), outcome.tokenIds());
+        }
+    }
 }
