@@ -86,7 +86,7 @@ public final class NodeCommand implements Callable<Integer> {
     Integer ctxSize;
 
     @Option(names = "--parallel", paramLabel = "N",
-            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 1).")
+            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 4).")
     Integer parallel;
 
     @Option(names = "--pipeline-state-ttl", paramLabel = "DURATION",
@@ -128,6 +128,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "KV-cache budget of this node, e.g. 512m (default: a quarter of --memory, at least 64m).")
     String kvCache;
 
+    @Option(names = "--batch-tokens", paramLabel = "N",
+            description = "Rows the engine runs in one pass at most: every session's next token, then prompt tokens "
+                    + "up to this many; longer prompts go in chunks between other sessions' tokens (default 256).")
+    Integer batchTokens;
+
     /** The settings these flags give over the config file and the environment. */
     public NodeSettings settings(Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -150,6 +155,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_concurrent", maxConcurrent);
         put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
         put(flags, "kv_cache", kvCache);
+        put(flags, "batch_tokens", batchTokens);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);

@@ -31,7 +31,7 @@ import java.util.Map;
  * pipeline_state_ttl, hidden_dtype, backend,
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
- * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache.
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens.
  */
 public final class NodeConfig {
 
@@ -40,7 +40,7 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache");
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -102,8 +102,9 @@ public final class NodeConfig {
                 cluster, integer("http_port", 8080),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
-                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)),
-                gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0);
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
+                gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
+                batchTokens());
     }
 
     private GatewaySettings gateway() {
@@ -151,6 +152,15 @@ public final class NodeConfig {
     private java.time.Duration duration(String key, java.time.Duration fallback) {
         String value = values.get(key);
         return value == null ? fallback : Resilience.parseDuration(key, value);
+    }
+
+    /** batch_tokens: 0 when not set (the engine's default). */
+    private int batchTokens() {
+        int n = integer("batch_tokens", 0);
+        if (values.containsKey("batch_tokens") && n < 1) {
+            throw new IllegalArgumentException("batch_tokens must be at least 1; got " + n);
+        }
+        return n;
     }
 
     private int integer(String key, int fallback) {

@@ -1,6 +1,7 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.gateway.GatewaySettings;
 
 import java.nio.file.Path;
@@ -15,9 +16,16 @@ import java.nio.file.Path;
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes) {
+                           long kvCacheBytes, int batchTokens) {
 
     public static final String AUTO = "auto";
+
+    /** Settings with the engine's default batch ({@link ShardEngine.Options#DEFAULT_MAX_BATCH} rows a turn). */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes, 0);
+    }
 
     public NodeSettings {
         if (model == null) {
@@ -42,6 +50,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (kvCacheBytes < 0) {
             throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
         }
+        if (batchTokens < 0) {
+            throw new IllegalArgumentException("batch_tokens must be at least 1; got " + batchTokens);
+        }
     }
 
     /** Settings with the default {@link Resilience}, on the Java engine. */
@@ -61,6 +72,11 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, GatewaySettings.defaults(), 0);
     }
 
+    /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
+    public int engineBatch() {
+        return batchTokens > 0 ? batchTokens : ShardEngine.Options.DEFAULT_MAX_BATCH;
+    }
+
     /** The bytes all sessions' KV caches on this node may hold together. */
     public long kvCacheBudget() {
         return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
@@ -68,17 +84,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     public NodeSettings withResilience(Resilience value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens);
     }
 
     public NodeSettings withKvCacheBytes(long value) {

@@ -106,7 +106,7 @@ public final class SwarmNode {
                 });
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
                 long kvBytes = settings.kvCacheBudget();
-                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), ShardEngine.Options.DEFAULT_MAX_BATCH, kvBytes));
+                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), settings.engineBatch(), kvBytes));
                 // Before the node says it is ready: the first steps then run compiled kernels.
                 engine.warmUp();
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,

@@ -52,6 +52,19 @@ class NodeConfigTest {
         assertEquals(io.llmswarm.cluster.HiddenEncoding.F32, settings.resilience().hiddenEncoding());
         NodeSettings half = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_HIDDEN_DTYPE", "f16"), Map.of());
         assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, half.resilience().hiddenEncoding());
+        assertEquals(io.llmswarm.engine.ShardEngine.Options.DEFAULT_MAX_BATCH, settings.engineBatch());
+    }
+
+    @Test
+    void batchTokensComeFromTheFlagAndMustBePositive() {
+        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--model", "m.gguf",
+                "--batch-tokens", "64").commandSpec().commandLine().getCommand();
+        assertEquals(64, command.settings(Map.of()).engineBatch());
+        assertEquals(32, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_BATCH_TOKENS", "32"),
+                Map.of()).engineBatch());
+        var zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
+                Map.of("model", "m.gguf", "batch_tokens", "0")));
+        assertEquals("batch_tokens must be at least 1; got 0", zero.getMessage());
     }
 
     @Test
