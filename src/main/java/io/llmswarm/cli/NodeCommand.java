@@ -178,11 +178,17 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeSettings settings = settings(System.getenv());
+        if (model == null && settings.model().getFileName().toString().equals(
+                java.nio.file.Path.of(io.llmswarm.inference.BundledModel.RESOURCE).getFileName().toString())) {
+            System.out.println("no --model given: serving the bundled demo model (" + settings.model() + ")");
+        }
         SwarmNode node = SwarmNode.start(settings).await(10, TimeUnit.MINUTES);
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + settings.cluster().self() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
+                + node.clusterAddress() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
+        String shown = settings.gateway().host().equals("0.0.0.0") ? "127.0.0.1" : settings.gateway().host();
+        System.out.println("open http://" + shown + ":" + node.httpPort() + "/ in a browser");
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

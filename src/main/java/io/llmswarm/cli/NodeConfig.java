@@ -7,6 +7,7 @@ import io.llmswarm.cluster.ClusterTls;
 import io.llmswarm.gateway.ApiKeys;
 import io.llmswarm.gateway.GatewayLimits;
 import io.llmswarm.gateway.GatewaySettings;
+import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -96,15 +97,20 @@ public final class NodeConfig {
                 : Arrays.stream(join.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         ClusterSettings cluster = new ClusterSettings(values.getOrDefault("cluster_name", ClusterSettings.DEFAULT_NAME),
                 host, integer("cluster_port", ClusterSettings.DEFAULT_PORT), members,
-                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity());
+                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity(),
+                values.containsKey("cluster_port") ? 1 : ClusterSettings.DEFAULT_PORT_COUNT);
         String model = values.get("model");
+        if (model == null && BundledModel.isAvailable()) {
+            // As generate and demo do: a first `java -jar node.jar -cluster` serves the demo model.
+            model = BundledModel.path().toString();
+        }
         return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
-                cluster, integer("http_port", 8080),
+                cluster, integer("http_port", NodeSettings.DEFAULT_HTTP_PORT),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
                 new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
-                batchTokens());
+                batchTokens(), values.containsKey("http_port") ? 1 : NodeSettings.DEFAULT_HTTP_PORT_COUNT);
     }
 
     private GatewaySettings gateway() {

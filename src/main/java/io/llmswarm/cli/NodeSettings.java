@@ -16,9 +16,20 @@ import java.nio.file.Path;
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes, int batchTokens) {
+                           long kvCacheBytes, int batchTokens, int httpPortCount) {
 
     public static final String AUTO = "auto";
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    /** Ports a node started without {@code --http-port} may take: the first free one from 8080. */
+    public static final int DEFAULT_HTTP_PORT_COUNT = 20;
+
+    /** Exactly the HTTP port given. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes, int batchTokens) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
+                batchTokens, 1);
+    }
 
     /** Settings with the engine's default batch ({@link ShardEngine.Options#DEFAULT_MAX_BATCH} rows a turn). */
     public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
@@ -50,6 +61,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (kvCacheBytes < 0) {
             throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
         }
+        if (httpPortCount < 1) {
+            throw new IllegalArgumentException("httpPortCount must be at least 1; got " + httpPortCount);
+        }
         if (batchTokens < 0) {
             throw new IllegalArgumentException("batch_tokens must be at least 1; got " + batchTokens);
         }
@@ -72,6 +86,12 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, GatewaySettings.defaults(), 0);
     }
 
+    /** The same settings on HTTP port {@code port} exactly (the free one a node picked from its range). */
+    public NodeSettings withHttpPort(int port) {
+        return new NodeSettings(model, layers, cluster, port, threads, memoryBytes, resilience, backend, gateway,
+                kvCacheBytes, batchTokens, 1);
+    }
+
     /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
     public int engineBatch() {
         return batchTokens > 0 ? batchTokens : ShardEngine.Options.DEFAULT_MAX_BATCH;
@@ -84,17 +104,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     public NodeSettings withResilience(Resilience value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes, batchTokens);
+                kvCacheBytes, batchTokens, httpPortCount);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes, batchTokens);
+                kvCacheBytes, batchTokens, httpPortCount);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes, batchTokens);
+                kvCacheBytes, batchTokens, httpPortCount);
     }
 
     public NodeSettings withKvCacheBytes(long value) {

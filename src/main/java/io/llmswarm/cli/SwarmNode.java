@@ -62,7 +62,14 @@ public final class SwarmNode {
     }
 
     /** Joins, loads and deploys; completes when the shard is announced ready. */
-    public static Future<SwarmNode> start(NodeSettings settings) {
+    public static Future<SwarmNode> start(NodeSettings given) {
+        NodeSettings settings;
+        try {
+            // Before joining: a node that cannot serve HTTP should not join the swarm and leave again.
+            settings = given.httpPort() == 0 ? given : given.withHttpPort(freeHttpPort(given));
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(e);
+        }
         SecurityWarnings.of(settings).forEach(System.err::println);
         return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
                 .executeBlocking(() -> load(cluster, settings))
@@ -71,6 +78,28 @@ public final class SwarmNode {
                     cluster.vertx().close();
                     return Future.failedFuture(e);
                 }));
+    }
+
+    /**
+     * The first HTTP port of the node's range that is free on its host (a node started without
+     * {@code --http-port} beside another takes the next one); a port given exactly must be free.
+     */
+    static int freeHttpPort(NodeSettings settings) {
+        String host = settings.gateway().host();
+        for (int port = settings.httpPort(); port < settings.httpPort() + settings.httpPortCount(); port++) {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(host, port));
+                return port;
+            } catch (java.io.IOException taken) {
+                // next
+            }
+        }
+        if (settings.httpPortCount() == 1) {
+            throw new IllegalStateException("the HTTP gateway cannot listen on " + host + ":" + settings.httpPort()
+                    + ": the port is taken (--http-host, --http-port; 0 picks a free one)");
+        }
+        throw new IllegalStateException("HTTP ports " + settings.httpPort() + "-" + (settings.httpPort()
+                + settings.httpPortCount() - 1) + " are all taken on " + host + ": give one with --http-port");
     }
 
     private static SwarmNode load(SwarmCluster cluster, NodeSettings settings) {
@@ -185,6 +214,11 @@ public final class SwarmNode {
 
     public Coordinator coordinator() {
         return coordinator;
+    }
+
+    /** The {@code host:port} the node's cluster member bound. */
+    public String clusterAddress() {
+        return cluster.address();
     }
 
     /** The port the node's HTTP gateway listens on (the bound one when settings asked for 0). */
