@@ -133,6 +133,11 @@ public final class NodeCommand implements Callable<Integer> {
                     + "up to this many; longer prompts go in chunks between other sessions' tokens (default 256).")
     Integer batchTokens;
 
+    @Option(names = "--drain-timeout", paramLabel = "DURATION",
+            description = "On SIGTERM or Ctrl-C the node stops taking new work and serves what it has for up to this "
+                    + "long before it leaves (default 60s); a second signal stops it at once.")
+    String drainTimeout;
+
     /** The settings these flags give over the config file and the environment. */
     public NodeSettings settings(Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -156,6 +161,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
         put(flags, "kv_cache", kvCache);
         put(flags, "batch_tokens", batchTokens);
+        put(flags, "drain_timeout", drainTimeout);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
@@ -191,6 +197,7 @@ public final class NodeCommand implements Callable<Integer> {
         System.out.println("open http://" + shown + ":" + node.httpPort() + "/ in a browser");
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        // Whatever ends the JVM (the end of a drain, a second signal, System.exit) leaves the swarm on the way out.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 node.close(java.time.Duration.ofSeconds(20));
@@ -199,6 +206,27 @@ public final class NodeCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }));
+        // A planned stop (SIGTERM, Ctrl-C) drains first; a second one stops at once.
+        java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+        sun.misc.SignalHandler onStop = signal -> {
+            if (draining.compareAndSet(false, true)) {
+                System.out.println("stopping: draining for up to " + settings.drainTimeout().toSeconds()
+                        + " s (signal again to stop at once)");
+                Thread.ofPlatform().name("drain").start(() -> {
+                    try {
+                        node.drain(settings.drainTimeout());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.exit(0);
+                });
+            } else {
+                System.out.println("stopping now");
+                Thread.ofPlatform().name("stop").start(() -> System.exit(0));
+            }
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onStop);
         stopped.await();
         return 0;
     }

@@ -32,7 +32,8 @@ import java.util.Map;
  * pipeline_state_ttl, hidden_dtype, backend,
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
- * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens.
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens,
+ * drain_timeout.
  */
 public final class NodeConfig {
 
@@ -41,7 +42,7 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens");
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -110,7 +111,8 @@ public final class NodeConfig {
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
                 new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
-                batchTokens(), values.containsKey("http_port") ? 1 : NodeSettings.DEFAULT_HTTP_PORT_COUNT);
+                batchTokens(), values.containsKey("http_port") ? 1 : NodeSettings.DEFAULT_HTTP_PORT_COUNT,
+                duration("drain_timeout", NodeSettings.DEFAULT_DRAIN_TIMEOUT));
     }
 
     private GatewaySettings gateway() {

@@ -16,7 +16,18 @@ import java.nio.file.Path;
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes, int batchTokens, int httpPortCount) {
+                           long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout) {
+
+    /** How long a stopped node goes on serving the sessions and requests it has before it leaves. */
+    public static final java.time.Duration DEFAULT_DRAIN_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    /** With the default drain timeout. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes, int batchTokens, int httpPortCount) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
+                batchTokens, httpPortCount, DEFAULT_DRAIN_TIMEOUT);
+    }
 
     public static final String AUTO = "auto";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -61,6 +72,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (kvCacheBytes < 0) {
             throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
         }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain_timeout must be 0 or more; got " + drainTimeout);
+        }
         if (httpPortCount < 1) {
             throw new IllegalArgumentException("httpPortCount must be at least 1; got " + httpPortCount);
         }
@@ -89,7 +103,7 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
     /** The same settings on HTTP port {@code port} exactly (the free one a node picked from its range). */
     public NodeSettings withHttpPort(int port) {
         return new NodeSettings(model, layers, cluster, port, threads, memoryBytes, resilience, backend, gateway,
-                kvCacheBytes, batchTokens, 1);
+                kvCacheBytes, batchTokens, 1, drainTimeout);
     }
 
     /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
@@ -104,17 +118,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     public NodeSettings withResilience(Resilience value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes, batchTokens, httpPortCount);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes, batchTokens, httpPortCount);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes, batchTokens, httpPortCount);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withKvCacheBytes(long value) {

@@ -41,7 +41,9 @@ public final class SwarmNode {
     private final Parts parts;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
     private final GatewayVerticle gateway;
+    private volatile io.vertx.core.VerticleBase served;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -166,6 +168,7 @@ public final class SwarmNode {
         io.vertx.core.VerticleBase served = parts.replica() != null
                 ? new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed)
                 : new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
+        this.served = served;
         return cluster.vertx().deployVerticle(served)
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
                 .compose(ignored -> cluster.vertx().deployVerticle(gateway));
@@ -224,6 +227,49 @@ public final class SwarmNode {
     /** The port the node's HTTP gateway listens on (the bound one when settings asked for 0). */
     public int httpPort() {
         return gateway.boundPort();
+    }
+
+    /**
+     * A planned stop's first half: the node announces itself not ready (no new route comes here),
+     * turns {@code /ready} to 503 and refuses new generations with 503 and Retry-After, and goes on
+     * serving the sessions its shard holds and the requests it coordinates until they have all
+     * ended or {@code timeout} passes, logging what is left. Blocks: not on an event loop.
+     *
+     * @return true when everything ended, false when the timeout passed first
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        gateway.drain();
+        Future<Void> announced = switch (served) {
+            case ShardVerticle shard -> shard.drain();
+            case ReplicaVerticle replica -> replica.drain();
+            case null, default -> Future.succeededFuture();
+        };
+        try {
+            announced.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("draining: the swarm was not told at once that this node stops: {}", e.toString());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextLog = 0;
+        while (true) {
+            int sessions = parts.shard() != null ? parts.shard().sessionCount() : parts.replica().load();
+            int requests = coordinator.runningCount();
+            long now = System.nanoTime();
+            if (sessions == 0 && requests == 0) {
+                LOG.info("drained: no session or request left");
+                return true;
+            }
+            if (now - deadline > 0) {
+                LOG.warn("drain timeout ({} s) passed with {} sessions and {} requests left: leaving now",
+                        timeout.toSeconds(), sessions, requests);
+                return false;
+            }
+            if (now - nextLog > 0) {
+                LOG.info("draining: {} sessions, {} requests left", sessions, requests);
+                nextLog = now + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */

@@ -31,6 +31,14 @@ public final class Announcer {
         return publish(announcement.withLoad(capacity, load).withReady(true));
     }
 
+    /**
+     * Announces the node not ready (draining): coordinators plan no new route through it, while
+     * the requests already routed through it go on (they route by announcement, ready or not).
+     */
+    public Future<Void> publishNotReady() {
+        return publish(announcement.withReady(false));
+    }
+
     /** Republishes when capacity or load changed since the last announcement; any thread. */
     public void refresh(int capacity, int load) {
         ShardAnnouncement next = announcement.withLoad(capacity, load);

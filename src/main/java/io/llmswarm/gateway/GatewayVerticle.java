@@ -34,6 +34,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final GatewaySettings settings;
     private volatile int boundPort = -1;
+    private volatile boolean draining;
 
     /** {@code port} 0 binds a free port; see {@link #boundPort()}. {@code registry} is the node's own. */
     public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry) {
@@ -58,6 +59,15 @@ public final class GatewayVerticle extends VerticleBase {
         JsonErrors.install(router);
         // First: a request without a valid key is refused before anything reads its body.
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
+        // A draining node starts nothing new: its load balancer and clients go to another node.
+        router.post().handler(ctx -> {
+            if (draining && (ctx.request().path().startsWith("/api/inference") || ctx.request().path().startsWith("/v1/"))) {
+                ErrorReply.retryLater(ctx, 503, Integer.parseInt(HttpJson.RETRY_AFTER_SECONDS),
+                        "this node is draining before it stops: send the request to another node", "node_draining");
+            } else {
+                ctx.next();
+            }
+        });
         GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
         GenerationLimits limits = new GenerationLimits(slots);
         router.route("/api/*").handler(JsonBodies::readAsJson);
@@ -129,11 +139,20 @@ public final class GatewayVerticle extends VerticleBase {
 
     private void ready(RoutingContext ctx) {
         SwarmView view = coordinator.status();
-        if (view.isReady()) {
+        if (draining) {
+            ctx.response().putHeader("Retry-After", HttpJson.RETRY_AFTER_SECONDS);
+            HttpJson.send(ctx, 503, new JsonObject().put("ready", false).put("draining", true)
+                    .put("error", "this node is draining before it stops"));
+        } else if (view.isReady()) {
             HttpJson.send(ctx, 200, new JsonObject().put("ready", true));
         } else {
             HttpJson.notReady(ctx, view);
         }
+    }
+
+    /** From now on: {@code /ready} answers 503 and new generations are refused with 503 and Retry-After. */
+    public void drain() {
+        draining = true;
     }
 
     /** The port the server listens on, once started; -1 before. */

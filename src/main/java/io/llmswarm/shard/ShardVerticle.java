@@ -161,6 +161,11 @@ public final class ShardVerticle extends VerticleBase {
                 .onComplete(ignored -> announcer.refresh(service.freeSlots(), service.load()));
     }
 
+    /** Says the node is draining: announced not ready, so no new route comes here; the sessions it has go on. */
+    public Future<Void> drain() {
+        return announcer == null ? Future.succeededFuture() : announcer.publishNotReady();
+    }
+
     /** What this shard has announced last. */
     public ShardAnnouncement announcement() {
         return announcer == null ? first : announcer.current();

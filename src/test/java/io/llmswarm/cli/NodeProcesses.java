@@ -81,6 +81,17 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends SIGTERM to node {@code i}'s launcher only, as a service manager or Kubernetes does: the
+     * launcher passes it on to the node's JVM once.
+     */
+    void terminate(int i) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-TERM", String.valueOf(processes.get(i).pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -TERM failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
     /** Waits until every node has logged that it serves its layers (it is then announced ready). */
     void awaitStarted(java.time.Duration timeout) {
         io.llmswarm.cluster.TestClusters.awaitTrue(timeout, () -> {
