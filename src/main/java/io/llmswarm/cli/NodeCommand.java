@@ -206,9 +206,9 @@ public final class NodeCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }));
-        // A planned stop (SIGTERM, Ctrl-C) drains first; a second one stops at once.
+        // A planned stop (SIGTERM, Ctrl-C, POST /admin/drain) drains first; a second signal stops at once.
         java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
-        sun.misc.SignalHandler onStop = signal -> {
+        Runnable drainThenExit = () -> {
             if (draining.compareAndSet(false, true)) {
                 System.out.println("stopping: draining for up to " + settings.drainTimeout().toSeconds()
                         + " s (signal again to stop at once)");
@@ -220,9 +220,15 @@ public final class NodeCommand implements Callable<Integer> {
                     }
                     System.exit(0);
                 });
-            } else {
+            }
+        };
+        node.onStopRequest(drainThenExit);
+        sun.misc.SignalHandler onStop = signal -> {
+            if (draining.get()) {
                 System.out.println("stopping now");
                 Thread.ofPlatform().name("stop").start(() -> System.exit(0));
+            } else {
+                drainThenExit.run();
             }
         };
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);

@@ -272,6 +272,11 @@ public final class SwarmNode {
         }
     }
 
+    /** What {@code POST /admin/drain} on this node's gateway starts (the command's planned stop). */
+    public void onStopRequest(Runnable stop) {
+        gateway.onStopRequest(stop);
+    }
+
     /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */
     public void close(Duration timeout) throws Exception {
         if (!closed.compareAndSet(false, true)) {

@@ -35,6 +35,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final GatewaySettings settings;
     private volatile int boundPort = -1;
     private volatile boolean draining;
+    private volatile Runnable stopRequest;
 
     /** {@code port} 0 binds a free port; see {@link #boundPort()}. {@code registry} is the node's own. */
     public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry) {
@@ -91,6 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
         JsonBodies.onlyMethod(router, "/v1/chat/completions", HttpMethod.POST);
         router.route("/v1/*").last().handler(openAi::unknown);
         router.get("/health").handler(ctx -> HttpJson.send(ctx, 200, new JsonObject().put("status", "live")));
+        router.post("/admin/drain").handler(this::drainRequested);
         router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
@@ -148,6 +150,28 @@ public final class GatewayVerticle extends VerticleBase {
         } else {
             HttpJson.notReady(ctx, view);
         }
+    }
+
+    /** What {@code POST /admin/drain} starts: the node's planned stop (drain, then leave). */
+    public void onStopRequest(Runnable stop) {
+        this.stopRequest = stop;
+    }
+
+    private void drainRequested(RoutingContext ctx) {
+        Runnable stop = stopRequest;
+        if (stop == null) {
+            HttpJson.send(ctx, 501, new JsonObject().put("error", "this node cannot be stopped over HTTP (only a "
+                    + "-cluster node can)"));
+            return;
+        }
+        // Once is enough: a second request finds the node draining already.
+        if (!draining) {
+            vertx.executeBlocking(() -> {
+                stop.run();
+                return null;
+            }, false);
+        }
+        HttpJson.send(ctx, 202, new JsonObject().put("draining", true));
     }
 
     /** From now on: {@code /ready} answers 503 and new generations are refused with 503 and Retry-After. */

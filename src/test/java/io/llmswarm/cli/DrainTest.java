@@ -82,6 +82,13 @@ class DrainTest {
 
             assertTrue(b.shard().release("held"));
             assertTrue(drained.get(20, TimeUnit.SECONDS), "the drain ended once the session was released");
+
+            // POST /admin/drain starts what the command registered (a -cluster node: its drain and exit).
+            assertEquals(501, httpA.post("/admin/drain", "").statusCode(), "nothing registered: not here");
+            CompletableFuture<Boolean> requested = new CompletableFuture<>();
+            a.onStopRequest(() -> requested.complete(true));
+            assertEquals(202, httpA.post("/admin/drain", "").statusCode());
+            assertTrue(requested.get(10, TimeUnit.SECONDS));
             assertTrue(a.drain(Duration.ofSeconds(5)), "nothing left: at once");
         } finally {
             for (SwarmNode node : nodes) {
