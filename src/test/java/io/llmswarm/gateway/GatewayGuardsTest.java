@@ -86,6 +86,7 @@ class GatewayGuardsTest {
         assertEquals(401, http.get("/v1/models", null).statusCode());
         assertEquals(401, http.get("/api/swarm", "Bearer").statusCode());
         assertEquals(401, http.get("/metrics", null).statusCode());
+        assertEquals(401, http.post("/admin/drain", null, "").statusCode(), "only a key holder stops the node");
         // Refused before the body is read: an oversized body is a 401, not a 413.
         assertEquals(401, http.post("/api/inference", null, "x".repeat(2 << 20)).statusCode());
 
