@@ -90,6 +90,14 @@ class DrainTest {
             assertEquals(202, httpA.post("/admin/drain", "").statusCode());
             assertTrue(requested.get(10, TimeUnit.SECONDS));
             assertTrue(a.drain(Duration.ofSeconds(5)), "nothing left: at once");
+
+            // A session that outlives the drain timeout: the drain gives up (the node then leaves, and
+            // its requests fail over or fail) rather than wait for ever.
+            String shardA = a.shard().shardId();
+            assertTrue(a.shard().execute(new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, "long", "test", shardA),
+                    new TaskParams("long", shardA, a.shard().layers(), 0, false, SamplingParams.greedy(), HiddenEncoding.F32),
+                    TaskInput.tokens(1, 2, 3))).isOk());
+            assertFalse(a.drain(Duration.ofMillis(300)), "the timeout passed with a session left");
         } finally {
             for (SwarmNode node : nodes) {
                 node.close(Duration.ofSeconds(10));
