@@ -42,6 +42,8 @@ public final class SwarmNode {
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
+    /** How long a draining node must have had nothing to do before it leaves. */
+    private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
     private final GatewayVerticle gateway;
     private volatile io.vertx.core.VerticleBase served;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -251,13 +253,22 @@ public final class SwarmNode {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextLog = 0;
+        long idleSince = -1;
         while (true) {
             int sessions = parts.shard() != null ? parts.shard().sessionCount() : parts.replica().load();
             int requests = coordinator.runningCount();
             long now = System.nanoTime();
             if (sessions == 0 && requests == 0) {
-                LOG.info("drained: no session or request left");
-                return true;
+                // Idle for a moment, not an instant: a route planned just before the swarm saw the
+                // announcement may have its first step on the way here.
+                if (idleSince < 0) {
+                    idleSince = now;
+                } else if (now - idleSince >= DRAIN_QUIET.toNanos()) {
+                    LOG.info("drained: no session or request left");
+                    return true;
+                }
+            } else {
+                idleSince = -1;
             }
             if (now - deadline > 0) {
                 LOG.warn("drain timeout ({} s) passed with {} sessions and {} requests left: leaving now",

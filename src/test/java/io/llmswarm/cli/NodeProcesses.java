@@ -16,6 +16,7 @@ final class NodeProcesses implements AutoCloseable {
 
     private final Path logDir;
     private final List<Process> processes = new ArrayList<>();
+    private final List<List<String>> commands = new ArrayList<>();
 
     NodeProcesses(Path logDir) {
         this.logDir = logDir;
@@ -46,6 +47,15 @@ final class NodeProcesses implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
         processes.add(process);
+        commands.add(command);
+        return process;
+    }
+
+    /** Starts node {@code i} again with the same command (after it stopped), its log appended. */
+    Process restart(int i) throws IOException {
+        Process process = new ProcessBuilder(commands.get(i)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("node-" + i + ".log").toFile())).start();
+        processes.set(i, process);
         return process;
     }
 
