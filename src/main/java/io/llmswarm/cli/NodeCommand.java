@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -193,6 +194,12 @@ public final class NodeCommand implements Callable<Integer> {
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
                 + node.clusterAddress() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
+        List<String> others = node.otherModels();
+        if (!others.isEmpty()) {
+            System.out.println("WARNING: cluster " + settings.cluster().name() + " serves another model: "
+                    + String.join(", ", others) + "; this node's " + settings.model().getFileName()
+                    + " differs, so it serves alone (give the same --model, or another --cluster-name)");
+        }
         String shown = settings.gateway().host().equals("0.0.0.0") ? "127.0.0.1" : settings.gateway().host();
         System.out.println("open http://" + shown + ":" + node.httpPort() + "/ in a browser");
         System.out.flush();

@@ -29,6 +29,7 @@ import io.vertx.core.Future;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A swarm node put together: joins the cluster, claims its layers (given, or chosen with
@@ -281,6 +282,16 @@ public final class SwarmNode {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * The other models this node's cluster serves (name and fingerprint, one line each): a node
+     * whose model differs from the swarm's serves alone, and says so.
+     */
+    public List<String> otherModels() {
+        return cluster.announcements().all().stream().map(ShardAnnouncement::model)
+                .filter(m -> !m.fingerprint().equals(claimed.model().fingerprint())).distinct()
+                .map(m -> m.name() + " (fingerprint " + m.fingerprint() + ")").toList();
     }
 
     /** What {@code POST /admin/drain} on this node's gateway starts (the command's planned stop). */
