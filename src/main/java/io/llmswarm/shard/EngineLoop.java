@@ -30,6 +30,8 @@ public final class EngineLoop implements AutoCloseable {
      */
     private static final long GATHER_FRACTION = 10;
     private static final long MAX_GATHER_NANOS = 20_000_000;
+    /** Turns that do not gather after a gather in which not even half of the last turn's sessions came back. */
+    private static final int SKIPPED_AFTER_VAIN_GATHER = 8;
     private final ShardEngine engine;
     private final int batchTokens;
     private final java.util.concurrent.atomic.LongAdder turns = new java.util.concurrent.atomic.LongAdder();
@@ -82,6 +84,9 @@ public final class EngineLoop implements AutoCloseable {
         List<Pending> turn = new ArrayList<>();
         int expected = 0;
         long gatherUntil = 0;
+        // Turns left before gathering is tried again after a gather that waited in vain (on a shard in
+        // the middle of a pipeline the last turn's sessions are on other shards, not on their way back).
+        int skipGathers = 0;
         while (true) {
             synchronized (waiting) {
                 try {
@@ -91,12 +96,18 @@ public final class EngineLoop implements AutoCloseable {
                     // The sessions of the last turn usually come back with their next token a moment
                     // after it ends; waiting a little for them keeps them in one batch instead of
                     // splitting them into two cohorts that take turns (each reading all weights).
-                    while (!closed && waiting.size() < expected) {
-                        long left = gatherUntil - System.nanoTime();
-                        if (left <= 0) {
-                            break;
+                    if (skipGathers > 0) {
+                        skipGathers--;
+                    } else {
+                        while (!closed && waiting.size() < expected) {
+                            long left = gatherUntil - System.nanoTime();
+                            if (left <= 0) {
+                                // In vain when not even half came back: the sessions are elsewhere.
+                                skipGathers = waiting.size() * 2 < expected ? SKIPPED_AFTER_VAIN_GATHER : 0;
+                                break;
+                            }
+                            waiting.wait(left / 1_000_000, (int) (left % 1_000_000));
                         }
-                        waiting.wait(left / 1_000_000, (int) (left % 1_000_000));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
