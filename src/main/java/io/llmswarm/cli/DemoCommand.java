@@ -58,24 +58,8 @@ public final class DemoCommand implements Callable<Integer> {
         Thread closer = new Thread(() -> closeQuietly(swarm));
         Runtime.getRuntime().addShutdownHook(closer);
         // Ctrl-C (or SIGTERM) lets running answers finish first; a second one stops at once.
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
-        sun.misc.SignalHandler onStop = signal -> {
-            if (stopping.compareAndSet(false, true)) {
-                System.out.println("\nstopping: running answers may finish (Ctrl-C again to stop at once)");
-                Thread.ofPlatform().name("drain").start(() -> {
-                    try {
-                        swarm.drain(NodeSettings.DEFAULT_DRAIN_TIMEOUT);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    System.exit(0);
-                });
-            } else {
-                Thread.ofPlatform().name("stop").start(() -> System.exit(0));
-            }
-        };
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onStop);
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);
+        PlannedStop.install("\nstopping: running answers may finish (Ctrl-C again to stop at once)",
+                () -> swarm.drain(NodeSettings.DEFAULT_DRAIN_TIMEOUT));
         for (SwarmNode node : swarm.nodes()) {
             out.println("  node " + node.nodeId() + "  layers " + node.layers());
         }

@@ -214,32 +214,8 @@ public final class NodeCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         // A planned stop (SIGTERM, Ctrl-C, POST /admin/drain) drains first; a second signal stops at once.
-        java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable drainThenExit = () -> {
-            if (draining.compareAndSet(false, true)) {
-                System.out.println("stopping: draining for up to " + settings.drainTimeout().toSeconds()
-                        + " s (signal again to stop at once)");
-                Thread.ofPlatform().name("drain").start(() -> {
-                    try {
-                        node.drain(settings.drainTimeout());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    System.exit(0);
-                });
-            }
-        };
-        node.onStopRequest(drainThenExit);
-        sun.misc.SignalHandler onStop = signal -> {
-            if (draining.get()) {
-                System.out.println("stopping now");
-                Thread.ofPlatform().name("stop").start(() -> System.exit(0));
-            } else {
-                drainThenExit.run();
-            }
-        };
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onStop);
+        node.onStopRequest(PlannedStop.install("stopping: draining for up to " + settings.drainTimeout().toSeconds()
+                + " s (signal again to stop at once)", () -> node.drain(settings.drainTimeout())));
         stopped.await();
         return 0;
     }
