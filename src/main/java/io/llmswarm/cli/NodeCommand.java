@@ -127,6 +127,21 @@ public final class NodeCommand implements Callable<Integer> {
             description = "KV-cache budget of this node, e.g. 512m (default: a quarter of --memory, at least 64m).")
     String kvCache;
 
+    @Option(names = "--allowed-origins", paramLabel = "ORIGIN,...",
+            description = "Web origins (scheme://host[:port], or *) besides the node's own whose pages may call it from a "
+                    + "browser; others get 403 (or LLMSWARM_ALLOWED_ORIGINS). Default: none.")
+    String allowedOrigins;
+
+    @Option(names = "--https-cert", paramLabel = "PEM", description = "Serve HTTPS on --http-port with this certificate chain.")
+    Path httpsCert;
+
+    @Option(names = "--https-key", paramLabel = "PEM", description = "Private key of --https-cert.")
+    Path httpsKey;
+
+    @Option(names = "--https-redirect-port", paramLabel = "PORT",
+            description = "With HTTPS: also listen for plain HTTP on PORT and redirect every request to HTTPS.")
+    Integer httpsRedirectPort;
+
     /** The settings these flags give over the config file and the environment. */
     public NodeSettings settings(Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -149,6 +164,10 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_concurrent", maxConcurrent);
         put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
         put(flags, "kv_cache", kvCache);
+        put(flags, "allowed_origins", allowedOrigins);
+        put(flags, "https_cert", httpsCert);
+        put(flags, "https_key", httpsKey);
+        put(flags, "https_redirect_port", httpsRedirectPort);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
@@ -175,7 +194,8 @@ public final class NodeCommand implements Callable<Integer> {
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + settings.cluster().self() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
+                + settings.cluster().self() + ", " + (settings.gateway().https() ? "HTTPS" : "HTTP") + " on "
+                + settings.gateway().host() + ":" + node.httpPort());
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,6 +32,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final GatewaySettings settings;
     private volatile int boundPort = -1;
+    private volatile int redirectPort = -1;
 
     /** {@code port} 0 binds a free port; see {@link #boundPort()}. {@code registry} is the node's own. */
     public GatewayVerticle(Coordinator coordinator, ServedModel model, int port, PrometheusMeterRegistry registry) {
@@ -52,7 +54,9 @@ public final class GatewayVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         JsonErrors.install(router);
-        // First: a request without a valid key is refused before anything reads its body.
+        // Before all: a page of another site is refused before anything runs (listed ones get CORS headers).
+        router.route().handler(new OriginGuard(settings.allowedOrigins(), metrics));
+        // Then: a request without a valid key is refused before anything reads its body.
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
         GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
         GenerationLimits limits = new GenerationLimits(slots);
@@ -72,11 +76,23 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
         Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics, slots);
-        HttpServer server = vertx.createHttpServer().requestHandler(router);
-        return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
-                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
-                        + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "
-                        + e.getMessage(), e))));
+        HttpServerOptions options = new HttpServerOptions();
+        if (settings.https()) {
+            options.setSsl(true).setKeyCertOptions(settings.tls().keyCertOptions());
+        }
+        HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+        Future<Void> listening = webUi.compose(ignored -> server.listen(port, settings.host())
+                .onSuccess(bound -> boundPort = bound.actualPort())
+                .recover(e -> Future.failedFuture(new IllegalStateException("the " + (settings.https() ? "HTTPS" : "HTTP")
+                        + " gateway cannot listen on " + settings.host() + ":" + port
+                        + " (--http-host, --http-port; 0 picks a free one" + (settings.https()
+                        ? "; --https-cert and --https-key must be a PEM certificate and its key" : "") + "): "
+                        + e.getMessage(), e)))).mapEmpty();
+        if (!settings.https() || settings.tls().redirectPort() == 0) {
+            return listening;
+        }
+        return listening.compose(ignored -> HttpsRedirect.listen(vertx, settings.host(), settings.tls().redirectPort(),
+                boundPort).onSuccess(bound -> redirectPort = bound));
     }
 
     /** A request's pipeline state (status, current shard, failure reason, per-shard latencies) while it is kept. */
@@ -105,5 +121,10 @@ public final class GatewayVerticle extends VerticleBase {
     /** The port the server listens on, once started; -1 before. */
     public int boundPort() {
         return boundPort;
+    }
+
+    /** The plain-HTTP port that redirects to HTTPS, once started; -1 when there is none. */
+    public int redirectPort() {
+        return redirectPort;
     }
 }
