@@ -134,10 +134,10 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
     }
 
-    /** Publishes (or replaces) a node's announcement. Blocks. */
+    /** Publishes (or replaces) a node's announcement; throws when the write fails, and then changes nothing. Blocks. */
     public void announce(ShardAnnouncement announcement) {
-        mirror.put(announcement.nodeId(), announcement);
         map.set(announcement.nodeId(), encode(announcement));
+        mirror.put(announcement.nodeId(), announcement);
         changed();
     }
 

@@ -61,7 +61,7 @@ public final class ShardVerticle extends VerticleBase {
         // loop, which runs them as one batch. A long prompt may keep a worker waiting for minutes.
         workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), Math.max(4, service.maxSessions() + 1),
                 10, TimeUnit.MINUTES);
-        announcer = new Announcer(registry, workers, first);
+        announcer = new Announcer(vertx, registry, workers, first);
         MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
         MessageConsumer<JsonObject> probe = vertx.eventBus().consumer(Addresses.shardProbe(nodeId), this::probe);
