@@ -28,7 +28,7 @@ final class HttpsRedirect {
             host = bindHost.equals(GatewaySettings.ALL_INTERFACES) ? "127.0.0.1" : bindHost;
         }
         String target = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + request.uri();
-        request.response().setStatusCode(308).putHeader("Location", target).putHeader("Connection", "close")
+        request.response().setStatusCode(308).putHeader("Location", target)
                 .putHeader("Content-Type", "application/json")
                 .end(new io.vertx.core.json.JsonObject().put("error", "this node answers over HTTPS: " + target).encode());
     }
