@@ -140,6 +140,7 @@ public final class LoadTool {
             LoadRun run = new LoadRun(URI.create("http://127.0.0.1:" + swarm.head().httpPort()), null, options.maxTokens());
             run.warmUp(Math.min(8, options.clients()));
             long heapBefore = heapAfterGc();
+            histogram("start");
             List<String> incarnations = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(swarm.killableId()));
             List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
             long start = System.nanoTime();
@@ -183,6 +184,7 @@ public final class LoadTool {
             }
             System.out.printf(Locale.ROOT, "heap after GC once pipeline states expired: %.1f MiB (start %.1f MiB)%n",
                     heapAfterGc() / 1048576.0, heapBefore / 1048576.0);
+            histogram("end");
         }
     }
 
@@ -203,6 +205,21 @@ public final class LoadTool {
         }
         TestClusters.awaitTrue(Duration.ofSeconds(60), () -> nodes.getFirst().coordinator().status().isReady(),
                 () -> "the demo swarm to be ready");
+    }
+
+    /**
+     * Writes the JVM's class histogram of live objects (as {@code jcmd PID GC.class_histogram}) to
+     * {@code bench/out/soak-histogram-<when>.txt}, so that heap growth over a soak can be traced to classes.
+     */
+    static void histogram(String when) {
+        try {
+            Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            java.nio.file.Files.writeString(SoakNodes.logDir().resolve("soak-histogram-" + when + ".txt"), String.valueOf(text));
+        } catch (Exception e) {
+            System.out.println("no class histogram (" + when + "): " + e);
+        }
     }
 
     /** Heap in use after full collections, in bytes. */
