@@ -63,7 +63,9 @@ class HttpsGatewayTest {
 
     @Test
     void theSdkTrustingTheNodesCertificateGeneratesAndStreamsOverHttps() throws Exception {
-        ClientSettings settings = ClientSettings.of(url(0)).withApiKey(KEY).withTrustedCertificates(PEM.cert());
+        // The JDK client's connect timeout covers the TLS handshake, which a loaded 2-core machine can take long over.
+        ClientSettings settings = new ClientSettings(URI.create(url(0)), KEY, Duration.ofSeconds(60), Duration.ofMinutes(2))
+                .withTrustedCertificates(PEM.cert());
         InferenceRequest request = InferenceRequest.of("Once upon a time").withMaxTokens(6).withTemperature(0);
         try (SwarmClient client = SwarmClient.create(settings)) {
             InferenceResult whole = client.infer(request);
@@ -73,7 +75,8 @@ class HttpsGatewayTest {
             assertArrayEquals(whole.tokens(), streamed.stream().mapToInt(Integer::intValue).toArray());
             assertArrayEquals(whole.tokens(), end.tokens());
         }
-        try (SwarmClient untrusting = SwarmClient.create(ClientSettings.of(url(0)).withApiKey(KEY))) {
+        try (SwarmClient untrusting = SwarmClient.create(new ClientSettings(URI.create(url(0)), KEY, Duration.ofSeconds(60),
+                Duration.ofMinutes(2)))) {
             SwarmClientException e = assertThrows(SwarmClientException.class, () -> untrusting.infer(request));
             assertTrue(e.getMessage().contains(url(0)), "names the node it could not trust: " + e.getMessage());
         }
