@@ -361,7 +361,7 @@ async function send(bus) {
     ignore_eos: $('ignore-eos').checked,
   };
   if ($('chat-format').checked) request.messages = [{ role: 'user', content: prompt }];
-  else request.prompt = prompt;
+  else { request.prompt = prompt; request.raw = true; } // as typed, without the chat template
   bus.register(address, onStreamMessage);
   try {
     const reply = await bus.request(INFERENCE, request);

@@ -9,6 +9,12 @@ import java.util.Locale;
  */
 public record BackendSettings(String name, int contextSize, int parallel) {
 
+    /**
+     * llama.cpp slots of a replica unless told: four users at once (llama.cpp's server has the same
+     * default); each slot holds a KV cache of its own context, so memory grows with it.
+     */
+    public static final int DEFAULT_PARALLEL = 4;
+
     public BackendSettings {
         name = normalise(name);
         if (contextSize < 0) {

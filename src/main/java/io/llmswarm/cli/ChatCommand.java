@@ -37,7 +37,8 @@ public final class ChatCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--url", defaultValue = ClientSettings.DEFAULT_URL,
-            description = "The node to talk to (any node of the swarm). Default: ${DEFAULT-VALUE}")
+            description = "The node to talk to (any node of the swarm); HOST:PORT means http://HOST:PORT. "
+                    + "Default: ${DEFAULT-VALUE}")
     String url;
 
     @Option(names = "--prompt", description = "Answer this prompt once and exit, instead of reading stdin.")
@@ -50,12 +51,19 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy. Default: ${DEFAULT-VALUE}")
     double temperature;
 
-    @Option(names = "--seed", description = "Sampling seed, for answers that repeat.")
+    @Option(names = "--seed", description = "Sampling seed, for answers that repeat (default: a fresh one each time; "
+            + "the summary line shows it).")
     Long seed;
 
+    @Option(names = "--system", description = "A system message put before each prompt in the model's chat template.")
+    String system;
+
+    @Option(names = "--raw", description = "Send each prompt to the model as it is, without the model's chat template.")
+    boolean raw;
+
     @Option(names = "--chat-format",
-            description = "Send each prompt as a user message to /v1/chat/completions, which renders the model's "
-                    + "chat template (default: the prompt text as it is, to /api/inference).")
+            description = "Send each prompt as a user message to /v1/chat/completions (the OpenAI API) instead of "
+                    + "/api/inference; both put it into the model's chat template.")
     boolean chatFormat;
 
     @Option(names = "--api-key", defaultValue = "${env:LLMSWARM_API_KEY}",
@@ -72,7 +80,17 @@ public final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ClientSettings settings = ClientSettings.of(url).withApiKey(apiKey);
+        if (raw && (system != null || chatFormat)) {
+            err.println("error: --raw sends the prompt without the chat template, which --system and --chat-format need");
+            return 2;
+        }
+        ClientSettings settings;
+        try {
+            settings = ClientSettings.of(url).withApiKey(apiKey);
+        } catch (IllegalArgumentException e) {
+            err.println("error: --url " + e.getMessage());
+            return 2;
+        }
         AtomicReference<TokenStream<?>> current = new AtomicReference<>();
         // Ctrl-C stops the answer on the swarm too, not only here.
         Thread cancelOnExit = new Thread(() -> {
@@ -113,13 +131,17 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     InferenceRequest inferenceRequest(String text) {
-        InferenceRequest request = InferenceRequest.of(text).withTemperature(temperature);
+        InferenceRequest request = InferenceRequest.of(text).withTemperature(temperature).withRaw(raw);
+        request = system == null ? request : request.withSystem(system);
         request = maxTokens == null ? request : request.withMaxTokens(maxTokens);
         return seed == null ? request : request.withSeed(seed);
     }
 
     ChatRequest chatRequest(String text) {
-        ChatRequest request = ChatRequest.of(text).withTemperature(temperature);
+        ChatRequest request = system == null ? ChatRequest.of(text)
+                : new ChatRequest(java.util.List.of(new io.llmswarm.tokenizer.ChatMessage("system", system),
+                        new io.llmswarm.tokenizer.ChatMessage("user", text)), null, null, null);
+        request = request.withTemperature(temperature);
         request = maxTokens == null ? request : request.withMaxTokens(maxTokens);
         return seed == null ? request : request.withSeed(seed);
     }

@@ -7,15 +7,14 @@ import io.llmswarm.tokenizer.Tokenizer;
 
 import java.util.List;
 
-/** Renders a single user prompt with the chat template the model's metadata names. */
+/** Renders a single user prompt with the model's own chat template (ChatML for a model without one). */
 final class ChatPrompts {
 
     private ChatPrompts() {
     }
 
     static String render(Tokenizer tokenizer, GgufFile file, String prompt) {
-        ChatTemplate template = ChatTemplate.detect(
-                file.metadata().getStringOrDefault("tokenizer.chat_template", ""));
-        return template.render(List.of(new ChatMessage("user", prompt)), tokenizer.tokenPiece(tokenizer.eos()), true);
+        String name = file.metadata().findString("general.name").orElse(file.path().getFileName().toString());
+        return ChatTemplate.forModel(file.metadata(), tokenizer, name).prompt(List.of(new ChatMessage("user", prompt)));
     }
 }

@@ -22,10 +22,10 @@ final class ChatSummary {
     static String of(InferenceResult result) {
         InferenceResult.Metadata meta = result.metadata();
         String route = meta.shardLatencies().isEmpty() ? shortIds(meta.route()) : route(meta.shardLatencies());
-        return String.format(Locale.ROOT, "[route %s | %d prompt + %d tokens (%s) | first token %.0f ms, total %.0f ms,"
+        return String.format(Locale.ROOT, "[route %s | %d prompt + %d tokens (%s)%s | first token %.0f ms, total %.0f ms,"
                         + " %.1f tokens/s]", route.isEmpty() ? "?" : route, result.promptTokens(),
-                meta.tokensGenerated(), result.finishReason(), meta.timeToFirstTokenMs(), meta.totalLatencyMs(),
-                meta.tokensPerSecond());
+                meta.tokensGenerated(), result.finishReason(), result.seed() == null ? "" : ", seed " + result.seed(),
+                meta.timeToFirstTokenMs(), meta.totalLatencyMs(), meta.tokensPerSecond());
     }
 
     /**

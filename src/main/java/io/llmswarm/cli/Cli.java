@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code node} command line: one subcommand per job. */
-@Command(name = "node", mixinStandardHelpOptions = true, version = "LLM Swarm 0.1.0",
+@Command(name = "java -jar node.jar", mixinStandardHelpOptions = true, version = "LLM Swarm 0.1.0",
         description = "A node of LLM Swarm: serves a large language model alone or with other nodes.",
         subcommands = {NodeCommand.class, DemoCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, MakeModelCommand.class, io.llmswarm.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
@@ -12,7 +12,15 @@ public final class Cli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Inherited by every subcommand, so it may stand anywhere: {@code -cluster --model F --log-level debug}. */
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log level: " + Logging.LEVELS + " (default info; libraries stay at warn).")
+    void logLevel(String level) {
+        Logging.level(level);
+    }
+
     public static int run(String... args) {
+        Logging.init();
         // The documents' form `node.jar -cluster --model F --layers A-B` is the node subcommand.
         if (args.length > 0 && args[0].equals("-cluster")) {
             String[] withCommand = new String[args.length + 1];
@@ -20,7 +28,7 @@ public final class Cli implements Runnable {
             System.arraycopy(args, 0, withCommand, 1, args.length);
             args = withCommand;
         }
-        CommandLine commandLine = new CommandLine(new Cli());
+        CommandLine commandLine = HelpLayout.apply(new CommandLine(new Cli()));
         // A user's mistake (bad file, bad option value) gets one clear line, not a stack trace.
         commandLine.setExecutionExceptionHandler((error, cmd, parsed) -> {
             cmd.getErr().println("error: " + message(error));

@@ -1,9 +1,6 @@
 package io.llmswarm.cli;
 
-import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.inference.BundledModel;
-import io.llmswarm.tokenizer.Tokenizer;
-import io.llmswarm.tokenizer.Vocabulary;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * {@code demo}: the whole system in one process — a swarm of shard nodes over one model (the
@@ -33,10 +28,6 @@ public final class DemoCommand implements Callable<Integer> {
 
     static final String QUESTION = "What is artificial intelligence?";
 
-    /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
-    private static final Logger HAZELCAST_LOG = Logger.getLogger("com.hazelcast");
-    private static final Logger VERTX_HAZELCAST_LOG = Logger.getLogger("io.vertx.spi.cluster.hazelcast");
-    private static final Logger MICROMETER_LOG = Logger.getLogger("io.micrometer");
 
     @Option(names = "--model", paramLabel = "FILE", description = "A GGUF model (default: the demo model inside node.jar).")
     Path model;
@@ -66,6 +57,25 @@ public final class DemoCommand implements Callable<Integer> {
         DemoSwarm swarm = DemoSwarm.start(new DemoSwarm.Plan(file, nodes, httpPort, kernelThreads));
         Thread closer = new Thread(() -> closeQuietly(swarm));
         Runtime.getRuntime().addShutdownHook(closer);
+        // Ctrl-C (or SIGTERM) lets running answers finish first; a second one stops at once.
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        sun.misc.SignalHandler onStop = signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                System.out.println("\nstopping: running answers may finish (Ctrl-C again to stop at once)");
+                Thread.ofPlatform().name("drain").start(() -> {
+                    try {
+                        swarm.drain(NodeSettings.DEFAULT_DRAIN_TIMEOUT);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.exit(0);
+                });
+            } else {
+                Thread.ofPlatform().name("stop").start(() -> System.exit(0));
+            }
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onStop);
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);
         for (SwarmNode node : swarm.nodes()) {
             out.println("  node " + node.nodeId() + "  layers " + node.layers());
         }
@@ -86,13 +96,12 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Sends the question, in the model's chat format, to the first node's {@code /api/inference}; returns its JSON. */
+    /**
+     * Sends the question as the source documents do to the first node's {@code /api/inference}, which
+     * puts it into the model's chat template; returns its JSON.
+     */
     private JsonObject ask(DemoSwarm swarm, Path file, String question) throws Exception {
-        String rendered;
-        try (GgufFile gguf = GgufFile.open(file)) {
-            rendered = ChatPrompts.render(Tokenizer.of(Vocabulary.fromGguf(gguf.metadata())), gguf, question);
-        }
-        JsonObject body = new JsonObject().put("prompt", rendered).put("max_tokens", maxTokens)
+        JsonObject body = new JsonObject().put("prompt", question).put("max_tokens", maxTokens)
                 .put("temperature", 0.0);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(swarm.url() + "api/inference"))
@@ -108,15 +117,16 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * Hazelcast reports every membership change, and warns of its CP subsystem (unused here); four
-     * nodes in one JVM also share Vert.x's JVM-wide gauges. The demo prints its own summary instead.
+     * Four nodes on loopback need not wait for more members. Hazelcast's and Micrometer's chatter is
+     * quieted by the node's one logging configuration (logback.xml), as on every node; the demo also
+     * keeps Hazelcast's warnings about its own members leaving as it stops (all four at once) to itself.
      */
     private static void quietClusterLogs() {
         System.setProperty("hazelcast.wait.seconds.before.join", System.getProperty("hazelcast.wait.seconds.before.join", "0"));
-        System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "jdk"));
-        HAZELCAST_LOG.setLevel(Level.SEVERE);
-        VERTX_HAZELCAST_LOG.setLevel(Level.SEVERE);
-        MICROMETER_LOG.setLevel(Level.SEVERE);
+        System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
+        if (org.slf4j.LoggerFactory.getLogger("com.hazelcast") instanceof ch.qos.logback.classic.Logger hazelcast) {
+            hazelcast.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
     }
 
     private static void closeQuietly(DemoSwarm swarm) {

@@ -83,6 +83,23 @@ public final class DemoSwarm implements AutoCloseable {
         return "http://" + HOST + ":" + nodes.getFirst().httpPort() + "/";
     }
 
+    /**
+     * Lets the answers that are running finish: every node drains at once (see
+     * {@link SwarmNode#drain}), for up to {@code timeout}. Blocks.
+     */
+    public void drain(Duration timeout) throws InterruptedException {
+        List<Thread> drains = nodes.stream().map(node -> Thread.ofPlatform().start(() -> {
+            try {
+                node.drain(timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })).toList();
+        for (Thread drain : drains) {
+            drain.join();
+        }
+    }
+
     /** Stops every node, last first. Blocks. */
     @Override
     public void close() throws Exception {

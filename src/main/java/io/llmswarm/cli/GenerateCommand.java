@@ -41,11 +41,13 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         GenerationReport report = backend == Backend.java ? runJava(out) : LlamaCppGenerate.run(generation, json ? null : out);
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(report.toJson()));
+            Map<String, Object> json = report.toJson();
+            json.put("seed", generation.seed());
+            out.println(new ObjectMapper().writeValueAsString(json));
         } else {
             out.println();
-            System.err.printf("%d prompt tokens, %d generated (%s); first token after %.0f ms, %.2f tokens/s after it%n",
-                    report.promptTokens().length, report.generatedCount(), report.finishReason(),
+            System.err.printf("%d prompt tokens, %d generated (%s), seed %d; first token after %.0f ms, %.2f tokens/s after it%n",
+                    report.promptTokens().length, report.generatedCount(), report.finishReason(), generation.seed(),
                     report.timeToFirstTokenMs(), report.decodeTokensPerSecond());
         }
         return 0;
@@ -60,7 +62,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     generation.prompt) : generation.prompt;
             int[] promptTokens = model.tokenizer().encode(prompt, true, generation.chat());
             SamplingConfig sampling = generation.sampling();
-            StreamingDecoder decoder = model.tokenizer().streamingDecoderForWholeText();
+            StreamingDecoder decoder = model.tokenizer().streamingDecoder(); // as the HTTP API and llama.cpp: " Tochter"
             StringBuilder text = new StringBuilder();
             GenerationResult result = model.generator().generate("cli",
                     new GenerationRequest(promptTokens, generation.maxTokens, sampling, generation.ignoreEos),

@@ -71,8 +71,12 @@ public final class GenerationOptions {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
+    /** The seed given, or one drawn once per run (llama.cpp's range, 32 bits), which the command reports. */
     long seed() {
-        return seed >= 0 ? seed : System.nanoTime();
+        if (seed < 0) {
+            seed = io.llmswarm.coordinator.GenerateJson.freshSeed();
+        }
+        return seed;
     }
 
     SamplingConfig sampling() {

@@ -61,7 +61,12 @@ public final class Main {
         command.add(Main.class.getName());
         command.addAll(List.of(args));
         Process child = new ProcessBuilder(command).inheritIO().start();
-        // Forward Ctrl-C / SIGTERM to the child so that it can shut down cleanly.
+        // SIGTERM (what a service manager or Kubernetes sends this process) goes on to the node, which
+        // drains and exits; this launcher then exits with its status. Ctrl-C reaches the node from the
+        // terminal itself (the whole foreground group gets it), so it is not passed on a second time.
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> child.destroy());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> { });
+        // Any other way out of the launcher takes the node with it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (child.isAlive()) {
                 child.destroy();

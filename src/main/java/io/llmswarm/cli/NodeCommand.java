@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  * environment variables, then these flags, each overriding the one before.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
+        customSynopsis = "java -jar node.jar -cluster --model FILE [--layers A-B|auto] [OPTIONS]",
         description = "Join a swarm and serve a span of a model's layers (-cluster).")
 public final class NodeCommand implements Callable<Integer> {
 
@@ -85,7 +86,7 @@ public final class NodeCommand implements Callable<Integer> {
     Integer ctxSize;
 
     @Option(names = "--parallel", paramLabel = "N",
-            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 1).")
+            description = "llamacpp: sequences decoded at once; the replica's concurrency limit (default 4).")
     Integer parallel;
 
     @Option(names = "--pipeline-state-ttl", paramLabel = "DURATION",
@@ -116,10 +117,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--cluster-tls-trust", paramLabel = "PEM", description = "Certificates trusted on the event bus.")
     Path clusterTlsTrust;
 
-    @Option(names = "--max-concurrent", description = "Generations this gateway runs at once; beyond: 503 (default 32).")
+    @Option(names = "--max-concurrent", paramLabel = "N", description = "Generations this gateway runs at once; beyond: 503 (default 32).")
     Integer maxConcurrent;
 
-    @Option(names = "--max-concurrent-per-client",
+    @Option(names = "--max-concurrent-per-client", paramLabel = "N",
             description = "Generations one client (API key or address) runs at once; beyond: 429 (default 16).")
     Integer maxConcurrentPerClient;
 
@@ -141,6 +142,16 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--https-redirect-port", paramLabel = "PORT",
             description = "With HTTPS: also listen for plain HTTP on PORT and redirect every request to HTTPS.")
     Integer httpsRedirectPort;
+
+    @Option(names = "--batch-tokens", paramLabel = "N",
+            description = "Rows the engine runs in one pass at most: every session's next token, then prompt tokens "
+                    + "up to this many; longer prompts go in chunks between other sessions' tokens (default 256).")
+    Integer batchTokens;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION",
+            description = "On SIGTERM or Ctrl-C the node stops taking new work and serves what it has for up to this "
+                    + "long before it leaves (default 60s); a second signal stops it at once.")
+    String drainTimeout;
 
     /** The settings these flags give over the config file and the environment. */
     public NodeSettings settings(Map<String, String> env) {
@@ -168,6 +179,8 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "https_cert", httpsCert);
         put(flags, "https_key", httpsKey);
         put(flags, "https_redirect_port", httpsRedirectPort);
+        put(flags, "batch_tokens", batchTokens);
+        put(flags, "drain_timeout", drainTimeout);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);
@@ -190,14 +203,22 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeSettings settings = settings(System.getenv());
+        if (model == null && settings.model().getFileName().toString().equals(
+                java.nio.file.Path.of(io.llmswarm.inference.BundledModel.RESOURCE).getFileName().toString())) {
+            System.out.println("no --model given: serving the bundled demo model (" + settings.model() + ")");
+        }
         SwarmNode node = SwarmNode.start(settings).await(10, TimeUnit.MINUTES);
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + settings.cluster().self() + ", " + (settings.gateway().https() ? "HTTPS" : "HTTP") + " on "
+                + node.clusterAddress() + ", " + (settings.gateway().https() ? "HTTPS" : "HTTP") + " on "
                 + settings.gateway().host() + ":" + node.httpPort());
+        String shown = settings.gateway().host().equals("0.0.0.0") ? "127.0.0.1" : settings.gateway().host();
+        System.out.println("open " + (settings.gateway().https() ? "https" : "http") + "://" + shown + ":"
+                + node.httpPort() + "/ in a browser");
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        // Whatever ends the JVM (the end of a drain, a second signal, System.exit) leaves the swarm on the way out.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 node.close(java.time.Duration.ofSeconds(20));
@@ -206,6 +227,33 @@ public final class NodeCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }));
+        // A planned stop (SIGTERM, Ctrl-C, POST /admin/drain) drains first; a second signal stops at once.
+        java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable drainThenExit = () -> {
+            if (draining.compareAndSet(false, true)) {
+                System.out.println("stopping: draining for up to " + settings.drainTimeout().toSeconds()
+                        + " s (signal again to stop at once)");
+                Thread.ofPlatform().name("drain").start(() -> {
+                    try {
+                        node.drain(settings.drainTimeout());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.exit(0);
+                });
+            }
+        };
+        node.onStopRequest(drainThenExit);
+        sun.misc.SignalHandler onStop = signal -> {
+            if (draining.get()) {
+                System.out.println("stopping now");
+                Thread.ofPlatform().name("stop").start(() -> System.exit(0));
+            } else {
+                drainThenExit.run();
+            }
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onStop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onStop);
         stopped.await();
         return 0;
     }

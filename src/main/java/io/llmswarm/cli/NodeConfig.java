@@ -9,6 +9,7 @@ import io.llmswarm.gateway.ApiKeys;
 import io.llmswarm.gateway.GatewayLimits;
 import io.llmswarm.gateway.GatewaySettings;
 import io.llmswarm.gateway.GatewayTls;
+import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -33,8 +34,9 @@ import java.util.Map;
  * pipeline_state_ttl, hidden_dtype, backend,
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
- * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, allowed_origins
- * (comma separated, or a JSON array in the file), https_cert, https_key, https_redirect_port.
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens,
+ * drain_timeout, allowed_origins (comma separated, or a JSON array in the file), https_cert, https_key,
+ * https_redirect_port.
  */
 public final class NodeConfig {
 
@@ -43,8 +45,8 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "allowed_origins",
-            "https_cert", "https_key", "https_redirect_port");
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout",
+            "allowed_origins", "https_cert", "https_key", "https_redirect_port");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -100,14 +102,21 @@ public final class NodeConfig {
                 : Arrays.stream(join.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         ClusterSettings cluster = new ClusterSettings(values.getOrDefault("cluster_name", ClusterSettings.DEFAULT_NAME),
                 host, integer("cluster_port", ClusterSettings.DEFAULT_PORT), members,
-                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity());
+                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity(),
+                values.containsKey("cluster_port") ? 1 : ClusterSettings.DEFAULT_PORT_COUNT);
         String model = values.get("model");
+        if (model == null && BundledModel.isAvailable()) {
+            // As generate and demo do: a first `java -jar node.jar -cluster` serves the demo model.
+            model = BundledModel.path().toString();
+        }
         return new NodeSettings(model == null ? null : Path.of(model), values.getOrDefault("layers", NodeSettings.AUTO),
-                cluster, integer("http_port", 8080),
+                cluster, integer("http_port", NodeSettings.DEFAULT_HTTP_PORT),
                 integer("threads", Runtime.getRuntime().availableProcessors()),
                 values.containsKey("memory") ? parseBytes(values.get("memory")) : physicalMemory(), resilience(),
-                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", 1)),
-                gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0);
+                new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
+                gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
+                batchTokens(), values.containsKey("http_port") ? 1 : NodeSettings.DEFAULT_HTTP_PORT_COUNT,
+                duration("drain_timeout", NodeSettings.DEFAULT_DRAIN_TIMEOUT));
     }
 
     private GatewaySettings gateway() {
@@ -167,6 +176,15 @@ public final class NodeConfig {
     private java.time.Duration duration(String key, java.time.Duration fallback) {
         String value = values.get(key);
         return value == null ? fallback : Resilience.parseDuration(key, value);
+    }
+
+    /** batch_tokens: 0 when not set (the engine's default). */
+    private int batchTokens() {
+        int n = integer("batch_tokens", 0);
+        if (values.containsKey("batch_tokens") && n < 1) {
+            throw new IllegalArgumentException("batch_tokens must be at least 1; got " + n);
+        }
+        return n;
     }
 
     private int integer(String key, int fallback) {

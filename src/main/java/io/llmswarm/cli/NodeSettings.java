@@ -1,6 +1,7 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.gateway.GatewaySettings;
 
 import java.nio.file.Path;
@@ -15,9 +16,38 @@ import java.nio.file.Path;
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes) {
+                           long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout) {
+
+    /** How long a stopped node goes on serving the sessions and requests it has before it leaves. */
+    public static final java.time.Duration DEFAULT_DRAIN_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    /** With the default drain timeout. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes, int batchTokens, int httpPortCount) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
+                batchTokens, httpPortCount, DEFAULT_DRAIN_TIMEOUT);
+    }
 
     public static final String AUTO = "auto";
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    /** Ports a node started without {@code --http-port} may take: the first free one from 8080. */
+    public static final int DEFAULT_HTTP_PORT_COUNT = 20;
+
+    /** Exactly the HTTP port given. */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes, int batchTokens) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
+                batchTokens, 1);
+    }
+
+    /** Settings with the engine's default batch ({@link ShardEngine.Options#DEFAULT_MAX_BATCH} rows a turn). */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes, 0);
+    }
 
     public NodeSettings {
         if (model == null) {
@@ -42,6 +72,15 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (kvCacheBytes < 0) {
             throw new IllegalArgumentException("kv_cache must be positive; got " + kvCacheBytes);
         }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain_timeout must be 0 or more; got " + drainTimeout);
+        }
+        if (httpPortCount < 1) {
+            throw new IllegalArgumentException("httpPortCount must be at least 1; got " + httpPortCount);
+        }
+        if (batchTokens < 0) {
+            throw new IllegalArgumentException("batch_tokens must be at least 1; got " + batchTokens);
+        }
     }
 
     /** Settings with the default {@link Resilience}, on the Java engine. */
@@ -61,6 +100,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, GatewaySettings.defaults(), 0);
     }
 
+    /** The same settings on HTTP port {@code port} exactly (the free one a node picked from its range). */
+    public NodeSettings withHttpPort(int port) {
+        return new NodeSettings(model, layers, cluster, port, threads, memoryBytes, resilience, backend, gateway,
+                kvCacheBytes, batchTokens, 1, drainTimeout);
+    }
+
+    /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
+    public int engineBatch() {
+        return batchTokens > 0 ? batchTokens : ShardEngine.Options.DEFAULT_MAX_BATCH;
+    }
+
     /** The bytes all sessions' KV caches on this node may hold together. */
     public long kvCacheBudget() {
         return kvCacheBytes > 0 ? kvCacheBytes : Math.max(64L << 20, memoryBytes / 4);
@@ -68,17 +118,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     public NodeSettings withResilience(Resilience value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
     }
 
     public NodeSettings withKvCacheBytes(long value) {

@@ -41,7 +41,11 @@ public final class SwarmNode {
     private final Parts parts;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
+    /** How long a draining node must have had nothing to do before it leaves. */
+    private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
     private final GatewayVerticle gateway;
+    private volatile io.vertx.core.VerticleBase served;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -62,7 +66,14 @@ public final class SwarmNode {
     }
 
     /** Joins, loads and deploys; completes when the shard is announced ready. */
-    public static Future<SwarmNode> start(NodeSettings settings) {
+    public static Future<SwarmNode> start(NodeSettings given) {
+        NodeSettings settings;
+        try {
+            // Before joining: a node that cannot serve HTTP should not join the swarm and leave again.
+            settings = given.httpPort() == 0 ? given : given.withHttpPort(freeHttpPort(given));
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(e);
+        }
         SecurityWarnings.of(settings).forEach(System.err::println);
         return SwarmCluster.join(settings.cluster()).compose(cluster -> cluster.vertx()
                 .executeBlocking(() -> load(cluster, settings))
@@ -71,6 +82,28 @@ public final class SwarmNode {
                     cluster.vertx().close();
                     return Future.failedFuture(e);
                 }));
+    }
+
+    /**
+     * The first HTTP port of the node's range that is free on its host (a node started without
+     * {@code --http-port} beside another takes the next one); a port given exactly must be free.
+     */
+    static int freeHttpPort(NodeSettings settings) {
+        String host = settings.gateway().host();
+        for (int port = settings.httpPort(); port < settings.httpPort() + settings.httpPortCount(); port++) {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(host, port));
+                return port;
+            } catch (java.io.IOException taken) {
+                // next
+            }
+        }
+        if (settings.httpPortCount() == 1) {
+            throw new IllegalStateException("the HTTP gateway cannot listen on " + host + ":" + settings.httpPort()
+                    + ": the port is taken (--http-host, --http-port; 0 picks a free one)");
+        }
+        throw new IllegalStateException("HTTP ports " + settings.httpPort() + "-" + (settings.httpPort()
+                + settings.httpPortCount() - 1) + " are all taken on " + host + ": give one with --http-port");
     }
 
     private static SwarmNode load(SwarmCluster cluster, NodeSettings settings) {
@@ -106,7 +139,7 @@ public final class SwarmNode {
                 });
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
                 long kvBytes = settings.kvCacheBudget();
-                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), ShardEngine.Options.DEFAULT_MAX_BATCH, kvBytes));
+                ShardEngine engine = new ShardEngine(modelShard, new ShardEngine.Options(settings.threads(), settings.engineBatch(), kvBytes));
                 // Before the node says it is ready: the first steps then run compiled kernels.
                 engine.warmUp();
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
@@ -125,7 +158,7 @@ public final class SwarmNode {
                             .withHealth(new NodeHealth.Settings(NodeHealth.Settings.defaults().failuresToOpen(),
                                     resilience.circuitOpenFor())));
             coordinator.faults().bindTo(cluster.metrics());
-            return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata()),
+            return new SwarmNode(cluster, parts, coordinator, claimed, ChatTemplate.forModel(file.metadata(), tokenizer, model.name()),
                     settings);
         } catch (RuntimeException e) {
             file.close();
@@ -137,6 +170,7 @@ public final class SwarmNode {
         io.vertx.core.VerticleBase served = parts.replica() != null
                 ? new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed)
                 : new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
+        this.served = served;
         return cluster.vertx().deployVerticle(served)
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))
                 .compose(ignored -> cluster.vertx().deployVerticle(gateway));
@@ -187,9 +221,71 @@ public final class SwarmNode {
         return coordinator;
     }
 
+    /** The {@code host:port} the node's cluster member bound. */
+    public String clusterAddress() {
+        return cluster.address();
+    }
+
     /** The port the node's HTTP gateway listens on (the bound one when settings asked for 0). */
     public int httpPort() {
         return gateway.boundPort();
+    }
+
+    /**
+     * A planned stop's first half: the node announces itself not ready (no new route comes here),
+     * turns {@code /ready} to 503 and refuses new generations with 503 and Retry-After, and goes on
+     * serving the sessions its shard holds and the requests it coordinates until they have all
+     * ended or {@code timeout} passes, logging what is left. Blocks: not on an event loop.
+     *
+     * @return true when everything ended, false when the timeout passed first
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        gateway.drain();
+        Future<Void> announced = switch (served) {
+            case ShardVerticle shard -> shard.drain();
+            case ReplicaVerticle replica -> replica.drain();
+            case null, default -> Future.succeededFuture();
+        };
+        try {
+            announced.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("draining: the swarm was not told at once that this node stops: {}", e.toString());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextLog = 0;
+        long idleSince = -1;
+        while (true) {
+            int sessions = parts.shard() != null ? parts.shard().sessionCount() : parts.replica().load();
+            int requests = coordinator.runningCount();
+            long now = System.nanoTime();
+            if (sessions == 0 && requests == 0) {
+                // Idle for a moment, not an instant: a route planned just before the swarm saw the
+                // announcement may have its first step on the way here.
+                if (idleSince < 0) {
+                    idleSince = now;
+                } else if (now - idleSince >= DRAIN_QUIET.toNanos()) {
+                    LOG.info("drained: no session or request left");
+                    return true;
+                }
+            } else {
+                idleSince = -1;
+            }
+            if (now - deadline > 0) {
+                LOG.warn("drain timeout ({} s) passed with {} sessions and {} requests left: leaving now",
+                        timeout.toSeconds(), sessions, requests);
+                return false;
+            }
+            if (now - nextLog > 0) {
+                LOG.info("draining: {} sessions, {} requests left", sessions, requests);
+                nextLog = now + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** What {@code POST /admin/drain} on this node's gateway starts (the command's planned stop). */
+    public void onStopRequest(Runnable stop) {
+        gateway.onStopRequest(stop);
     }
 
     /** Withdraws the announcement, leaves the cluster, frees the model. Blocks: not on an event loop. Idempotent. */

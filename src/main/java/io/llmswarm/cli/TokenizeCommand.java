@@ -15,10 +15,11 @@ import java.util.stream.Collectors;
         description = "Print the token ids of a text as a JSON array (with BOS where the model adds it).")
 public final class TokenizeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "GGUF model file (only its tokenizer is read).")
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "GGUF model file (only its tokenizer is read). Default: the demo model inside node.jar.")
     Path model;
 
-    @Option(names = "--text", required = true, description = "Text to tokenize.")
+    @Option(names = "--text", paramLabel = "TEXT", required = true, description = "Text to tokenize.")
     String text;
 
     @Option(names = "--no-bos", description = "Do not add BOS/EOS even where the model asks for them.")
@@ -29,7 +30,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (GgufFile file = GgufFile.open(model)) {
+        try (GgufFile file = GgufFile.open(model != null ? model : io.llmswarm.inference.BundledModel.path())) {
             int[] ids = Tokenizer.of(file.metadata()).encode(text, !noBos, special);
             System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
         }

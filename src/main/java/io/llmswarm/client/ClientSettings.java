@@ -51,9 +51,37 @@ public record ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout
         this(baseUrl, apiKey, connectTimeout, requestTimeout, null);
     }
 
-    /** No API key, 10 s to connect, 5 minutes for an answer. */
+    /**
+     * No API key, 10 s to connect, 5 minutes for an answer. {@code baseUrl} may leave out the scheme
+     * ({@code 127.0.0.1:8080} or {@code localhost:8080} means {@code http://...}).
+     *
+     * @throws IllegalArgumentException saying what to write when it is not an http(s) URL
+     */
     public static ClientSettings of(String baseUrl) {
-        return new ClientSettings(URI.create(baseUrl), null, Duration.ofSeconds(10), Duration.ofMinutes(5));
+        return new ClientSettings(parseUrl(baseUrl), null, Duration.ofSeconds(10), Duration.ofMinutes(5));
+    }
+
+    static URI parseUrl(String text) {
+        String url = text == null ? "" : text.strip();
+        if (!url.contains("://")) {
+            url = "http://" + url;
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(invalid(text));
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new IllegalArgumentException(invalid(text));
+        }
+        return uri;
+    }
+
+    private static String invalid(String text) {
+        return "'" + text + "' is not a node's URL: write it as http://HOST:PORT (for example " + DEFAULT_URL
+                + "), or HOST:PORT";
     }
 
     public ClientSettings withApiKey(String key) {

@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * A finished answer of {@code POST /api/inference}: the request id, the text, the generated token
  * ids, how many tokens the prompt had, why generation ended ({@code stop}, {@code length},
- * {@code stop_string}, {@code context_full}) and the node's timings.
+ * {@code stop_string}, {@code context_full}), the node's timings, and the sampling seed used (null
+ * from a node that does not say), which makes the same request give the same answer again.
  */
 public record InferenceResult(String requestId, String text, int[] tokens, int promptTokens, String finishReason,
-                              Metadata metadata) {
+                              Metadata metadata, Long seed) {
 
     /**
      * The node's measurements: total latency, time to the first token, tokens per second (overall
@@ -45,7 +46,8 @@ public record InferenceResult(String requestId, String text, int[] tokens, int p
                 meta.getInteger("tokens_generated", tokens.length), number(meta, "tokens_per_second"),
                 number(meta, "decode_tokens_per_second"), meta.getString("route", ""), List.copyOf(shards));
         return new InferenceResult(json.getString("request_id"), json.getString("result", ""), tokens,
-                json.getInteger("prompt_tokens", 0), json.getString("finish_reason", ""), metadata);
+                json.getInteger("prompt_tokens", 0), json.getString("finish_reason", ""), metadata,
+                json.getValue("seed") instanceof Number seed ? seed.longValue() : null);
     }
 
     private static double number(JsonObject json, String key) {

@@ -66,6 +66,17 @@ public final class Announcer {
         }
     }
 
+    /**
+     * Announces the node not ready (draining): coordinators plan no new route through it, while
+     * the requests already routed through it go on (they route by announcement, ready or not).
+     * Later refreshes keep it not ready. Completes once written.
+     */
+    public Future<Void> publishNotReady() {
+        synchronized (this) {
+            return publish(wanted.withReady(false));
+        }
+    }
+
     /** Republishes when capacity or load changed since the last announcement asked for; any thread. */
     public Future<Void> refresh(int capacity, int load) {
         synchronized (this) {

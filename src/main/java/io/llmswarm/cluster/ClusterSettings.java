@@ -6,15 +6,27 @@ import java.util.List;
  * How a node joins the swarm: the cluster's name, the host and port this member binds (the event
  * bus binds the same host), the members to contact over TCP/IP ({@code host:port} each), or
  * multicast on a LAN instead; a lite member joins without holding any map data (clients, tests);
- * the cluster secret and event-bus TLS that keep strangers out.
+ * the cluster secret and event-bus TLS that keep strangers out. {@code portCount} ports from
+ * {@code port} may be taken (the first free one); with more than one and no members given, the
+ * member looks for the others on those ports of its host, so several nodes on one machine find
+ * each other without flags.
  */
 public record ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
-                              boolean liteMember, ClusterSecurity security) {
+                              boolean liteMember, ClusterSecurity security, int portCount) {
+
+    /** Ports a node started without {@code --cluster-port} may take, and looks for its peers on. */
+    public static final int DEFAULT_PORT_COUNT = 20;
 
     /** Without a cluster secret or TLS. */
     public ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
                            boolean liteMember) {
         this(name, host, port, members, multicast, liteMember, ClusterSecurity.none());
+    }
+
+    /** Exactly this port. */
+    public ClusterSettings(String name, String host, int port, List<String> members, boolean multicast,
+                           boolean liteMember, ClusterSecurity security) {
+        this(name, host, port, members, multicast, liteMember, security, 1);
     }
 
     public ClusterSettings {
@@ -26,6 +38,9 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("the cluster port must be within 1-65535; got " + port);
+        }
+        if (portCount < 1 || port + portCount - 1 > 65535) {
+            throw new IllegalArgumentException("ports " + port + " to " + (port + portCount - 1) + " are not all within 1-65535");
         }
         members = List.copyOf(members);
         for (String member : members) {
@@ -47,10 +62,18 @@ public record ClusterSettings(String name, String host, int port, List<String> m
     }
 
     public ClusterSettings asLiteMember() {
-        return new ClusterSettings(name, host, port, members, multicast, true, security);
+        return new ClusterSettings(name, host, port, members, multicast, true, security, portCount);
     }
 
     public ClusterSettings withSecurity(ClusterSecurity value) {
-        return new ClusterSettings(name, host, port, members, multicast, liteMember, value);
+        return new ClusterSettings(name, host, port, members, multicast, liteMember, value, portCount);
+    }
+
+    /** The members to contact: those given, or, with several ports and none given, every port of the range on this host. */
+    public List<String> contacts() {
+        if (!members.isEmpty() || multicast || portCount == 1) {
+            return members;
+        }
+        return java.util.stream.IntStream.range(port, port + portCount).mapToObj(p -> host + ":" + p).toList();
     }
 }

@@ -111,17 +111,23 @@ public final class SwarmCluster {
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         config.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
         NetworkConfig network = config.getNetworkConfig();
-        network.setPort(settings.port()).setPortAutoIncrement(false);
+        network.setPort(settings.port()).setPortCount(settings.portCount()).setPortAutoIncrement(settings.portCount() > 1);
         network.getInterfaces().setEnabled(true).addInterface(settings.host());
         JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
         join.getMulticastConfig().setEnabled(settings.multicast());
-        List<String> members = new ArrayList<>(settings.members());
+        List<String> members = new ArrayList<>(settings.contacts());
         if (!members.contains(settings.self())) {
             members.add(settings.self());
         }
         join.getTcpIpConfig().setEnabled(!settings.multicast()).setMembers(members);
         return config;
+    }
+
+    /** The {@code host:port} this member bound (the first free one of its range). */
+    public String address() {
+        var address = clusterManager.getHazelcastInstance().getCluster().getLocalMember().getAddress();
+        return address.getHost() + ":" + address.getPort();
     }
 
     /** This node's Prometheus registry: Vert.x's own HTTP and event-bus meters, and the gateway's. */

@@ -169,6 +169,11 @@ public final class Coordinator {
     }
 
     /** The swarm as it stands for this coordinator's model. */
+    /** Generations this coordinator runs now. */
+    public int runningCount() {
+        return running.size();
+    }
+
     public SwarmView status() {
         return wiring.announcements().view(model.fingerprint(), model.blockCount());
     }

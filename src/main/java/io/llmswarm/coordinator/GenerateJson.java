@@ -20,10 +20,17 @@ public final class GenerateJson {
     private GenerateJson() {
     }
 
-    /** Reads a request; sampling keys absent mean greedy (temperature 0) with seed 0. */
+    /**
+     * Reads a request; sampling keys absent mean greedy (temperature 0). Without a {@code seed} (or
+     * with -1, llama.cpp's "random") a fresh one is drawn, as OpenAI and llama.cpp do, so that a
+     * temperature above 0 does not repeat the same text; the response tells which seed was used.
+     */
     public static GenerateRequest request(JsonObject json) {
         int maxTokens = json.getInteger("max_tokens", 128);
         SamplingConfig sampling = SamplingJson.fromJson(json, SamplingConfig.greedy());
+        if (!json.containsKey("seed") || json.getValue("seed") == null || sampling.seed() == -1) {
+            sampling = sampling.withSeed(freshSeed());
+        }
         SamplingParams params = new SamplingParams(sampling, json.getBoolean("ignore_eos", false),
                 json.getInteger("top_logprobs", 0));
         List<String> stops = new ArrayList<>();
@@ -43,6 +50,11 @@ public final class GenerateJson {
             throw new IllegalArgumentException("a request needs \"prompt\" (text) or \"prompt_tokens\" (ids)");
         }
         return new GenerateRequest(prompt, null, maxTokens, params, stops);
+    }
+
+    /** A random seed in llama.cpp's range (32 bits, unsigned). */
+    public static long freshSeed() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 32);
     }
 
     /** One streamed token: index, id, text piece, log-probability and top alternatives when asked for. */
@@ -94,6 +106,7 @@ public final class GenerateJson {
                 .put("route", outcome.route());
         return new JsonObject().put("request_id", outcome.requestId()).put("result", outcome.text())
                 .put("tokens", ids).put("prompt_tokens", outcome.promptTokens().length)
-                .put("finish_reason", outcome.finishReason().apiName()).put("metadata", metadata);
+                .put("finish_reason", outcome.finishReason().apiName()).put("seed", outcome.seed())
+                .put("metadata", metadata);
     }
 }

@@ -6,10 +6,11 @@ import java.util.List;
 
 /**
  * A finished generation: the request id, prompt tokens, generated tokens (with text pieces and
- * log-probabilities), the whole text, why it ended, the route it took and timings per hop.
+ * log-probabilities), the whole text, why it ended, the route it took, timings per hop, and the
+ * sampling seed it used (so a client can run it again).
  */
 public record GenerationOutcome(String requestId, int[] promptTokens, List<GeneratedToken> tokens, String text,
-                                FinishReason finishReason, String route, Timings timings) {
+                                FinishReason finishReason, String route, Timings timings, long seed) {
 
     /** Total time, time to the first token, and each hop's share. */
     public record Timings(long totalNanos, long timeToFirstTokenNanos, List<ShardTiming> shards) {

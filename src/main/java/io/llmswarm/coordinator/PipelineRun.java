@@ -71,6 +71,13 @@ final class PipelineRun implements Generation {
     private static final java.time.Duration FINAL_STATE_WAIT = java.time.Duration.ofSeconds(2);
     /** The running step's timer, or -1 when none runs (no step waits, or it passed). */
     private long deadline = -1;
+    /**
+     * Times the current step's deadline was extended because the late hop said the step was
+     * waiting for its engine or running on it (queued behind other sessions' prompt chunks).
+     */
+    private int extensions;
+    /** A step may run this many deadlines longer while its hop says it is working on it. */
+    static final int MAX_EXTENSIONS = 4;
     /** Whether a step waits for its result (also while the hops are probed after its deadline). */
     private boolean awaiting;
     private long stepSent;
@@ -203,6 +210,7 @@ final class PipelineRun implements Generation {
         stepSent = System.nanoTime();
         long timeout = coordinator.settings().stepTimeout().toMillis() * ((stepTokens.length + 63) / 64);
         awaiting = true;
+        extensions = 0;
         deadline = vertx.setTimer(Math.max(1, timeout), id -> guarded(() -> missedDeadline(step, timeout)));
         // A first hop whose node does not take the step (no consumer there, a failed connection) is a fault now, not at the deadline.
         vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(first.nodeId())).write(task)
@@ -320,6 +328,12 @@ final class PipelineRun implements Generation {
                         return;
                     }
                     Route.Hop hop = route.hops().get(found.result().hop());
+                    if (found.result().running() && extensions < MAX_EXTENSIONS) {
+                        // The hop has the step in its engine's queue or on its engine: busy, not stuck.
+                        extensions++;
+                        deadline = vertx.setTimer(Math.max(1, timeoutMillis), id -> guarded(() -> missedDeadline(step, timeoutMillis)));
+                        return;
+                    }
                     failOver(hop, FaultCounters.Kind.TIMEOUT, RouteProbe.describe(hop, found.result(), step, timeoutMillis));
                 }));
     }
@@ -599,7 +613,7 @@ final class PipelineRun implements Generation {
         GenerationOutcome outcome = new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt,
                 List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        allTimings()));
+                        allTimings()), request.sampling().config().seed());
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
         afterFinalState(() -> {
             if (cleanUp == null) {

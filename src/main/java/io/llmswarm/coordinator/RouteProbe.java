@@ -17,8 +17,11 @@ import java.util.List;
  */
 final class RouteProbe {
 
-    /** The hop at fault and what it answered: the last step it finished, or {@link #NO_ANSWER}. */
-    record Verdict(int hop, int lastStep) {
+    /**
+     * The hop at fault and what it answered: the last step it finished, or {@link #NO_ANSWER}, and
+     * whether it says the step is waiting for or running on its engine (a busy shard, not a stuck one).
+     */
+    record Verdict(int hop, int lastStep, boolean running) {
     }
 
     static final int NO_ANSWER = -2;
@@ -28,20 +31,29 @@ final class RouteProbe {
 
     static Future<Verdict> find(Vertx vertx, Route route, String sessionId, int step, long timeoutMillis) {
         DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis);
-        List<Future<Integer>> answers = route.hops().stream().map(hop -> vertx.eventBus()
+        List<Future<JsonObject>> answers = route.hops().stream().map(hop -> vertx.eventBus()
                 .<JsonObject>request(Addresses.shardProbe(hop.nodeId()), new JsonObject().put("session_id", sessionId), options)
-                .map(message -> message.body().getInteger("last_step", -1))
-                .otherwise(NO_ANSWER)).toList();
+                .map(message -> message.body() == null ? new JsonObject() : message.body())
+                .otherwise(new JsonObject().put("last_step", NO_ANSWER))).toList();
         return Future.join(answers).transform(ignored -> {
             int at = answers.size() - 1;
             for (int i = 0; i < answers.size(); i++) {
-                if (answers.get(i).result() < step) {
+                if (lastStep(answers.get(i).result()) < step) {
                     at = i;
                     break;
                 }
             }
-            return Future.succeededFuture(new Verdict(at, answers.get(at).result()));
+            JsonObject answer = answers.get(at).result();
+            return Future.succeededFuture(new Verdict(at, lastStep(answer), running(answer) == step));
         });
+    }
+
+    private static int lastStep(JsonObject answer) {
+        return answer.getValue("last_step") instanceof Number n ? n.intValue() : -1;
+    }
+
+    private static int running(JsonObject answer) {
+        return answer.getValue("running_step") instanceof Number n ? n.intValue() : -1;
     }
 
     /** What the verdict says of its hop, for the fail-over's message. */

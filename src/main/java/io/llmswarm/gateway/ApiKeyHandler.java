@@ -83,7 +83,8 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
     }
 
     static boolean isProtected(String path) {
-        return under(path, "/api") || under(path, "/v1") || under(path, "/metrics") || under(path, "/eventbus");
+        return under(path, "/api") || under(path, "/v1") || under(path, "/metrics") || under(path, "/eventbus")
+                || under(path, "/admin");
     }
 
     private static boolean under(String path, String prefix) {

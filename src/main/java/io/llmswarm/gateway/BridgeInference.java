@@ -9,7 +9,6 @@ import io.llmswarm.coordinator.GeneratedToken;
 import io.llmswarm.coordinator.Generation;
 import io.llmswarm.coordinator.GenerationOutcome;
 import io.llmswarm.coordinator.ShardTiming;
-import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -23,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Generation requests from event-bus bridge clients on {@link BridgeAddresses#INFERENCE}, taken by
  * this node only. A request {@code {"stream_id", "prompt" | "messages", "max_tokens",
- * "temperature", ...}} (the keys of {@code POST /api/inference}; {@code messages} are rendered with
- * the model's chat template) is answered with {@code {"request_id", "stream_id"}}, or failed with
+ * "temperature", ...}} (the keys of {@code POST /api/inference}, {@code raw} and {@code system}
+ * included; {@code messages} are rendered with the model's chat template) is answered with {@code {"request_id", "stream_id"}}, or failed with
  * 400, 403 (the stream is not the sender's), 409 (a generation already runs on it), 429 or 503
  * (the gateway's limits, as on HTTP, or a swarm that is not ready; a limit's refusal starts nothing
  * on the shards and says when to try again). Its
@@ -60,7 +59,7 @@ final class BridgeInference {
     private void handle(Message<Object> message) {
         if (!(message.body() instanceof JsonObject body)) {
             refuse(message, null, 400, "expected a JSON object {\"stream_id\", \"prompt\" or \"messages\", ...}; got "
-                    + (message.body() == null ? "nothing" : message.body().getClass().getSimpleName()));
+                    + (message.body() == null ? "nothing" : io.vertx.core.json.Json.encode(message.body())));
             return;
         }
         Object id = body.getValue("stream_id");
@@ -81,8 +80,11 @@ final class BridgeInference {
         GenerateRequest request;
         try {
             request = GenerateJson.request(inferenceJson(body));
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             refuse(message, streamId, 400, e.getMessage());
+            return;
+        } catch (ClassCastException e) {
+            refuse(message, streamId, 400, RequestCheck.WRONG_TYPE);
             return;
         }
         SwarmView view = coordinator.status();
@@ -124,7 +126,10 @@ final class BridgeInference {
                 ? error.put("code", 503).put("retry_after", GenerationSlots.RETRY_AFTER_SECONDS) : error;
     }
 
-    /** The request as {@code POST /api/inference} reads it: chat messages rendered into a prompt, the stream id left out. */
+    /**
+     * The request as {@code POST /api/inference} reads it: chat messages rendered into a prompt, a
+     * prompt put into the chat template unless raw, the stream id left out.
+     */
     private JsonObject inferenceJson(JsonObject body) {
         JsonObject inference = body.copy();
         inference.remove("stream_id");
@@ -132,10 +137,14 @@ final class BridgeInference {
             if (inference.containsKey("prompt")) {
                 throw new IllegalArgumentException("give either \"prompt\" or \"messages\", not both");
             }
-            Tokenizer tokenizer = coordinator.model().tokenizer();
-            inference.put("prompt", model.chatTemplate().render(OpenAiRequest.messages(inference),
-                    tokenizer.tokenPiece(tokenizer.eos()), true));
+            if (inference.containsKey("raw") || inference.containsKey("system")) {
+                throw new IllegalArgumentException("\"raw\" and \"system\" go with \"prompt\"; with \"messages\","
+                        + " give the system message as the first message");
+            }
+            inference.put("prompt", model.chatTemplate().prompt(OpenAiRequest.messages(inference)));
             inference.remove("messages");
+        } else {
+            inference = InferencePrompt.apply(inference, model.chatTemplate());
         }
         RequestCheck.check(inference, coordinator.model().contextLength());
         return inference;

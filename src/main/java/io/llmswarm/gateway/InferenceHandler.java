@@ -11,13 +11,13 @@ import io.llmswarm.coordinator.GenerationOutcome;
 import io.llmswarm.inference.FinishReason;
 import io.llmswarm.coordinator.TokenListener;
 import io.vertx.core.Handler;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /api/inference}: reads the source documents' JSON request, checks the swarm is
- * ready, and answers with the whole result, or streams Server-Sent Events when the body says
+ * {@code POST /api/inference}: reads the source documents' JSON request (whatever its Content-Type
+ * says), puts the prompt into the model's chat template unless it is {@code "raw"} (see
+ * {@link InferencePrompt}), checks the swarm is ready, and answers with the whole result, or streams Server-Sent Events when the body says
  * {@code "stream": true} or the client accepts {@code text/event-stream}.
  */
 final class InferenceHandler implements Handler<RoutingContext> {
@@ -28,10 +28,12 @@ final class InferenceHandler implements Handler<RoutingContext> {
     private static final String ENDPOINT = "/api/inference";
 
     private final Coordinator coordinator;
+    private final ServedModel model;
     private final GatewayMetrics metrics;
 
-    InferenceHandler(Coordinator coordinator, GatewayMetrics metrics) {
+    InferenceHandler(Coordinator coordinator, ServedModel model, GatewayMetrics metrics) {
         this.coordinator = coordinator;
+        this.model = model;
         this.metrics = metrics;
     }
 
@@ -41,13 +43,17 @@ final class InferenceHandler implements Handler<RoutingContext> {
         GenerateRequest request;
         boolean stream;
         try {
-            body = parse(ctx);
+            body = InferencePrompt.apply(HttpJson.body(ctx, "\"prompt\""), model.chatTemplate());
             RequestCheck.check(body, coordinator.model().contextLength());
             request = GenerateJson.request(body);
             stream = body.getBoolean("stream", false) || acceptsEventStream(ctx);
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             metrics.rejected(ENDPOINT);
             HttpJson.error(ctx, 400, e.getMessage());
+            return;
+        } catch (ClassCastException e) {
+            metrics.rejected(ENDPOINT);
+            HttpJson.error(ctx, 400, RequestCheck.WRONG_TYPE);
             return;
         }
         SwarmView view = coordinator.status();
@@ -117,21 +123,6 @@ final class InferenceHandler implements Handler<RoutingContext> {
             HttpJson.error(ctx, 400, cause.getMessage());
         } else {
             HttpJson.error(ctx, 500, "the generation failed: " + cause.getMessage());
-        }
-    }
-
-    private static JsonObject parse(RoutingContext ctx) {
-        if (ctx.body() == null || ctx.body().length() == 0) {
-            throw new IllegalArgumentException("the request body is empty: expected a JSON object with \"prompt\"");
-        }
-        try {
-            JsonObject json = ctx.body().asJsonObject();
-            if (json == null) {
-                throw new IllegalArgumentException("expected a JSON object with \"prompt\"");
-            }
-            return json;
-        } catch (DecodeException | ClassCastException e) {
-            throw new IllegalArgumentException("the request body is not a JSON object: " + e.getMessage());
         }
     }
 

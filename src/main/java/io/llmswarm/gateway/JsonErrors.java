@@ -10,10 +10,25 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class JsonErrors {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("io.llmswarm.gateway.clients");
+
     private JsonErrors() {
     }
 
     static void install(Router router) {
+        // A client that went away before its body arrived (or while being answered) fails its
+        // request with a closed connection: nothing to answer, and the client's business.
+        router.route().failureHandler(ctx -> {
+            if (ctx.response().closed() || isClosedConnection(ctx.failure())) {
+                LOG.debug("client went away: {} {}: {}", ctx.request().method(), ctx.normalizedPath(),
+                        String.valueOf(ctx.failure()));
+                if (!ctx.response().closed() && !ctx.response().ended()) {
+                    ctx.response().reset();
+                }
+                return;
+            }
+            ctx.next();
+        });
         router.errorHandler(400, ctx -> send(ctx, 400, "bad request: " + reason(ctx)));
         router.errorHandler(404, ctx -> send(ctx, 404, "no such resource: " + ctx.request().method() + " "
                 + ctx.normalizedPath()));
@@ -23,6 +38,17 @@ final class JsonErrors {
                 + (GatewayVerticle.BODY_LIMIT_BYTES >> 20) + " MiB"));
         router.errorHandler(415, ctx -> send(ctx, 415, "unsupported content type: " + ctx.request().getHeader("Content-Type")));
         router.errorHandler(500, ctx -> send(ctx, 500, "internal error: " + reason(ctx)));
+    }
+
+    private static boolean isClosedConnection(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.vertx.core.http.HttpClosedException
+                    || t instanceof java.nio.channels.ClosedChannelException
+                    || (t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).contains("closed"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void send(RoutingContext ctx, int status, String message) {

@@ -76,8 +76,7 @@ final class OpenAiHandler {
         OpenAiRequest request;
         GenerateRequest textRequest;
         try {
-            request = OpenAiRequest.read(parse(ctx), chat, model, coordinator.model().fingerprint(),
-                    tokenizer.tokenPiece(tokenizer.eos()), context);
+            request = OpenAiRequest.read(HttpJson.body(ctx, chat ? "\"messages\"" : "\"prompt\""), chat, model, context);
             textRequest = GenerateJson.request(request.inference());
         } catch (IllegalArgumentException | ClassCastException e) {
             fail(ctx, e);
@@ -153,25 +152,12 @@ final class OpenAiHandler {
             HttpJson.send(ctx, 503, OpenAiJson.error(cause.getMessage(), "service_unavailable", "swarm_not_ready"));
         } else if (cause instanceof SwarmBusyException) {
             ErrorReply.retryLater(ctx, 503, GenerationLimits.RETRY_AFTER_SECONDS, cause.getMessage(), "overloaded");
-        } else if (cause instanceof IllegalArgumentException || cause instanceof ClassCastException) {
+        } else if (cause instanceof IllegalArgumentException) {
             HttpJson.send(ctx, 400, OpenAiJson.error(cause.getMessage(), "invalid_request_error", null));
+        } else if (cause instanceof ClassCastException) {
+            HttpJson.send(ctx, 400, OpenAiJson.error(RequestCheck.WRONG_TYPE, "invalid_request_error", null));
         } else {
             HttpJson.send(ctx, 500, OpenAiJson.error("the generation failed: " + cause.getMessage(), "server_error", null));
-        }
-    }
-
-    private static JsonObject parse(RoutingContext ctx) {
-        if (ctx.body() == null || ctx.body().length() == 0) {
-            throw new IllegalArgumentException("the request body is empty: expected a JSON object");
-        }
-        try {
-            JsonObject json = ctx.body().asJsonObject();
-            if (json == null) {
-                throw new IllegalArgumentException("the request body is not a JSON object");
-            }
-            return json;
-        } catch (DecodeException | ClassCastException e) {
-            throw new IllegalArgumentException("the request body is not a JSON object: " + e.getMessage());
         }
     }
 }

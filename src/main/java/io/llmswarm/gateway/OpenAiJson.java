@@ -19,8 +19,8 @@ final class OpenAiJson {
     }
 
     /** Sampling settings whose range checks name them by their Java names, and the request fields they are. */
-    private static final Map<String, String> SAMPLING_FIELDS = Map.of("temperature", "temperature", "topP", "top_p",
-            "topK", "top_k", "minP", "min_p", "top_logprobs", "top_logprobs");
+    private static final Map<String, String> SAMPLING_FIELDS = Map.of("temperature", "temperature", "top_p", "top_p",
+            "top_k", "top_k", "min_p", "min_p", "top_logprobs", "top_logprobs", "repeat_penalty", "repeat_penalty");
 
     /** {@code {"error": {"message", "type", "param", "code"}}}; {@code param} is the field named first in the message. */
     static JsonObject error(String message, String type, String code) {
@@ -69,7 +69,8 @@ final class OpenAiJson {
         choice.put("logprobs", logprobs(request, outcome.tokens(), tokenizer));
         choice.put("finish_reason", finishReason(outcome.finishReason()));
         return head(id, request.chat() ? "chat.completion" : "text_completion", created, model)
-                .put("choices", new JsonArray().add(choice)).put("usage", usage(outcome));
+                .put("choices", new JsonArray().add(choice)).put("usage", usage(outcome))
+                .put("seed", outcome.seed()); // llama.cpp server's habit: the seed used, to run it again
     }
 
     /** Logprobs of {@code tokens} in the shape of the request's API, or null when not asked for. */

@@ -23,18 +23,20 @@ record OpenAiRequest(boolean chat, String prompt, boolean stream, boolean includ
     /** Completions default to 16 new tokens, as OpenAI's do; chat runs until the context is full. */
     private static final int COMPLETION_DEFAULT_MAX_TOKENS = 16;
 
-    static OpenAiRequest read(JsonObject body, boolean chat, ServedModel model, String fingerprint,
-                              String endOfSentence, int contextLength) {
+    /**
+     * Any {@code "model"} is served by this swarm's model, as llama.cpp's server does (clients
+     * hard-code names such as "gpt-4"); the response names the model that answered.
+     */
+    static OpenAiRequest read(JsonObject body, boolean chat, ServedModel model, int contextLength) {
         Object requested = body.getValue("model");
-        if (requested != null && !requested.equals(model.name()) && !requested.equals(fingerprint)) {
-            throw new IllegalArgumentException("\"model\" " + Json.encode(requested)
-                    + " is not served here; this swarm serves \"" + model.name() + "\"");
+        if (requested != null && !(requested instanceof String)) {
+            throw new IllegalArgumentException("\"model\" must be a string; got " + Json.encode(requested));
         }
         Object n = body.getValue("n");
         if (n != null && !(n instanceof Number number && number.intValue() == 1 && number.doubleValue() == 1)) {
             throw new IllegalArgumentException("\"n\" must be 1 (one choice per request); got " + Json.encode(n));
         }
-        String prompt = chat ? model.chatTemplate().render(messages(body), endOfSentence, true) : prompt(body);
+        String prompt = chat ? model.chatTemplate().prompt(messages(body)) : prompt(body);
         JsonObject inference = new JsonObject().put("prompt", prompt);
         // top_k and ignore_eos are llama.cpp server's extensions of the same API; clients pass them as extra body keys.
         for (String key : new String[]{"temperature", "top_p", "top_k", "seed", "stop", "ignore_eos"}) {

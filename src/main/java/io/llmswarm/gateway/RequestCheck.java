@@ -15,6 +15,9 @@ final class RequestCheck {
     private static final String[] NUMBERS = {"temperature", "top_p", "min_p", "repeat_penalty"};
     private static final String[] BOOLEANS = {"ignore_eos", "stream"};
 
+    /** For a wrong type that no check named (never a Java cast message). */
+    static final String WRONG_TYPE = "a field of the request has the wrong type (see the API's fields in the README)";
+
     private RequestCheck() {
     }
 
@@ -48,6 +51,11 @@ final class RequestCheck {
         }
         if (prompt instanceof String text && text.isEmpty()) {
             throw new IllegalArgumentException("\"prompt\" is empty: it needs some text");
+        }
+        Object tokens = json.getValue("prompt_tokens");
+        if (tokens != null && !(tokens instanceof JsonArray array && !array.isEmpty()
+                && array.stream().allMatch(t -> t instanceof Integer))) {
+            throw bad("prompt_tokens", "a non-empty array of token ids", tokens);
         }
         Object stop = json.getValue("stop");
         if (stop != null && !(stop instanceof String) && !(stop instanceof JsonArray array

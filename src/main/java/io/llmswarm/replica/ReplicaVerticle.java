@@ -138,6 +138,11 @@ public final class ReplicaVerticle extends VerticleBase {
         announcer.refresh(service.limit(), service.load());
     }
 
+    /** Says the node is draining: announced not ready, so no new route comes here; the sessions it has go on. */
+    public Future<Void> drain() {
+        return announcer == null ? Future.succeededFuture() : announcer.publishNotReady();
+    }
+
     /** What this replica has announced last. */
     public ShardAnnouncement announcement() {
         return announcer == null ? first : announcer.current();

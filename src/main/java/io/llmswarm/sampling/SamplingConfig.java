@@ -20,24 +20,24 @@ public record SamplingConfig(float temperature, int topK, float topP, float minP
 
     public SamplingConfig {
         if (!(temperature >= 0f) || Float.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
+            throw new IllegalArgumentException("temperature must be a finite number >= 0; got " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("topK must be >= 0 (0 keeps every token), got " + topK);
+            throw new IllegalArgumentException("top_k must be >= 0 (0 keeps every token); got " + topK);
         }
         if (!(topP > 0f && topP <= 1f)) {
-            throw new IllegalArgumentException("topP must be in (0, 1] (1 keeps every token), got " + topP);
+            throw new IllegalArgumentException("top_p must be in (0, 1] (1 keeps every token); got " + topP);
         }
         if (!(minP >= 0f && minP <= 1f)) {
-            throw new IllegalArgumentException("minP must be in [0, 1] (0 keeps every token), got " + minP);
+            throw new IllegalArgumentException("min_p must be in [0, 1] (0 keeps every token); got " + minP);
         }
         if (!(repetitionPenalty > 0f) || Float.isInfinite(repetitionPenalty)) {
             throw new IllegalArgumentException(
-                    "repetitionPenalty must be a finite number > 0 (1 is off), got " + repetitionPenalty);
+                    "repeat_penalty must be a finite number > 0 (1 is off); got " + repetitionPenalty);
         }
         if (repetitionLastN < 0) {
             throw new IllegalArgumentException(
-                    "repetitionLastN must be >= 0 (0 is off), got " + repetitionLastN);
+                    "repeat_last_n must be >= 0 (0 is off); got " + repetitionLastN);
         }
     }
 

@@ -147,16 +147,19 @@ public final class ShardService implements AutoCloseable {
                 return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX
                         + describe("no free session slot (" + settings.maxSessions() + " sessions open)"));
             }
+            int step = task.relay() == null ? -1 : task.relay().step();
+            session.running(step);
             session.lock().lock();
             try {
                 long start = System.nanoTime();
                 TaskResult result = run(session, params, task.input());
                 session.touch();
-                if (task.relay() != null) {
-                    session.finished(task.relay().step());
+                if (step >= 0) {
+                    session.finished(step);
                 }
                 return TaskReply.ok(task.envelope().reply(), result, System.nanoTime() - start);
             } finally {
+                session.running(-1);
                 session.lock().unlock();
             }
         } catch (ShardInput.InvalidHiddenStatesException e) {
@@ -172,6 +175,16 @@ public final class ShardService implements AutoCloseable {
         } finally {
             inFlight.decrementAndGet();
         }
+    }
+
+    /**
+     * The relayed step of {@code sessionId} waiting here for the engine (behind other sessions'
+     * rows) or running on it, or -1: a coordinator whose step is late extends its deadline while
+     * the step is on its way through a busy shard instead of routing around a working one.
+     */
+    public int runningStep(String sessionId) {
+        ShardSession session = sessions.get(sessionId);
+        return session == null ? -1 : session.runningStep();
     }
 
     /** The number of the last relayed step of {@code sessionId} that ran here, or -1 (none, or no such session). */
@@ -307,6 +320,11 @@ public final class ShardService implements AutoCloseable {
             }
         }
         return expired;
+    }
+
+    /** The loop that runs this shard's forward passes (for its counters). */
+    public EngineLoop loop() {
+        return loop;
     }
 
     /** Stops the engine loop and closes every session; the engine stays open (its owner closes it). */

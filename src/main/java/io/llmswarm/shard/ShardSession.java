@@ -20,6 +20,7 @@ final class ShardSession {
     private TokenHistory history;
     private volatile long lastUsedNanos;
     private volatile int lastStep = -1;
+    private volatile int runningStep = -1;
 
     ShardSession(Session session) {
         this.session = session;
@@ -45,6 +46,16 @@ final class ShardSession {
     /** A relayed step of this session ran here (its number, from the coordinator). */
     void finished(int step) {
         lastStep = step;
+    }
+
+    /** A relayed step of this session is waiting for the engine or running on it (-1: none). */
+    void running(int step) {
+        runningStep = step;
+    }
+
+    /** The relayed step waiting for or running on the engine, or -1. */
+    int runningStep() {
+        return runningStep;
     }
 
     /** The number of the last relayed step that ran here, or -1. */

@@ -46,7 +46,11 @@ public final class ShardVerticle extends VerticleBase {
         this(service, registry, announcement, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    /** Counts refused messages in {@code meters} ({@code llmswarm_shard_messages_rejected_total}). */
+    /**
+     * Counts refused messages in {@code meters} ({@code llmswarm_shard_messages_rejected_total}), and
+     * the engine loop's batched passes and rows ({@code llmswarm_engine_turns_total},
+     * {@code llmswarm_engine_rows_total{kind=decode|prompt}}: rows over turns is the mean batch).
+     */
     public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement,
                          io.micrometer.core.instrument.MeterRegistry meters) {
         this.service = service;
@@ -54,6 +58,13 @@ public final class ShardVerticle extends VerticleBase {
         this.first = announcement;
         this.nodeId = announcement.nodeId();
         this.rejections = new StepRejections(meters, service.shardId());
+        EngineLoop loop = service.loop();
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.turns", loop, EngineLoop::turns)
+                .description("Batched forward passes of this node's engine loop").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::decodeRows)
+                .description("Rows (tokens) through this node's engine loop").tag("kind", "decode").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::promptRows)
+                .description("Rows (tokens) through this node's engine loop").tag("kind", "prompt").register(meters);
     }
 
     @Override
@@ -180,7 +191,8 @@ public final class ShardVerticle extends VerticleBase {
             message.fail(StepRejections.MALFORMED, "a probe needs {\"session_id\": string}; got " + message.body());
             return;
         }
-        message.reply(new JsonObject().put("session_id", id).put("last_step", service.lastStep(id)));
+        message.reply(new JsonObject().put("session_id", id).put("last_step", service.lastStep(id))
+                .put("running_step", service.runningStep(id)));
     }
 
     private void release(Message<Object> message) {
@@ -196,6 +208,11 @@ public final class ShardVerticle extends VerticleBase {
     private void housekeeping() {
         workers.executeBlocking(service::expireIdle, true)
                 .onComplete(ignored -> announcer.refresh(service.freeSlots(), service.load()));
+    }
+
+    /** Says the node is draining: announced not ready, so no new route comes here; the sessions it has go on. */
+    public Future<Void> drain() {
+        return announcer == null ? Future.succeededFuture() : announcer.publishNotReady();
     }
 
     /** What this shard has announced last. */

@@ -1,130 +1,219 @@
 package io.llmswarm.tokenizer;
 
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.llmswarm.gguf.GgufMetadata;
+import jinjava.javax.el.CompositeELResolver;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * Prompt formats of the common chat model families, chosen from a model's
- * {@code tokenizer.chat_template} by looking for telling substrings, the way llama.cpp's
- * {@code llm_chat_detect_template} does. The rendered prompt carries no BOS: the tokenizer adds it
- * (encode with addBos), and it must be encoded with parseSpecial so the markers become tokens.
+ * A model's chat template: the Jinja text of its {@code tokenizer.chat_template}, rendered by a real
+ * Jinja engine (Jinjava) the way Hugging Face and llama.cpp render it: {@code trim_blocks} and
+ * {@code lstrip_blocks}, the variables {@code messages}, {@code bos_token}, {@code eos_token} and
+ * {@code add_generation_prompt}, llama.cpp's extra functions {@code raise_exception} and
+ * {@code strftime_now}, and Python's string methods ({@code .strip()}, {@code .title()},
+ * {@code .startswith()}, ...). Like llama.cpp, a template that ignores or refuses a system message
+ * gets the system text put before the first user message instead.
+ *
+ * <p>A template that cannot render the messages (a syntax error, an unknown function, or its own
+ * {@code raise_exception}, such as "roles must alternate") throws {@link ChatTemplateException}
+ * naming the model. A model without a template gets ChatML, as llama.cpp gives it; {@link #fromModel()}
+ * tells the two apart.
  */
-public enum ChatTemplate {
-    /** {@code <|im_start|>user\n...<|im_end|>\n} (Qwen, many fine-tunes); llama.cpp's default too. */
-    CHATML,
-    /** {@code <|start_header_id|>user<|end_header_id|>\n\n...<|eot_id|>} */
-    LLAMA3,
-    /** {@code [INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ... </s><s>[INST] ...} */
-    LLAMA2,
-    /** {@code [INST] ... [/INST]...</s>[INST] ...} (Mistral / Mixtral instruct v0.1) */
-    MISTRAL,
-    /** {@code <|user|>\n...</s>\n<|assistant|>\n} (Zephyr, TinyLlama-Chat) */
-    ZEPHYR;
+public final class ChatTemplate {
 
-    /** The family of a Jinja chat template; CHATML when the template is missing or unknown. */
-    public static ChatTemplate detect(String template) {
-        if (template == null || template.isBlank()) {
-            return CHATML;
-        }
-        if (template.contains("<|im_start|>")) {
-            return CHATML;
-        }
-        if (template.contains("<|start_header_id|>") && template.contains("<|end_header_id|>")) {
-            return LLAMA3;
-        }
-        if (template.startsWith("mistral") || template.contains("[INST]")) {
-            return template.contains("<<SYS>>") ? LLAMA2 : MISTRAL;
-        }
-        if (template.contains("<|user|>") && template.contains("<|assistant|>")) {
-            return ZEPHYR;
-        }
-        if (template.contains("<|user|>") && template.contains("<|endoftext|>")) {
-            return ZEPHYR;
-        }
-        return CHATML;
-    }
+    /** ChatML, llama.cpp's template for a model that has none. */
+    public static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+            + "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
+            + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    /** The family of a model, from its {@code tokenizer.chat_template} metadata. */
-    public static ChatTemplate forModel(GgufMetadata metadata) {
-        return detect(metadata.getStringOrDefault("tokenizer.chat_template", null));
-    }
+    /** Bounds what a template may produce, so a looping template cannot take all memory. */
+    private static final long MAX_OUTPUT_CHARS = 16L << 20;
+    private static final String SYSTEM_NEEDLE = "<System Needle>";
+    /**
+     * {@code not x is defined}: in Jinja the test binds first ({@code not (x is defined)}), in
+     * Jinjava the {@code not}; the parentheses make Jinjava read it as Jinja does.
+     */
+    private static final java.util.regex.Pattern NOT_IS_TEST = java.util.regex.Pattern.compile(
+            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)\\b");
 
-    /** A family by name (chatml, llama3, llama2, mistral, zephyr), for a command-line override. */
-    public static ChatTemplate named(String name) {
-        for (ChatTemplate template : values()) {
-            if (template.name().equalsIgnoreCase(name)) {
-                return template;
-            }
-        }
-        throw new IllegalArgumentException("unknown chat template '" + name + "': expected one of chatml, llama3, llama2, mistral, zephyr");
+    private final String source;
+    private final String jinjaSource;
+    private final String bosToken;
+    private final String eosToken;
+    private final String modelName;
+    private final boolean fromModel;
+    private final boolean stripBos;
+    private final Jinjava jinjava;
+    private final boolean supportsSystemRole;
+
+    private ChatTemplate(String source, String bosToken, String eosToken, String modelName, boolean fromModel,
+                         boolean stripBos) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.jinjaSource = NOT_IS_TEST.matcher(source).replaceAll("not ($1 is $2$3)");
+        this.bosToken = bosToken == null ? "" : bosToken;
+        this.eosToken = eosToken == null ? "" : eosToken;
+        this.modelName = modelName;
+        this.fromModel = fromModel;
+        this.stripBos = stripBos;
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        // Python Jinja's behaviour where Jinjava's default differs: {{- -}} trims, Python's operator
+        // precedence, dict keys evaluated and iterated, Python's repr of lists and dicts.
+        LegacyOverrides python = LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
+                .withParseWhitespaceControlStrictly(true).withUseNaturalOperatorPrecedence(true)
+                .withEvaluateMapKeys(true).withIterateOverMapKeys(true).withKeepNullableLoopValues(true)
+                .withUsePyishObjectMapper(true).build();
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withLegacyOverrides(python).withMaxOutputSize(MAX_OUTPUT_CHARS).withElResolver(resolver).build());
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                TemplateFunctions.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                TemplateFunctions.class, "strftimeNow", String.class));
+        this.supportsSystemRole = probeSystemRole();
     }
 
     /**
-     * @param endOfSentence the text of the vocabulary's EOS token ({@code </s>} for LLaMA 2 and
-     *                      TinyLlama); Zephyr ends each turn with it
-     * @param addGenerationPrompt end with the opening of the assistant's turn
+     * A template as text, with the texts of the vocabulary's BOS and EOS tokens; {@code modelName}
+     * names the model in errors. The rendering keeps a BOS the template writes.
      */
-    public String render(List<ChatMessage> messages, String endOfSentence, boolean addGenerationPrompt) {
-        StringBuilder out = new StringBuilder();
-        switch (this) {
-            case CHATML -> {
-                for (ChatMessage m : messages) {
-                    out.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
-                }
-                if (addGenerationPrompt) {
-                    out.append("<|im_start|>assistant\n");
-                }
-            }
-            case LLAMA3 -> {
-                for (ChatMessage m : messages) {
-                    out.append("<|start_header_id|>").append(m.role()).append("<|end_header_id|>\n\n")
-                            .append(m.content().strip()).append("<|eot_id|>");
-                }
-                if (addGenerationPrompt) {
-                    out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
-                }
-            }
-            case LLAMA2, MISTRAL -> renderInstruct(messages, endOfSentence, out);
-            case ZEPHYR -> {
-                for (ChatMessage m : messages) {
-                    out.append("<|").append(m.role()).append("|>\n").append(m.content()).append(endOfSentence).append('\n');
-                }
-                if (addGenerationPrompt) {
-                    out.append("<|assistant|>\n");
-                }
-            }
-        }
-        return out.toString();
+    public static ChatTemplate of(String source, String bosToken, String eosToken, String modelName) {
+        return new ChatTemplate(source, bosToken, eosToken, modelName, true, false);
     }
 
     /**
-     * [INST] turns as the models' own templates write them: Llama 2 strips the contents and ends an
-     * answer with " </s>" and starts the next turn with "<s>"; Mistral v0.1 puts the answer right
-     * after [/INST] and has no system role, so the system text goes before the first question.
-     * The generation prompt is implicit: the text ends after [/INST].
+     * The template of a model: its {@code tokenizer.chat_template}, or ChatML when it has none.
+     * {@link #prompt} leaves out a BOS the template writes when the tokenizer adds one itself (as
+     * llama.cpp's server does), so the prompt does not start with two.
      */
-    private void renderInstruct(List<ChatMessage> messages, String endOfSentence, StringBuilder out) {
-        boolean llama2 = this == LLAMA2;
-        String system = null;
-        boolean first = true;
+    public static ChatTemplate forModel(GgufMetadata metadata, Tokenizer tokenizer, String modelName) {
+        String source = metadata.getStringOrDefault("tokenizer.chat_template", null);
+        boolean fromModel = source != null && !source.isBlank();
+        String bos = tokenizer.bos() >= 0 ? tokenizer.tokenPiece(tokenizer.bos()) : "";
+        String eos = tokenizer.eos() >= 0 ? tokenizer.tokenPiece(tokenizer.eos()) : "";
+        boolean addsBos = tokenizer.bos() >= 0 && tokenizer.encode("", true, false).length > 0;
+        return new ChatTemplate(fromModel ? source : CHATML, bos, eos, modelName, fromModel, addsBos);
+    }
+
+    /** True when the model carries its own template; false for the ChatML stand-in. */
+    public boolean fromModel() {
+        return fromModel;
+    }
+
+    /** The Jinja text. */
+    public String source() {
+        return source;
+    }
+
+    /** Whether the template renders a system message (else it goes before the first user message). */
+    public boolean supportsSystemRole() {
+        return supportsSystemRole;
+    }
+
+    /** The prompt for these messages, ending with the opening of the assistant's turn, ready to tokenize with BOS. */
+    public String prompt(List<ChatMessage> messages) {
+        String text = render(messages, true);
+        return stripBos && !bosToken.isEmpty() && text.startsWith(bosToken) ? text.substring(bosToken.length()) : text;
+    }
+
+    /**
+     * The template's text for {@code messages}, exactly as the template writes it.
+     *
+     * @throws ChatTemplateException naming the model when the template cannot render them
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        List<ChatMessage> adapted = supportsSystemRole ? messages : withoutSystemRole(messages);
+        return renderRaw(adapted, addGenerationPrompt);
+    }
+
+    private String renderRaw(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        List<Map<String, Object>> list = new ArrayList<>();
         for (ChatMessage m : messages) {
-            String content = llama2 ? m.content().strip() : m.content();
-            switch (m.role()) {
-                case "system" -> system = content;
-                case "user" -> {
-                    if (!first) {
-                        out.append(llama2 ? "<s>" : "");
-                    }
-                    out.append("[INST] ");
-                    if (system != null) {
-                        out.append(llama2 ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" : system + "\n\n");
-                        system = null;
-                    }
-                    out.append(content).append(" [/INST]");
-                    first = false;
-                }
-                default -> out.append(llama2 ? " " + content + " " : content).append(endOfSentence);
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("role", m.role());
+            message.put("content", m.content());
+            list.add(message);
+        }
+        Map<String, Object> bindings = new HashMap<>();
+        bindings.put("messages", list);
+        bindings.put("bos_token", bosToken);
+        bindings.put("eos_token", eosToken);
+        bindings.put("add_generation_prompt", addGenerationPrompt);
+        RenderResult result;
+        try {
+            result = jinjava.renderForResult(jinjaSource, bindings);
+        } catch (RuntimeException e) {
+            throw failure(e.getMessage());
+        }
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL
+                    || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
+                throw failure(reason(error));
             }
         }
+        return result.getOutput();
+    }
+
+    /** llama.cpp's workaround for templates without a system role: system text goes before the next user message. */
+    private static List<ChatMessage> withoutSystemRole(List<ChatMessage> messages) {
+        List<ChatMessage> out = new ArrayList<>();
+        StringBuilder pending = null;
+        for (ChatMessage m : messages) {
+            if (m.role().equals("system")) {
+                pending = pending == null ? new StringBuilder(m.content()) : pending.append('\n').append(m.content());
+            } else if (m.role().equals("user") && pending != null) {
+                out.add(new ChatMessage("user", pending + "\n" + m.content()));
+                pending = null;
+            } else {
+                out.add(m);
+            }
+        }
+        if (pending != null) {
+            out.add(new ChatMessage("user", pending.toString()));
+        }
+        return out;
+    }
+
+    /** As llama.cpp finds out: a system message whose text shows in the rendering is supported. */
+    private boolean probeSystemRole() {
+        try {
+            return renderRaw(List.of(new ChatMessage("system", SYSTEM_NEEDLE), new ChatMessage("user", "Hey")), false)
+                    .contains(SYSTEM_NEEDLE);
+        } catch (ChatTemplateException e) {
+            return false;
+        }
+    }
+
+    private ChatTemplateException failure(String reason) {
+        return new ChatTemplateException("the chat template of model " + (modelName == null ? "(unnamed)" : "\"" + modelName + "\"")
+                + " cannot render these messages: " + reason);
+    }
+
+    /** The template's own words for a raise_exception, else Jinjava's message with its line. */
+    private static String reason(TemplateError error) {
+        for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+            if (t instanceof TemplateFunctions.Raised raised) {
+                return raised.getMessage();
+            }
+        }
+        String message = error.getMessage();
+        return error.getLineno() > 0 ? message + " (line " + error.getLineno() + ")" : message;
+    }
+
+    @Override
+    public String toString() {
+        return "ChatTemplate[" + (fromModel ? "model " + modelName : "ChatML stand-in") + "]";
     }
 }

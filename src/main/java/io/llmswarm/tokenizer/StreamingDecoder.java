@@ -9,28 +9,24 @@ import java.util.Arrays;
  * complete UTF-8 character, so a character spread over byte tokens such as
  * {@code <0xE2><0x82><0xAC>} comes out once, whole ("€").
  *
- * <p>llama.cpp's server streams each piece as it is, keeping the space a SentencePiece word
- * starts with; {@code llama_detokenize} drops that space from the very first piece of a text. A
- * decoder made with {@code stripLeadingSpace} does the latter, so that everything it returns equals
- * {@link Tokenizer#decode} of the same ids (before the BPE space clean-up).
+ * <p>This is the one detokenizer of generated text, for the CLI, the HTTP API, Server-Sent Events,
+ * the OpenAI API and the bridge alike: like llama.cpp's server and {@code llama-cli}, it gives each
+ * piece as it is, keeping the space a SentencePiece word starts with, the first piece's included
+ * (" Tochter", not "Tochter"). Only {@link Tokenizer#decode}, which reads a whole text back as
+ * {@code llama_detokenize} does, drops that first space.
  */
 public final class StreamingDecoder {
     private final VocabularyTokenizer tokenizer;
-    private boolean stripLeadingSpace;
     private byte[] pending = new byte[16];
     private int pendingLength;
 
-    StreamingDecoder(VocabularyTokenizer tokenizer, boolean stripLeadingSpace) {
+    StreamingDecoder(VocabularyTokenizer tokenizer) {
         this.tokenizer = tokenizer;
-        this.stripLeadingSpace = stripLeadingSpace && tokenizer.special.addSpacePrefix();
     }
 
     /** Feeds one token; returns the text that became complete (often "", never half a character). */
     public String accept(int id) {
-        byte[] piece = tokenizer.pieceBytes(id, false);
-        int skip = stripLeadingSpace && piece.length > 0 && piece[0] == ' ' ? 1 : 0;
-        stripLeadingSpace = false;
-        append(piece, skip);
+        append(tokenizer.pieceBytes(id, false), 0);
         int complete = completeLength();
         if (complete == 0) {
             return "";

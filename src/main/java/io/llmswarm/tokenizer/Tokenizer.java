@@ -40,13 +40,11 @@ public interface Tokenizer {
     int vocabularySize();
 
     /**
-     * A decoder for one stream of generated tokens; it never splits a UTF-8 character and, like
-     * llama.cpp's server, keeps the leading space of the first piece.
+     * The decoder of one stream of generated tokens, used wherever generated text is shown; it never
+     * splits a UTF-8 character and, like llama.cpp's server and CLI, keeps the leading space of the
+     * first piece.
      */
     StreamingDecoder streamingDecoder();
-
-    /** As {@link #streamingDecoder()}, but drops the first piece's leading space as {@link #decode} does. */
-    StreamingDecoder streamingDecoderForWholeText();
 
     static Tokenizer of(Vocabulary vocabulary) {
         return switch (vocabulary.model()) {

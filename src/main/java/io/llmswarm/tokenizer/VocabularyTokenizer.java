@@ -171,12 +171,7 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SentenceP
 
     @Override
     public StreamingDecoder streamingDecoder() {
-        return new StreamingDecoder(this, false);
-    }
-
-    @Override
-    public StreamingDecoder streamingDecoderForWholeText() {
-        return new StreamingDecoder(this, true);
+        return new StreamingDecoder(this);
     }
 
     /** A growable byte array. */

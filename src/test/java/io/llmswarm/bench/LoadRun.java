@@ -114,7 +114,7 @@ final class LoadRun {
     private String one(Random random, Samples ttft, Samples interToken, AtomicLong tokens,
                        Map<String, Integer> routedThrough) {
         String question = "<|user|>\nWhat is " + WORDS[random.nextInt(WORDS.length)] + "?</s>\n<|assistant|>\n";
-        JsonObject body = new JsonObject().put("prompt", question).put("max_tokens", maxTokens)
+        JsonObject body = new JsonObject().put("prompt", question).put("raw", true).put("max_tokens", maxTokens)
                 .put("temperature", 0.7).put("seed", random.nextInt(1 << 20)).put("stream", true);
         HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve("/api/inference"))
                 .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")

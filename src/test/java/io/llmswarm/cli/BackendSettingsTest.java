@@ -17,7 +17,7 @@ class BackendSettingsTest {
     void aNodeRunsTheJavaEngineUnlessToldOtherwise() {
         NodeSettings settings = NodeConfig.resolve(null, Map.of(), Map.of("model", "m.gguf"));
         assertFalse(settings.backend().isLlamaCpp());
-        assertEquals(1, settings.backend().parallel());
+        assertEquals(BackendSettings.DEFAULT_PARALLEL, settings.backend().parallel());
     }
 
     @Test

@@ -49,7 +49,7 @@ class ChatCommandTest {
 
     @Test
     void aPromptIsAnsweredOnceWithTheRouteOnStderr() {
-        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", TwoNodeDemoSwarm.QUESTION_PROMPT);
+        Run run = chat("", "--url", swarm.url(0), "--temperature", "0", "--prompt", TwoNodeDemoSwarm.QUESTION);
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().startsWith(TwoNodeDemoSwarm.GLOSS_START), run.out());
         String summary = run.err().strip();
@@ -83,5 +83,30 @@ class ChatCommandTest {
         assertEquals(1, unreachable.status());
         assertTrue(unreachable.err().contains("cannot reach the node at http://127.0.0.1:" + closedPort),
                 unreachable.err());
+    }
+
+    @Test
+    void aUrlWithoutSchemeIsTheNodesHttpAddressAndABadOneSaysWhatToWrite() {
+        String hostPort = swarm.url(1).replaceFirst("^http://", "").replaceFirst("/$", "");
+        Run run = chat("", "--url", hostPort, "--temperature", "0", "--max-tokens", "8", "--prompt",
+                TwoNodeDemoSwarm.QUESTION);
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().startsWith(TwoNodeDemoSwarm.GLOSS_START), run.out());
+        Run bad = chat("", "--url", "ftp://127.0.0.1:8080", "--prompt", "Hi");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("http://HOST:PORT"), bad.err());
+    }
+
+    @Test
+    void rawSendsThePromptAsItIsAndTheSummaryNamesTheSeed() {
+        Run raw = chat("", "--url", swarm.url(0), "--raw", "--temperature", "0", "--max-tokens", "48", "--prompt",
+                TwoNodeDemoSwarm.QUESTION_PROMPT);
+        assertEquals(0, raw.status(), raw.err());
+        assertTrue(raw.out().startsWith(TwoNodeDemoSwarm.GLOSS_START), raw.out());
+        Run sampled = chat("", "--url", swarm.url(0), "--temperature", "0.8", "--max-tokens", "4", "--prompt", "Hi");
+        assertEquals(0, sampled.status(), sampled.err());
+        assertTrue(sampled.err().matches("(?s).*, seed \\d+ \\|.*"), sampled.err());
+        Run both = chat("", "--url", swarm.url(0), "--raw", "--system", "Be brief.", "--prompt", "Hi");
+        assertEquals(2, both.status());
     }
 }

@@ -74,6 +74,13 @@ class DemoIT {
                             .put("content", "What is artificial intelligence?"))));
             String content = chat.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
             assertTrue(answer.contains(content.strip()), "chat answer '" + content + "' vs the demo's " + answer);
+
+            // SIGTERM, as to any service: the demo drains (nothing runs) and exits 0.
+            new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            String rest = out.lines().collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the demo stops after SIGTERM");
+            assertEquals(0, process.exitValue(), rest);
+            assertTrue(rest.contains("stopping: running answers may finish"), rest);
         } finally {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);

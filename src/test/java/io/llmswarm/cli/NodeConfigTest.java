@@ -81,15 +81,39 @@ class NodeConfigTest {
         assertTrue(settings.autoLayers());
         assertEquals("127.0.0.1", settings.cluster().host());
         assertEquals(5701, settings.cluster().port());
+        // Without --cluster-port or --http-port a node takes the first free of 20 ports, and finds its
+        // peers on this machine on the cluster ports; given ports are taken exactly.
+        assertEquals(20, settings.cluster().portCount());
+        assertEquals(20, settings.cluster().contacts().size());
+        assertEquals("127.0.0.1:5720", settings.cluster().contacts().getLast());
+        assertEquals(20, settings.httpPortCount());
+        NodeSettings given = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"),
+                Map.of("cluster_port", "5800", "http_port", "9000"));
+        assertEquals(1, given.cluster().portCount());
+        assertEquals(java.util.List.of(), given.cluster().contacts());
+        assertEquals(1, given.httpPortCount());
         assertEquals(io.llmswarm.cluster.HiddenEncoding.F32, settings.resilience().hiddenEncoding());
         NodeSettings half = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_HIDDEN_DTYPE", "f16"), Map.of());
         assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, half.resilience().hiddenEncoding());
+        assertEquals(io.llmswarm.engine.ShardEngine.Options.DEFAULT_MAX_BATCH, settings.engineBatch());
+    }
+
+    @Test
+    void batchTokensComeFromTheFlagAndMustBePositive() {
+        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--model", "m.gguf",
+                "--batch-tokens", "64").commandSpec().commandLine().getCommand();
+        assertEquals(64, command.settings(Map.of()).engineBatch());
+        assertEquals(32, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_BATCH_TOKENS", "32"),
+                Map.of()).engineBatch());
+        var zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
+                Map.of("model", "m.gguf", "batch_tokens", "0")));
+        assertEquals("batch_tokens must be at least 1; got 0", zero.getMessage());
     }
 
     @Test
     void badSettingsSayWhatWasExpected(@TempDir Path dir) throws Exception {
-        var noModel = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(), Map.of()));
-        assertTrue(noModel.getMessage().contains("--model"), noModel.getMessage());
+        // No model anywhere: the bundled demo model, as generate and demo use.
+        assertEquals(io.llmswarm.inference.BundledModel.path(), NodeConfig.resolve(null, Map.of(), Map.of()).model());
         var range = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
                 Map.of("model", "m.gguf", "join", "10.0.0.1:5701-5706")));
         assertTrue(range.getMessage().contains("host:port"), range.getMessage());

@@ -16,6 +16,7 @@ final class NodeProcesses implements AutoCloseable {
 
     private final Path logDir;
     private final List<Process> processes = new ArrayList<>();
+    private final List<List<String>> commands = new ArrayList<>();
 
     NodeProcesses(Path logDir) {
         this.logDir = logDir;
@@ -46,6 +47,15 @@ final class NodeProcesses implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("node-" + processes.size() + ".log").toFile()).start();
         processes.add(process);
+        commands.add(command);
+        return process;
+    }
+
+    /** Starts node {@code i} again with the same command (after it stopped), its log appended. */
+    Process restart(int i) throws IOException {
+        Process process = new ProcessBuilder(commands.get(i)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("node-" + i + ".log").toFile())).start();
+        processes.set(i, process);
         return process;
     }
 
@@ -78,6 +88,17 @@ final class NodeProcesses implements AutoCloseable {
         Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill -" + signal + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    /**
+     * Sends SIGTERM to node {@code i}'s launcher only, as a service manager or Kubernetes does: the
+     * launcher passes it on to the node's JVM once.
+     */
+    void terminate(int i) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-TERM", String.valueOf(processes.get(i).pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -TERM failed: " + new String(kill.getInputStream().readAllBytes()));
         }
     }
 

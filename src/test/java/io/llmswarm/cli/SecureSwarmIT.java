@@ -73,7 +73,7 @@ class SecureSwarmIT {
 
             GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 8, SamplingConfig.greedy(), true);
             HttpResponse<String> ok = first.post("/api/inference", KEY, new JsonObject().put("prompt", "Once upon a time")
-                    .put("max_tokens", 8).put("temperature", 0).put("ignore_eos", true).encode());
+                    .put("raw", true).put("max_tokens", 8).put("temperature", 0).put("ignore_eos", true).encode());
             assertEquals(200, ok.statusCode(), ok.body());
             assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
                     new JsonObject(ok.body()).getString("result").strip());

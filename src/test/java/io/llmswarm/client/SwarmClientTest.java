@@ -51,7 +51,7 @@ class SwarmClientTest {
 
     @Test
     void controlTokenTextInThePromptIsParsedAndGivesTheGlossAnswerWithMetadataAndPipelineState() throws Exception {
-        InferenceResult result = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult result = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withRaw(true).withMaxTokens(48)
                 .withTemperature(0));
         int[] special = swarm.engine().tokenizer().encode(TwoNodeDemoSwarm.QUESTION_PROMPT, true, true);
         int[] plain = swarm.engine().tokenizer().encode(TwoNodeDemoSwarm.QUESTION_PROMPT, true, false);
@@ -77,7 +77,7 @@ class SwarmClientTest {
                 "in route order: " + state);
         assertTrue(client.pipelineState("no-such-request").isEmpty());
 
-        InferenceResult async = client.inferAsync(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult async = client.inferAsync(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withRaw(true).withMaxTokens(48)
                 .withTemperature(0)).get(30, TimeUnit.SECONDS);
         assertEquals(result.text(), async.text());
     }
@@ -94,7 +94,7 @@ class SwarmClientTest {
     @Test
     void aStreamDeliversEachTokenInOrderThenTheSameAnswer() throws Exception {
         List<StreamedToken> tokens = new CopyOnWriteArrayList<>();
-        InferenceRequest request = InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48).withTemperature(0)
+        InferenceRequest request = InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withRaw(true).withMaxTokens(48).withTemperature(0)
                 .withTopLogprobs(3);
         TokenStream<InferenceResult> stream = client.stream(request, tokens::add);
         InferenceResult result = stream.await();
@@ -127,7 +127,7 @@ class SwarmClientTest {
         StringBuilder pieces = new StringBuilder();
         ChatResult chat = client.streamChat(ChatRequest.of("What is artificial intelligence?").withMaxTokens(48)
                 .withTemperature(0), pieces::append).await();
-        InferenceResult reference = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withMaxTokens(48)
+        InferenceResult reference = client.infer(InferenceRequest.of(TwoNodeDemoSwarm.QUESTION_PROMPT).withRaw(true).withMaxTokens(48)
                 .withTemperature(0));
         assertEquals(reference.text(), chat.text());
         assertEquals(reference.text(), pieces.toString());

@@ -20,7 +20,9 @@ import java.util.List;
  */
 public final class TwoNodeDemoSwarm implements AutoCloseable {
 
-    /** The demo model's training format (Zephyr / TinyLlama), written as plain prompt text. */
+    /** The source documents' question, which the node puts into the demo model's chat template. */
+    public static final String QUESTION = "What is artificial intelligence?";
+    /** The demo model's training format (Zephyr / TinyLlama), written as plain prompt text (send it raw). */
     public static final String QUESTION_PROMPT = "<|user|>\nWhat is artificial intelligence?</s>\n<|assistant|>\n";
     /** The gloss WordNet gives, which the demo model learned. */
     public static final String GLOSS_START = "the branch of computer science";

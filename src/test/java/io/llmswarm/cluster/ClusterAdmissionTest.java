@@ -121,8 +121,8 @@ class ClusterAdmissionTest {
 
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 8, SamplingConfig.greedy(), true);
         HttpResponse<String> ok = new TestHttp(b.httpPort()).post("/api/inference", null, new JsonObject()
-                .put("prompt", "Once upon a time").put("max_tokens", 8).put("temperature", 0).put("ignore_eos", true)
-                .encode());
+                .put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8).put("temperature", 0)
+                .put("ignore_eos", true).encode());
         assertEquals(200, ok.statusCode(), ok.body());
         assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
                 new JsonObject(ok.body()).getString("result").strip());

@@ -57,7 +57,7 @@ class EventBusTlsTest {
 
             GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), true);
             HttpResponse<String> ok = new TestHttp(a.httpPort()).post("/api/inference", null, new JsonObject()
-                    .put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
+                    .put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 12).put("temperature", 0)
                     .put("ignore_eos", true).encode());
             assertEquals(200, ok.statusCode(), ok.body());
             assertEquals(local.tokenizer().decode(expected.tokens()).strip(),

@@ -36,34 +36,65 @@ class StuckShardTest {
 
     @Test
     void aStepPastItsDeadlineIsPinnedOnTheHopThatDidNotFinishIt() throws Exception {
+        AtomicInteger taken = new AtomicInteger();
+        AtomicInteger probed = new AtomicInteger();
+        Run run = generateAroundImpostor(message -> taken.incrementAndGet(), probe -> {
+            probed.incrementAndGet();
+            return -1;
+        }, Duration.ofSeconds(2));
+        assertEquals(1, taken.get(), "the stuck member got the prompt step, then was routed around");
+        assertEquals(1, probed.get(), "it was asked once which step it had finished");
+        assertEquals(1, run.timeouts());
+        assertTrue(run.outcome().route().contains(run.head()), run.outcome().route());
+    }
+
+    /**
+     * The same member, but it says at the first two probes that the step is in its engine's queue
+     * (a busy shard): the coordinator gives the step two more deadlines, then, when the member no
+     * longer says so, routes around it; the request still ends with the single-process tokens.
+     */
+    @Test
+    void aHopThatSaysTheStepIsQueuedGetsMoreTime() throws Exception {
+        AtomicInteger probed = new AtomicInteger();
+        Run run = generateAroundImpostor(message -> { }, probe -> probed.incrementAndGet() <= 2 ? 1 : -1,
+                Duration.ofSeconds(1));
+        assertEquals(3, probed.get(), "two deadlines extended while queued, the third one routed around");
+        assertEquals(1, run.timeouts());
+    }
+
+    private record Run(GenerationOutcome outcome, String head, long timeouts) {
+    }
+
+    /**
+     * Generates 12 greedy tokens through a coordinator on the swarm's head while the impostor,
+     * which announces the whole model, takes steps without passing them on and answers probes
+     * with last step -1 and the running step {@code running} gives; checks the request went
+     * around the impostor with the single-process tokens.
+     */
+    private Run generateAroundImpostor(io.vertx.core.Handler<io.vertx.core.eventbus.Message<Object>> onStep,
+                                       java.util.function.IntUnaryOperator running, Duration stepTimeout) throws Exception {
         Path model = SwarmTestModel.write(dir, 8);
         GenerationResult expected;
         try (LocalModel local = SwarmTestModel.local(model)) {
             expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), true);
         }
-        AtomicInteger taken = new AtomicInteger();
-        AtomicInteger probed = new AtomicInteger();
-        try (ImpostorSwarm swarm = ImpostorSwarm.start(model, message -> taken.incrementAndGet())) {
+        try (ImpostorSwarm swarm = ImpostorSwarm.start(model, onStep)) {
             SwarmCluster stuck = swarm.impostor();
-            stuck.vertx().eventBus().<JsonObject>consumer(Addresses.shardProbe(stuck.nodeId()), message -> {
-                probed.incrementAndGet();
-                message.reply(new JsonObject().put("session_id", message.body().getString("session_id")).put("last_step", -1));
-            }).completion().await(10, TimeUnit.SECONDS);
+            stuck.vertx().eventBus().<JsonObject>consumer(Addresses.shardProbe(stuck.nodeId()), message ->
+                    message.reply(new JsonObject().put("session_id", message.body().getString("session_id"))
+                            .put("last_step", -1).put("running_step", running.applyAsInt(0)))).completion()
+                    .await(10, TimeUnit.SECONDS);
             swarm.announceImpostor();
             SwarmNode head = swarm.head();
             Coordinator coordinator = new Coordinator(head.cluster().vertx(), head.coordinator().model(),
                     new Coordinator.Wiring(head.nodeId(), head.cluster().announcements(), null),
-                    Coordinator.Settings.defaults().withStepTimeout(Duration.ofSeconds(2)));
-
+                    Coordinator.Settings.defaults().withStepTimeout(stepTimeout));
             GenerationOutcome outcome = coordinator.generate(GenerateRequest.text("Once upon a time", 12,
                     new SamplingParams(SamplingConfig.greedy(), true, 0)), TokenListener.none())
                     .outcome().await(60, TimeUnit.SECONDS);
-            assertEquals(1, taken.get(), "the stuck member got the prompt step, then was routed around");
-            assertEquals(1, probed.get(), "it was asked once which step it had finished");
-            assertEquals(1, coordinator.faults().count(FaultCounters.Kind.TIMEOUT));
             assertFalse(outcome.route().contains(stuck.nodeId()), outcome.route());
-            assertTrue(outcome.route().contains(head.nodeId()), outcome.route());
             assertArrayEquals(expected.tokens(), outcome.tokenIds());
+            return new Run(outcome, head.nodeId(), coordinator.faults().count(FaultCounters.Kind.TIMEOUT));
         }
     }
 }

@@ -68,7 +68,7 @@ public final class SwarmTestModel {
         io.llmswarm.inference.GenerationResult expected = generate(local, "Once upon a time", 8,
                 io.llmswarm.sampling.SamplingConfig.greedy(), true);
         java.net.http.HttpResponse<String> ok = new io.llmswarm.gateway.TestHttp(node.httpPort()).post("/api/inference",
-                null, new io.vertx.core.json.JsonObject().put("prompt", "Once upon a time").put("max_tokens", 8)
+                null, new io.vertx.core.json.JsonObject().put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8)
                         .put("temperature", 0).put("ignore_eos", true).encode());
         org.junit.jupiter.api.Assertions.assertEquals(200, ok.statusCode(), ok.body());
         org.junit.jupiter.api.Assertions.assertEquals(local.tokenizer().decode(expected.tokens()).strip(),

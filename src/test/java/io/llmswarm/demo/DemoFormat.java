@@ -40,7 +40,7 @@ final class DemoFormat {
 
     /** The prompt text for one question, ready for {@code encode(text, true, true)}. */
     static String prompt(String question) {
-        return ChatTemplate.ZEPHYR.render(List.of(new ChatMessage("user", question)), END_OF_SENTENCE, true);
+        return ChatTemplate.of(CHAT_TEMPLATE, "<s>", END_OF_SENTENCE, "demo").render(List.of(new ChatMessage("user", question)), true);
     }
 
     /** A whole training example: the prompt, the answer and the end of sentence. */

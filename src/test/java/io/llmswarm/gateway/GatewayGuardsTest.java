@@ -86,6 +86,7 @@ class GatewayGuardsTest {
         assertEquals(401, http.get("/v1/models", null).statusCode());
         assertEquals(401, http.get("/api/swarm", "Bearer").statusCode());
         assertEquals(401, http.get("/metrics", null).statusCode());
+        assertEquals(401, http.post("/admin/drain", null, "").statusCode(), "only a key holder stops the node");
         // Refused before the body is read: an oversized body is a 401, not a 413.
         assertEquals(401, http.post("/api/inference", null, "x".repeat(2 << 20)).statusCode());
 
@@ -96,8 +97,8 @@ class GatewayGuardsTest {
 
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 8, SamplingConfig.greedy(), true);
         HttpResponse<String> ok = http.post("/api/inference", "test-key-0002", new JsonObject()
-                .put("prompt", "Once upon a time").put("max_tokens", 8).put("temperature", 0).put("ignore_eos", true)
-                .encode());
+                .put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8).put("temperature", 0)
+                .put("ignore_eos", true).encode());
         assertEquals(200, ok.statusCode(), ok.body());
         assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
                 new JsonObject(ok.body()).getString("result").strip());

@@ -130,7 +130,7 @@ class GatewayTest {
     @Order(3)
     void nonStreamingInferenceEqualsTheSingleProcessEngine() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 16, SamplingConfig.greedy(), true);
-        HttpResponse<String> response = post(1, new JsonObject().put("prompt", "Once upon a time")
+        HttpResponse<String> response = post(1, new JsonObject().put("prompt", "Once upon a time").put("raw", true)
                 .put("max_tokens", 16).put("temperature", 0).put("ignore_eos", true).encode());
         assertEquals(200, response.statusCode(), response.body());
         JsonObject body = new JsonObject(response.body());
@@ -148,7 +148,7 @@ class GatewayTest {
         SamplingConfig sampling = SamplingConfig.defaults(42).withTemperature(0.9f);
         GenerationResult expected = SwarmTestModel.generate(local, "The little dog", 20, sampling, true);
         // Every sampling key spelled out, so the node samples with exactly the reference's settings.
-        JsonObject request = SamplingJson.toJson(sampling).put("prompt", "The little dog").put("max_tokens", 20)
+        JsonObject request = SamplingJson.toJson(sampling).put("prompt", "The little dog").put("raw", true).put("max_tokens", 20)
                 .put("ignore_eos", true).put("stream", true);
         HttpResponse<InputStream> response = postStream(0, request);
         assertEquals(200, response.statusCode());
@@ -192,7 +192,7 @@ class GatewayTest {
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": \"ten\"}", "\"max_tokens\" must be an integer");
         assertRefused("{\"prompt\": \"Hello\", \"max_tokens\": 100000}", "context length 128");
         assertRefused("{\"prompt\": \"Hello\", \"temperature\": -1}", "temperature");
-        assertRefused("{\"prompt\": \"Hello\", \"top_p\": 1.5}", "topP");
+        assertRefused("{\"prompt\": \"Hello\", \"top_p\": 1.5}", "top_p");
         assertRefused("{\"prompt\": \"Hello\", \"stream\": \"yes\"}", "\"stream\" must be true or false");
         assertRefused("{\"prompt\": 5}", "\"prompt\" must be a string");
         assertRefused("{\"prompt\": \"\"}", "\"prompt\" is empty");

@@ -34,7 +34,7 @@ class OpenAiLogprobsTextTest {
         try (GgufFile file = GgufFile.open(BundledModel.path())) {
             tokenizer = Tokenizer.of(file.metadata());
             pieces = Arrays.asList(Vocabulary.fromGguf(file.metadata()).tokens());
-            model = new ServedModel("demo", ChatTemplate.forModel(file.metadata()));
+            model = new ServedModel("demo", ChatTemplate.forModel(file.metadata(), tokenizer, "demo"));
         }
     }
 
@@ -52,7 +52,7 @@ class OpenAiLogprobsTextTest {
     }
 
     private static OpenAiRequest request(boolean chat, JsonObject body) {
-        return OpenAiRequest.read(body, chat, model, "fingerprint", "</s>", 256);
+        return OpenAiRequest.read(body, chat, model, 256);
     }
 
     @Test

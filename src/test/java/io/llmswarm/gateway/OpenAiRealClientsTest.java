@@ -18,6 +18,7 @@ import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.inference.BundledModel;
 import io.llmswarm.tokenizer.ChatMessage;
 import io.llmswarm.tokenizer.ChatTemplate;
+import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -65,12 +66,12 @@ class OpenAiRealClientsTest {
         String rendered;
         try (GgufFile file = GgufFile.open(BundledModel.path())) {
             modelName = file.metadata().getString("general.name");
-            rendered = ChatTemplate.forModel(file.metadata()).render(List.of(new ChatMessage("user", QUESTION)),
-                    "</s>", true);
+            rendered = ChatTemplate.forModel(file.metadata(), Tokenizer.of(file.metadata()), modelName)
+                    .prompt(List.of(new ChatMessage("user", QUESTION)));
         }
         try (SwarmClient client = SwarmClient.create(swarm.url(0))) {
-            chatReference = client.infer(InferenceRequest.of(rendered).withMaxTokens(40).withTemperature(0));
-            completionReference = client.infer(InferenceRequest.of(COMPLETION_PROMPT).withMaxTokens(12)
+            chatReference = client.infer(InferenceRequest.of(rendered).withRaw(true).withMaxTokens(40).withTemperature(0));
+            completionReference = client.infer(InferenceRequest.of(COMPLETION_PROMPT).withRaw(true).withMaxTokens(12)
                     .withTemperature(0));
         }
         assertTrue(chatReference.text().startsWith(TwoNodeDemoSwarm.GLOSS_START), chatReference.text());

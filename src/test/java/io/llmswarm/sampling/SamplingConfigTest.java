@@ -28,18 +28,18 @@ class SamplingConfigTest {
     }
 
     @Test
-    void outOfRangeValuesAreRejectedWithTheirName() {
+    void outOfRangeValuesAreRejectedWithTheirApiName() {
         assertMessage("temperature", () -> SamplingConfig.greedy().withTemperature(-0.1f));
         assertMessage("temperature", () -> SamplingConfig.greedy().withTemperature(Float.NaN));
         assertMessage("temperature", () -> SamplingConfig.greedy().withTemperature(Float.POSITIVE_INFINITY));
-        assertMessage("topK", () -> SamplingConfig.greedy().withTopK(-1));
-        assertMessage("topP", () -> SamplingConfig.greedy().withTopP(0f));
-        assertMessage("topP", () -> SamplingConfig.greedy().withTopP(1.01f));
-        assertMessage("minP", () -> SamplingConfig.greedy().withMinP(-0.01f));
-        assertMessage("minP", () -> SamplingConfig.greedy().withMinP(1.5f));
-        assertMessage("repetitionPenalty", () -> SamplingConfig.greedy().withRepetitionPenalty(0f, 64));
-        assertMessage("repetitionPenalty", () -> SamplingConfig.greedy().withRepetitionPenalty(Float.NaN, 64));
-        assertMessage("repetitionLastN", () -> SamplingConfig.greedy().withRepetitionPenalty(1.1f, -1));
+        assertMessage("top_k", () -> SamplingConfig.greedy().withTopK(-1));
+        assertMessage("top_p", () -> SamplingConfig.greedy().withTopP(0f));
+        assertMessage("top_p", () -> SamplingConfig.greedy().withTopP(1.01f));
+        assertMessage("min_p", () -> SamplingConfig.greedy().withMinP(-0.01f));
+        assertMessage("min_p", () -> SamplingConfig.greedy().withMinP(1.5f));
+        assertMessage("repeat_penalty", () -> SamplingConfig.greedy().withRepetitionPenalty(0f, 64));
+        assertMessage("repeat_penalty", () -> SamplingConfig.greedy().withRepetitionPenalty(Float.NaN, 64));
+        assertMessage("repeat_last_n", () -> SamplingConfig.greedy().withRepetitionPenalty(1.1f, -1));
     }
 
     private static void assertMessage(String field, org.junit.jupiter.api.function.Executable build) {

@@ -147,6 +147,10 @@ class EngineLoopTest {
             assertTrue(talkedWhenRead >= 3, "the talker took " + talkedWhenRead + " steps while the prompt was read");
             assertArrayEquals(expected, read.get().lastRow(), 0f);
             assertEquals(2000, reader.length());
+            // The loop's counters: every row once, the prompt in at least 2000 / 64 turns.
+            assertEquals(3 + 2000, loop.promptRows());
+            assertEquals(talked.get(), loop.decodeRows());
+            assertTrue(loop.turns() >= 2000 / 64, "turns: " + loop.turns());
         }
     }
 

@@ -99,6 +99,74 @@ class ShardServiceTest {
         assertEquals(0, lastEngine.kvCacheBudget().usedBytes());
     }
 
+    /**
+     * Sixteen sessions at once through both shards' engine loops, each generating its tokens
+     * while others prompt, decode or are released, a third of them released from another thread
+     * in the middle of their generation: every session that ran to the end got the single
+     * process's tokens, and when all are done no session and no KV byte is left on either shard.
+     */
+    @Test
+    void sessionsReleasedUnderLoadLeaveNoKvBytes() throws Exception {
+        ShardService first = service(firstEngine, ShardService.Settings.defaults());
+        ShardService last = service(lastEngine, ShardService.Settings.defaults());
+        int n = 16;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n + 1);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(n);
+        java.util.List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                String id = "load-" + i;
+                runs.add(pool.submit(() -> {
+                    int token = step(first, last, id, 0, prompt);
+                    started.countDown();
+                    int position = prompt.length;
+                    for (int t = 0; t < expected.tokens().length; t++) {
+                        assertEquals(expected.tokens()[t], token, id + " token " + t);
+                        TaskReply hidden = first.execute(task(id, first, position, TaskInput.tokens(token)));
+                        if (!hidden.isOk()) {
+                            assertTrue(hidden.error().contains("not open here"), hidden.error());
+                            return false; // released meanwhile
+                        }
+                        TaskResult.Hidden h = (TaskResult.Hidden) hidden.result();
+                        TaskReply sampled = last.execute(task(id, last, position++,
+                                new TaskInput(new int[] {token}, h.states(), h.width())));
+                        if (!sampled.isOk()) {
+                            assertTrue(sampled.error().contains("not open here"), sampled.error());
+                            first.release(id);
+                            return false;
+                        }
+                        token = ((TaskResult.Sampled) sampled.result()).token();
+                    }
+                    first.release(id);
+                    last.release(id);
+                    return true;
+                }));
+            }
+            java.util.concurrent.Future<?> releaser = pool.submit(() -> {
+                started.await();
+                for (int i = 0; i < n; i += 3) {
+                    first.release("load-" + i);
+                    last.release("load-" + i);
+                }
+                return null;
+            });
+            releaser.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            int finished = 0;
+            for (var run : runs) {
+                finished += run.get(60, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertTrue(finished >= n - (n + 2) / 3, finished + " of " + n + " ran to the end");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, first.sessionCount());
+        assertEquals(0, last.sessionCount());
+        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
+        assertEquals(0, lastEngine.kvCacheBudget().usedBytes());
+        first.close();
+        last.close();
+    }
+
     @Test
     void wrongRequestsAreRefusedNamingTheShardAndItsLayers() {
         ShardService first = service(firstEngine, ShardService.Settings.defaults());

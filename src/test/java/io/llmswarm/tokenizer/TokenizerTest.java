@@ -85,7 +85,7 @@ class TokenizerTest {
         for (Tokenizer tokenizer : List.of(LLAMA2, LLAMA3)) {
             for (String text : List.of("Hi 🦙! ", "日本語のテキスト", "naïve €5 👨‍👩‍👧‍👦", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓")) {
                 int[] ids = tokenizer.encode(text, false, false);
-                StreamingDecoder stream = tokenizer.streamingDecoderForWholeText();
+                StreamingDecoder stream = tokenizer.streamingDecoder();
                 List<String> pieces = new ArrayList<>();
                 for (int id : ids) {
                     String piece = stream.accept(id);
@@ -93,8 +93,10 @@ class TokenizerTest {
                     pieces.add(piece);
                 }
                 assertEquals("", stream.flush());
-                assertEquals(tokenizer.decode(ids), String.join("", pieces), text);
-                assertEquals(text, String.join("", pieces));
+                // The SentencePiece vocabulary writes the space it put before the text, as llama.cpp's pieces do.
+                String prefix = tokenizer == LLAMA2 ? " " : "";
+                assertEquals(prefix + tokenizer.decode(ids), String.join("", pieces), text);
+                assertEquals(prefix + text, String.join("", pieces));
             }
         }
     }
@@ -103,7 +105,7 @@ class TokenizerTest {
     void serverStyleStreamingKeepsTheFirstSpaceLikeLlamaCppsServer() {
         StreamingDecoder stream = LLAMA2.streamingDecoder();
         assertEquals(" Hello", stream.accept(15043));
-        assertEquals("Hello", LLAMA2.streamingDecoderForWholeText().accept(15043));
+        assertEquals("Hello", LLAMA2.decode(new int[]{15043}));
     }
 
     @Test

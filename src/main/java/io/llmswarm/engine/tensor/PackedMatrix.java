@@ -39,8 +39,11 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
     /**
      * Batches of at least this many tokens go through the panel: converting a group's weights
      * once and reading them from cache costs less than a pass over the packed weights per token.
+     * Below it, a tile padded to eight costs more than a pass per token (BatchDecodeBench, process
+     * CPU per step of k sessions, TinyLlama-shaped Q8_0: k = 2 took 120 ms one by one and 250 ms as
+     * a tile, k = 3 170 and 250, k = 4 250 either way).
      */
-    static final int PANEL_TOKENS = 2;
+    static final int PANEL_TOKENS = 4;
     /** Tokens per panel tile: with the tile's block sums and totals, 16 vector registers on AVX-512. */
     static final int TILE = 8;
     /** Spare bytes after the last group, so that narrow loads may read past it. */

@@ -73,17 +73,17 @@ class PackedKernelExactnessTest {
         SegmentMatrix w = (SegmentMatrix) WeightMatrix.of(type, RandomWeights.matrix(ARENA, type, rows, cols, 31), rows, cols);
         ActivationBatch x = new ActivationBatch(w.activationFormat(), 12, cols);
         x.encode(RandomWeights.activations(12, cols, 32), 0, 12);
-        x.encode(RandomWeights.activations(3, cols, 33), 0, 3);
-        float[] out = new float[3 * rows + 5];
+        x.encode(RandomWeights.activations(5, cols, 33), 0, 5);
+        float[] out = new float[5 * rows + 5];
         java.util.Arrays.fill(out, Float.NaN);
         w.multiply(x, out, rows, 0, rows);
-        for (int t = 0; t < 3; t++) {
+        for (int t = 0; t < 5; t++) {
             for (int r = 0; r < rows; r++) {
                 float expected = type == GgmlType.Q8_0 ? blockFormula(w, r, x, t) : superBlockFormula(w, r, x, t);
                 assertEquals(expected, out[t * rows + r], 0f, type + " token " + t + " row " + r);
             }
         }
-        for (int i = 3 * rows; i < out.length; i++) {
+        for (int i = 5 * rows; i < out.length; i++) {
             assertEquals(Float.NaN, out[i], "wrote past the batch's tokens at " + i);
         }
     }
