@@ -83,8 +83,8 @@ class CrossOriginTest {
         assertTrue(own.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), "same origin needs no CORS");
         HttpResponse<String> curl = http.post("/api/inference", PROMPT);
         assertEquals(200, curl.statusCode(), curl.body());
-        assertEquals(own.body().replaceAll("\"request_id\":\"[^\"]+\"", "").replaceAll("\"metadata\":.*", ""),
-                curl.body().replaceAll("\"request_id\":\"[^\"]+\"", "").replaceAll("\"metadata\":.*", ""));
+        assertEquals(new io.vertx.core.json.JsonObject(own.body()).getJsonArray("tokens"),
+                new io.vertx.core.json.JsonObject(curl.body()).getJsonArray("tokens"), "the same greedy answer");
     }
 
     @Test
