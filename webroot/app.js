@@ -7,6 +7,8 @@ const INFERENCE = 'swarm.public.inference';
 const TOKENS_PREFIX = 'swarm.public.tokens.';
 const EVENTS = 'swarm.public.events';
 const PING_MS = 5000;
+const RECONNECT_MS = 2000;
+const REQUEST_TIMEOUT_MS = 30000;
 
 const $ = (id) => document.getElementById(id);
 const decoder = new TextDecoder();
@@ -29,49 +31,69 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A minimal Vert.x event-bus bridge client: register, unregister, request; reconnects when the socket drops. */
+/**
+ * A minimal Vert.x event-bus bridge client: register, unregister, request. When the socket drops it
+ * reconnects; frames written meanwhile wait in order and go out once it is open again (after the
+ * registrations), so a prompt sent while reconnecting is not lost; a request that gets no reply
+ * within REQUEST_TIMEOUT_MS fails instead of waiting forever.
+ */
 class Bus {
   constructor(url, onState) {
     this.url = url;
     this.onState = onState;
     this.handlers = new Map();
     this.replies = new Map();
+    this.outbox = [];
+    this.stopped = false;
     this.connect();
   }
 
   connect() {
+    if (this.stopped) return;
     this.socket = new WebSocket(this.url);
     this.socket.binaryType = 'arraybuffer'; // the bridge's raw transport sends binary frames of UTF-8 JSON
-    this.ready = new Promise((resolve) => {
-      this.socket.onopen = () => {
-        this.onState(true);
-        this.ping = setInterval(() => this.write({ type: 'ping' }), PING_MS);
-        for (const address of this.handlers.keys()) this.write({ type: 'register', address });
-        resolve();
-      };
-    });
+    this.socket.onopen = () => {
+      this.onState(true);
+      this.ping = setInterval(() => this.write({ type: 'ping' }), PING_MS);
+      for (const address of this.handlers.keys()) this.socket.send(JSON.stringify({ type: 'register', address }));
+      const waiting = this.outbox.splice(0);
+      waiting.forEach((frame) => this.socket.send(JSON.stringify(frame)));
+    };
     this.socket.onmessage = (event) => this.receive(JSON.parse(typeof event.data === 'string'
       ? event.data : decoder.decode(event.data)));
     this.socket.onclose = () => {
       clearInterval(this.ping);
       this.onState(false);
-      for (const { reject } of this.replies.values()) reject(new Error('the connection closed'));
+      // The bridge cancels what this connection ran: streams in flight end, their replies will not come.
+      for (const { reject } of this.replies.values()) reject(new Error('the connection to the node closed'));
       this.replies.clear();
       for (const [address, handler] of this.handlers) {
-        if (address.startsWith(TOKENS_PREFIX)) handler({ type: 'error', error: 'the connection to the node closed' });
+        if (address.startsWith(TOKENS_PREFIX)) {
+          this.handlers.delete(address);
+          handler({ type: 'error', error: 'the connection to the node closed' });
+        }
       }
-      setTimeout(() => this.connect(), 2000);
+      this.outbox = this.outbox.filter((frame) => frame.type !== 'ping');
+      if (!this.stopped) setTimeout(() => this.connect(), RECONNECT_MS);
     };
   }
 
+  /** Stops for good (a node that wants an API key this page does not have). */
+  stop() {
+    this.stopped = true;
+    if (this.socket) this.socket.close();
+  }
+
   write(frame) {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+    else if (frame.type !== 'ping') this.outbox.push(frame);
   }
 
   receive(frame) {
     const pending = frame.address && this.replies.get(frame.address);
     if (pending) {
       this.replies.delete(frame.address);
+      clearTimeout(pending.timer);
       if (frame.type === 'err') pending.reject(new Error(frame.message || frame.body || 'failed'));
       else pending.resolve(frame.body);
     } else if (frame.type === 'rec') {
@@ -82,21 +104,25 @@ class Bus {
     }
   }
 
-  async register(address, handler) {
-    await this.ready;
+  register(address, handler) {
     this.handlers.set(address, handler);
-    this.write({ type: 'register', address });
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.write({ type: 'register', address });
+    // otherwise the registration goes out with the others when the socket opens
   }
 
   unregister(address) {
     if (this.handlers.delete(address)) this.write({ type: 'unregister', address });
   }
 
-  async request(address, body) {
-    await this.ready;
+  request(address, body, timeoutMs = REQUEST_TIMEOUT_MS) {
     const replyAddress = randomId();
     return new Promise((resolve, reject) => {
-      this.replies.set(replyAddress, { resolve, reject });
+      const timer = setTimeout(() => {
+        if (this.replies.delete(replyAddress)) {
+          reject(new Error(`the node did not answer within ${Math.round(timeoutMs / 1000)} s`));
+        }
+      }, timeoutMs);
+      this.replies.set(replyAddress, { resolve, reject, timer });
       this.write({ type: 'send', address, body, replyAddress });
     });
   }
@@ -170,10 +196,42 @@ const API_KEY = (() => {
 })();
 const AUTH = API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {};
 
+let bus = null;
+let keyAsked = false;
+
+/**
+ * The node wants an API key (401): say so plainly, stop reconnecting the bridge, and ask for the
+ * key; it is kept for this tab only (sessionStorage) and the page starts again with it.
+ */
+function askForKey(refused) {
+  if (keyAsked) return;
+  keyAsked = true;
+  if (bus) bus.stop();
+  const connection = $('connection');
+  connection.textContent = 'API key needed';
+  connection.className = 'badge off';
+  $('auth-message').textContent = refused
+    ? 'The node refused this API key (401 Unauthorized). Enter a valid key.'
+    : 'This node needs an API key (401 Unauthorized). Enter one to use it.';
+  $('key-form').hidden = false;
+  $('api-key').focus();
+  logEvent(refused ? 'the API key was refused (401)' : 'this node needs an API key (401)');
+}
+
+function useKey(event) {
+  event.preventDefault();
+  const key = $('api-key').value.trim();
+  if (!key) return;
+  sessionStorage.setItem('llmswarm-api-key', key);
+  location.reload();
+}
+
 async function pollSwarm() {
+  if (keyAsked) return;
   try {
     const response = await fetch('api/swarm', { cache: 'no-store', headers: AUTH });
-    if (response.ok) renderSwarm(await response.json());
+    if (response.status === 401) askForKey(Boolean(API_KEY));
+    else if (response.ok) renderSwarm(await response.json());
   } catch (e) {
     $('swarm-status').textContent = 'unreachable';
     $('swarm-status').className = 'badge off';
@@ -304,7 +362,7 @@ async function send(bus) {
   };
   if ($('chat-format').checked) request.messages = [{ role: 'user', content: prompt }];
   else { request.prompt = prompt; request.raw = true; } // as typed, without the chat template
-  await bus.register(address, onStreamMessage);
+  bus.register(address, onStreamMessage);
   try {
     const reply = await bus.request(INFERENCE, request);
     bubble.dataset.requestId = reply.request_id;
@@ -325,7 +383,12 @@ function stop() {
 
 async function showModel() {
   try {
-    const models = await (await fetch('v1/models', { headers: AUTH })).json();
+    const response = await fetch('v1/models', { headers: AUTH });
+    if (response.status === 401) {
+      askForKey(Boolean(API_KEY));
+      return;
+    }
+    const models = await response.json();
     const model = models.data[0];
     $('model-name').textContent = model.id;
     if (model.context_length) $('max-tokens').max = String(model.context_length);
@@ -339,7 +402,9 @@ function start() {
   wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   if (API_KEY) wsUrl.searchParams.set('access_token', API_KEY); // browsers cannot set headers on a WebSocket
   const connection = $('connection');
-  const bus = new Bus(wsUrl.href, (open) => {
+  $('key-form').addEventListener('submit', useKey);
+  bus = new Bus(wsUrl.href, (open) => {
+    if (keyAsked) return;
     connection.textContent = open ? 'connected' : 'disconnected';
     connection.className = `badge ${open ? 'on' : 'off'}`;
     logEvent(open ? `connected to ${location.host}` : 'connection lost; retrying');

@@ -129,6 +129,21 @@ public final class NodeCommand implements Callable<Integer> {
             description = "KV-cache budget of this node, e.g. 512m (default: a quarter of --memory, at least 64m).")
     String kvCache;
 
+    @Option(names = "--allowed-origins", paramLabel = "ORIGIN,...",
+            description = "Web origins (scheme://host[:port], or *) besides the node's own whose pages may call it from a "
+                    + "browser; others get 403 (or LLMSWARM_ALLOWED_ORIGINS). Default: none.")
+    String allowedOrigins;
+
+    @Option(names = "--https-cert", paramLabel = "PEM", description = "Serve HTTPS on --http-port with this certificate chain.")
+    Path httpsCert;
+
+    @Option(names = "--https-key", paramLabel = "PEM", description = "Private key of --https-cert.")
+    Path httpsKey;
+
+    @Option(names = "--https-redirect-port", paramLabel = "PORT",
+            description = "With HTTPS: also listen for plain HTTP on PORT and redirect every request to HTTPS.")
+    Integer httpsRedirectPort;
+
     @Option(names = "--batch-tokens", paramLabel = "N",
             description = "Rows the engine runs in one pass at most: every session's next token, then prompt tokens "
                     + "up to this many; longer prompts go in chunks between other sessions' tokens (default 256).")
@@ -161,6 +176,10 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "max_concurrent", maxConcurrent);
         put(flags, "max_concurrent_per_client", maxConcurrentPerClient);
         put(flags, "kv_cache", kvCache);
+        put(flags, "allowed_origins", allowedOrigins);
+        put(flags, "https_cert", httpsCert);
+        put(flags, "https_key", httpsKey);
+        put(flags, "https_redirect_port", httpsRedirectPort);
         put(flags, "batch_tokens", batchTokens);
         put(flags, "drain_timeout", drainTimeout);
         put(flags, "step_timeout", stepTimeout);
@@ -193,7 +212,8 @@ public final class NodeCommand implements Callable<Integer> {
         System.out.println("node " + node.nodeId() + " serves layers " + node.layers()
                 + (settings.backend().isLlamaCpp() ? " (whole model, llamacpp replica)" : "") + " of "
                 + settings.model().getFileName() + " in cluster " + settings.cluster().name() + " at "
-                + node.clusterAddress() + ", HTTP on " + settings.gateway().host() + ":" + node.httpPort());
+                + node.clusterAddress() + ", " + (settings.gateway().https() ? "HTTPS" : "HTTP") + " on "
+                + settings.gateway().host() + ":" + node.httpPort());
         List<String> others = node.otherModels();
         if (!others.isEmpty()) {
             System.out.println("WARNING: cluster " + settings.cluster().name() + " serves another model: "
@@ -201,7 +221,8 @@ public final class NodeCommand implements Callable<Integer> {
                     + " differs, so it serves alone (give the same --model, or another --cluster-name)");
         }
         String shown = settings.gateway().host().equals("0.0.0.0") ? "127.0.0.1" : settings.gateway().host();
-        System.out.println("open http://" + shown + ":" + node.httpPort() + "/ in a browser");
+        System.out.println("open " + (settings.gateway().https() ? "https" : "http") + "://" + shown + ":"
+                + node.httpPort() + "/ in a browser");
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         // Whatever ends the JVM (the end of a drain, a second signal, System.exit) leaves the swarm on the way out.

@@ -4,9 +4,11 @@ import io.llmswarm.cluster.ClusterSecret;
 import io.llmswarm.cluster.ClusterSecurity;
 import io.llmswarm.cluster.ClusterSettings;
 import io.llmswarm.cluster.ClusterTls;
+import io.llmswarm.gateway.AllowedOrigins;
 import io.llmswarm.gateway.ApiKeys;
 import io.llmswarm.gateway.GatewayLimits;
 import io.llmswarm.gateway.GatewaySettings;
+import io.llmswarm.gateway.GatewayTls;
 import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +35,8 @@ import java.util.Map;
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
  * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens,
- * drain_timeout.
+ * drain_timeout, allowed_origins (comma separated, or a JSON array in the file), https_cert, https_key,
+ * https_redirect_port.
  */
 public final class NodeConfig {
 
@@ -42,7 +45,8 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout");
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout",
+            "allowed_origins", "https_cert", "https_key", "https_redirect_port");
 
     private final Map<String, String> values = new HashMap<>();
 
@@ -125,9 +129,21 @@ public final class NodeConfig {
         if (values.containsKey("api_keys_file")) {
             keys.addAll(ApiKeys.readFile(Path.of(values.get("api_keys_file"))));
         }
+        List<String> origins = new ArrayList<>();
+        String listedOrigins = values.get("allowed_origins");
+        if (listedOrigins != null) {
+            origins.addAll(listedOrigins.strip().startsWith("[")
+                    ? new JsonArray(listedOrigins).stream().map(String::valueOf).toList() : AllowedOrigins.split(listedOrigins));
+        }
+        boolean https = values.containsKey("https_cert") || values.containsKey("https_key");
+        if (!https && values.containsKey("https_redirect_port")) {
+            throw new IllegalArgumentException("https_redirect_port needs HTTPS: give --https-cert and --https-key too");
+        }
         return new GatewaySettings(values.getOrDefault("http_host", GatewaySettings.ALL_INTERFACES), ApiKeys.of(keys),
                 new GatewayLimits(integer("max_concurrent", GatewayLimits.DEFAULT_MAX_CONCURRENT),
-                        integer("max_concurrent_per_client", GatewayLimits.DEFAULT_MAX_PER_CLIENT)));
+                        integer("max_concurrent_per_client", GatewayLimits.DEFAULT_MAX_PER_CLIENT)),
+                AllowedOrigins.of(origins),
+                https ? new GatewayTls(path("https_cert"), path("https_key"), integer("https_redirect_port", 0)) : null);
     }
 
     private ClusterSecurity clusterSecurity() {

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * What a node says loudly at start when it is reachable beyond this machine without protection:
- * an HTTP gateway on a non-loopback host without API keys, or a cluster host beyond loopback
+ * an HTTP gateway on a non-loopback host without API keys, or with keys but without HTTPS (the keys
+ * would cross the network in clear), or a cluster host beyond loopback
  * without a cluster secret or without TLS on the event bus.
  */
 public final class SecurityWarnings {
@@ -26,6 +27,12 @@ public final class SecurityWarnings {
             problems.add("the HTTP API listens on " + settings.gateway().host() + ":" + settings.httpPort()
                     + " with no API key: anyone who reaches it can run generations. Set --api-keys-file or "
                     + "LLMSWARM_API_KEYS, or --http-host 127.0.0.1.");
+        }
+        if (!isLoopback(settings.gateway().host()) && settings.gateway().apiKeys().enabled()
+                && !settings.gateway().https()) {
+            problems.add("the HTTP API listens on " + settings.gateway().host() + ":" + settings.httpPort()
+                    + " without HTTPS: API keys and prompts cross the network in clear. Set --https-cert and "
+                    + "--https-key, or --http-host 127.0.0.1.");
         }
         ClusterSettings cluster = settings.cluster();
         if (!isLoopback(cluster.host()) || cluster.multicast()) {

@@ -1,6 +1,17 @@
 package io.llmswarm.client;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 
 /**
@@ -11,8 +22,11 @@ import java.time.Duration;
  * @param connectTimeout how long to wait for the TCP connection
  * @param requestTimeout how long to wait for a blocking answer, or for the head of a stream (a
  *                       stream's tokens may take as long as they take)
+ * @param tls            for an {@code https://} node whose certificate the JVM's default trust store
+ *                       does not know (a private CA, a self-signed one): what to trust; null for the default
  */
-public record ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+public record ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout,
+                             SSLContext tls) {
 
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -30,6 +44,11 @@ public record ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout
             throw new IllegalArgumentException("timeouts must be positive; got connect " + connectTimeout
                     + ", request " + requestTimeout);
         }
+    }
+
+    /** With the JVM's default trust for HTTPS. */
+    public ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+        this(baseUrl, apiKey, connectTimeout, requestTimeout, null);
     }
 
     /**
@@ -66,11 +85,40 @@ public record ClientSettings(URI baseUrl, String apiKey, Duration connectTimeout
     }
 
     public ClientSettings withApiKey(String key) {
-        return new ClientSettings(baseUrl, key, connectTimeout, requestTimeout);
+        return new ClientSettings(baseUrl, key, connectTimeout, requestTimeout, tls);
     }
 
     public ClientSettings withRequestTimeout(Duration timeout) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, timeout);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, timeout, tls);
+    }
+
+    /** Trusts, over HTTPS, exactly the certificates in {@code pem} (a node's own, or the CA that signed it). */
+    public ClientSettings withTrustedCertificates(Path pem) {
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, requestTimeout, trusting(pem));
+    }
+
+    /** An SSL context that trusts the certificates of a PEM file. */
+    static SSLContext trusting(Path pem) {
+        try (InputStream in = Files.newInputStream(pem)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("node-" + i++, certificate);
+            }
+            if (i == 0) {
+                throw new IllegalArgumentException(pem + " holds no PEM certificate");
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the certificates to trust in " + pem + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot trust the certificates in " + pem + ": " + e.getMessage(), e);
+        }
     }
 
     /** The URL of an endpoint path such as {@code /api/inference}, whatever the base ends with. */

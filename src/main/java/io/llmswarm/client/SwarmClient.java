@@ -44,8 +44,12 @@ public final class SwarmClient implements AutoCloseable {
 
     public static SwarmClient create(ClientSettings settings) {
         // HTTP/1.1: closing a stream's connection is how the node learns to stop generating.
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout()).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout());
+        if (settings.tls() != null) {
+            builder.sslContext(settings.tls());
+        }
+        HttpClient http = builder.build();
         return new SwarmClient(settings, http);
     }
 

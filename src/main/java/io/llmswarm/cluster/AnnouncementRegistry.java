@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  */
 public final class AnnouncementRegistry implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(AnnouncementRegistry.class.getName());
+
     private final HazelcastInstance hazelcast;
     private final ClusterSecret secret;
     private final IMap<String, String> map;
@@ -75,15 +77,21 @@ public final class AnnouncementRegistry implements AutoCloseable {
 
             @Override
             public void memberRemoved(MembershipEvent event) {
-                String nodeId = event.getMember().getUuid().toString();
-                if (loading) {
-                    removedWhileLoading.add(nodeId);
-                }
-                mirror.remove(nodeId);
-                if (hazelcast.getLifecycleService().isRunning()) {
-                    map.removeAsync(nodeId);
-                }
-                changed();
+                guarded("a member leaving", () -> {
+                    String nodeId = event.getMember().getUuid().toString();
+                    if (loading) {
+                        removedWhileLoading.add(nodeId);
+                    }
+                    mirror.remove(nodeId);
+                    if (hazelcast.getLifecycleService().isRunning()) {
+                        map.removeAsync(nodeId).exceptionally(e -> {
+                            LOG.log(System.Logger.Level.WARNING, "removing the announcement of node " + nodeId
+                                    + ", which left, failed (every other member removes it too): " + e);
+                            return null;
+                        });
+                    }
+                    changed();
+                });
             }
         });
         // Events that arrive while the map is read are newer than what the read may return: they win.
@@ -134,10 +142,10 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
     }
 
-    /** Publishes (or replaces) a node's announcement. Blocks. */
+    /** Publishes (or replaces) a node's announcement; throws when the write fails, and then changes nothing. Blocks. */
     public void announce(ShardAnnouncement announcement) {
-        mirror.put(announcement.nodeId(), announcement);
         map.set(announcement.nodeId(), encode(announcement));
+        mirror.put(announcement.nodeId(), announcement);
         changed();
     }
 
@@ -227,13 +235,35 @@ public final class AnnouncementRegistry implements AutoCloseable {
         return SwarmView.of(fingerprint, blockCount, mirror.values());
     }
 
-    /** Runs {@code listener} (on a Hazelcast thread) whenever an announcement appears, changes or goes. */
+    /**
+     * Runs {@code listener} (on a Hazelcast thread) whenever an announcement appears, changes or
+     * goes, until {@link #removeOnChange} with the same object; what it throws is logged.
+     */
     public void onChange(Runnable listener) {
         changeListeners.add(listener);
     }
 
+    /** Stops running {@code listener} on changes. */
+    public void removeOnChange(Runnable listener) {
+        changeListeners.remove(listener);
+    }
+
+    /** Runs every change listener, each guarded: one that throws neither stops the others nor reaches Hazelcast. */
     private void changed() {
-        changeListeners.forEach(Runnable::run);
+        changeListeners.forEach(listener -> guarded("a swarm change listener", listener));
+    }
+
+    /**
+     * Runs a callback of a Hazelcast listener (on Hazelcast's event thread): what it throws is
+     * logged here, since Hazelcast would only log it at its own level, or not at all, and a
+     * thrown event must not leave the mirror half-updated unnoticed.
+     */
+    private static void guarded(String what, Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "handling " + what + " failed: " + e, e);
+        }
     }
 
     @Override
@@ -255,33 +285,35 @@ public final class AnnouncementRegistry implements AutoCloseable {
 
         @Override
         public void entryAdded(EntryEvent<String, String> event) {
-            put(event);
+            guarded("an announcement added", () -> put(event));
         }
 
         @Override
         public void entryUpdated(EntryEvent<String, String> event) {
-            put(event);
+            guarded("an announcement updated", () -> put(event));
         }
 
         @Override
         public void entryRemoved(EntryEvent<String, String> event) {
-            remove(event.getKey());
+            guarded("an announcement removed", () -> remove(event.getKey()));
         }
 
         @Override
         public void entryEvicted(EntryEvent<String, String> event) {
-            remove(event.getKey());
+            guarded("an announcement evicted", () -> remove(event.getKey()));
         }
 
         @Override
         public void entryExpired(EntryEvent<String, String> event) {
-            remove(event.getKey());
+            guarded("an announcement expired", () -> remove(event.getKey()));
         }
 
         @Override
         public void mapCleared(MapEvent event) {
-            mirror.clear();
-            changed();
+            guarded("the announcements cleared", () -> {
+                mirror.clear();
+                changed();
+            });
         }
 
         private void put(EntryEvent<String, String> event) {

@@ -6,6 +6,7 @@ import io.llmswarm.cluster.HiddenEncoding;
 import io.llmswarm.cluster.RoutePlanner;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.cluster.TaskReplyCodec;
 import io.llmswarm.tokenizer.Tokenizer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,6 +78,8 @@ public final class Coordinator {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(Coordinator.class.getName());
+
     private final Vertx vertx;
     private final ModelInfo model;
     private final Wiring wiring;
@@ -87,7 +90,10 @@ public final class Coordinator {
     private final FaultCounters faults = new FaultCounters();
     private final Map<String, PipelineRun> running = new ConcurrentHashMap<>();
     private final String resultsAddress;
+    private final MessageConsumer<Object> results;
     private final Future<Void> resultsReady;
+    private final Runnable swarmChanged;
+    private volatile boolean closed;
 
     public Coordinator(Vertx vertx, ModelInfo model, Wiring wiring, Settings settings) {
         this.vertx = vertx;
@@ -98,20 +104,54 @@ public final class Coordinator {
         this.routes = new RouteChooser(planner);
         this.health = new NodeHealth(vertx, settings.health());
         // A member that leaves takes its announcement with it: runs routed through it move on at
-        // once instead of waiting out their step's deadline.
-        wiring.announcements().onChange(() -> running.values().forEach(PipelineRun::checkRoute));
+        // once instead of waiting out their step's deadline, and its circuit breaker is forgotten.
+        this.swarmChanged = () -> {
+            running.values().forEach(PipelineRun::checkRoute);
+            java.util.Set<String> present = new java.util.HashSet<>();
+            wiring.announcements().all().forEach(a -> present.add(a.nodeId()));
+            health.forgetAllBut(present);
+        };
+        wiring.announcements().onChange(swarmChanged);
         // Relayed steps come back here from the last shard of a route (or from a shard that failed).
         this.resultsAddress = Addresses.coordinatorResults(wiring.nodeId() + "." + UUID.randomUUID());
-        MessageConsumer<Object> results = vertx.eventBus().consumer(resultsAddress, this::onResult);
+        this.results = vertx.eventBus().consumer(resultsAddress, this::onResult);
         this.resultsReady = results.completion();
+    }
+
+    /**
+     * Stops taking results and swarm changes and closes the circuit breakers; requests still
+     * running fail (their results could no longer arrive). Idempotent.
+     */
+    public Future<Void> close() {
+        if (closed) {
+            return Future.succeededFuture();
+        }
+        closed = true;
+        wiring.announcements().removeOnChange(swarmChanged);
+        running.values().forEach(PipelineRun::abandon);
+        health.close();
+        return results.unregister();
     }
 
     private void onResult(Message<Object> message) {
         Object body;
         try {
             body = message.body();
+        } catch (TaskReplyCodec.Malformed e) {
+            // Signed as it should be (or no secret), but unusable: the request it names moves on now.
+            PipelineRun run = e.requestId() == null ? null : running.get(e.requestId());
+            if (run != null) {
+                run.onMalformedResult(e);
+            } else {
+                faults.fault(FaultCounters.Kind.INVALID_RESULT);
+                LOG.log(System.Logger.Level.WARNING, "dropped a result for no running request (" + e.requestId()
+                        + ", from " + e.from() + "): " + e.getMessage());
+            }
+            return;
         } catch (RuntimeException e) {
-            faults.fault(FaultCounters.Kind.INVALID_RESULT); // a forged or broken result: no run takes it
+            // A forged result (its proof fails) or unreadable bytes: nothing in it can be trusted, so no run takes it.
+            faults.fault(FaultCounters.Kind.INVALID_RESULT);
+            LOG.log(System.Logger.Level.WARNING, "dropped a result that failed its checks: " + e.getMessage());
             return;
         }
         if (body instanceof TaskReply reply && reply.relay() != null && reply.envelope() != null
@@ -158,6 +198,10 @@ public final class Coordinator {
      */
     public Generation generate(GenerateRequest request, TokenListener listener) {
         PipelineRun run = new PipelineRun(vertx, UUID.randomUUID().toString(), request, listener, this);
+        if (closed) {
+            run.abandon();
+            return run;
+        }
         running.put(run.requestId(), run);
         run.outcome().onComplete(done -> running.remove(run.requestId()));
         resultsReady.onComplete(ready -> run.start());

@@ -43,6 +43,12 @@ public final class CoordinatorVerticle extends VerticleBase {
         return Future.all(generate.completion(), generateThisModel.completion(), status.completion());
     }
 
+    /** Closes the coordinator too: its results consumer, its swarm listener, its circuit breakers. */
+    @Override
+    public Future<?> stop() {
+        return coordinator.close();
+    }
+
     private void generate(Message<Object> message) {
         JsonObject json = SignedJson.admit(vertx, message, SignedJson.GENERATE, "the coordinator");
         if (json == null) {

@@ -72,6 +72,31 @@ public final class NodeHealth {
         return breaker != null && breaker.state() == CircuitBreakerState.OPEN;
     }
 
+    /**
+     * Forgets the breakers of nodes not in {@code present} (nodes that left the swarm: a node that
+     * comes back is a new member with a new id), so a long-lived coordinator keeps no breaker per
+     * node it ever saw.
+     */
+    void forgetAllBut(java.util.Set<String> present) {
+        breakers.entrySet().removeIf(entry -> {
+            if (present.contains(entry.getKey())) {
+                return false;
+            }
+            entry.getValue().close();
+            return true;
+        });
+    }
+
+    /** The nodes this coordinator keeps a breaker for. */
+    java.util.Set<String> tracked() {
+        return java.util.Set.copyOf(breakers.keySet());
+    }
+
+    /** Closes every breaker. */
+    void close() {
+        forgetAllBut(java.util.Set.of());
+    }
+
     private CircuitBreaker breaker(String nodeId) {
         return breakers.computeIfAbsent(nodeId, id -> CircuitBreaker.create("node-" + id, vertx, options));
     }

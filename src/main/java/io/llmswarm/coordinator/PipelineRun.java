@@ -212,12 +212,47 @@ final class PipelineRun implements Generation {
         awaiting = true;
         extensions = 0;
         deadline = vertx.setTimer(Math.max(1, timeout), id -> guarded(() -> missedDeadline(step, timeout)));
-        vertx.eventBus().send(Addresses.shardExecute(first.nodeId()), task);
+        // A first hop whose node does not take the step (no consumer there, a failed connection) is a fault now, not at the deadline.
+        vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(first.nodeId())).write(task)
+                .onFailure(e -> guarded(() -> {
+                    if (step == stepSequence && awaiting && !ended) {
+                        failOver(first, FaultCounters.Kind.ERROR, "shard " + first.nodeId() + " (layers " + first.span()
+                                + ") could not be reached: " + e);
+                    }
+                }));
+    }
+
+    /** The coordinator closed (its node is leaving): the request fails, its sessions are released. Any thread. */
+    void abandon() {
+        context.runOnContext(ignored -> guarded(() -> fail(new IllegalStateException("request " + requestId
+                + " stopped: this node's coordinator closed (the node is leaving the swarm)"))));
     }
 
     /** A relayed step's result (or a shard's error) reached the coordinator. Any thread. */
     void onResult(TaskReply reply) {
         context.runOnContext(ignored -> guarded(() -> takeResult(reply)));
+    }
+
+    /**
+     * A result that names this request but cannot be used (see {@link io.llmswarm.cluster.TaskReplyCodec.Malformed}):
+     * the step it answers is lost, so the request moves on now, blaming the hop it says it comes
+     * from (by index, else by node id, else the route's last hop). Any thread.
+     */
+    void onMalformedResult(io.llmswarm.cluster.TaskReplyCodec.Malformed malformed) {
+        context.runOnContext(ignored -> guarded(() -> {
+            if (!awaiting || ended || route == null || (malformed.step() != null && malformed.step() != stepSequence)) {
+                coordinator.faults().fault(FaultCounters.Kind.INVALID_RESULT);
+                return; // stale, or no step waits: nothing to move
+            }
+            Route.Hop blamed = route.hops().getLast();
+            if (malformed.hop() != null && malformed.hop() >= 0 && malformed.hop() < route.size()) {
+                blamed = route.hops().get(malformed.hop());
+            } else if (malformed.from() != null) {
+                blamed = route.hops().stream().filter(h -> h.nodeId().equals(malformed.from())).findFirst().orElse(blamed);
+            }
+            failOver(blamed, FaultCounters.Kind.INVALID_RESULT, "shard " + blamed.nodeId() + " (layers " + blamed.span()
+                    + ") sent " + malformed.getMessage());
+        }));
     }
 
     private void takeResult(TaskReply reply) {

@@ -21,7 +21,10 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
 
     private static final String BEARER = "Bearer ";
 
+    private static final System.Logger LOG = System.getLogger(ApiKeyHandler.class.getName());
+
     private final ApiKeys keys;
+    private final java.util.concurrent.atomic.AtomicBoolean warnedInClear = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ApiKeyHandler(ApiKeys keys) {
         this.keys = keys;
@@ -40,6 +43,7 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
         }
         Optional<String> client = keys.match(presented);
         if (client.isPresent()) {
+            warnIfInClear(ctx);
             ctx.put(CLIENT, client.get());
             ctx.next();
             return;
@@ -49,6 +53,33 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
                         ? "this node needs an API key: send the header 'Authorization: Bearer KEY'"
                         : "the API key is not valid for this node",
                 "invalid_request_error", "invalid_api_key");
+    }
+
+    /**
+     * A key that came over plain HTTP from another machine crossed the network readable by anyone on
+     * the way: said once per gateway, loudly (HTTPS: {@code --https-cert}, {@code --https-key}).
+     */
+    private void warnIfInClear(RoutingContext ctx) {
+        if (ctx.request().isSSL() || warnedInClear.get()) {
+            return;
+        }
+        io.vertx.core.net.SocketAddress remote = ctx.request().remoteAddress();
+        if (remote == null || remote.host() == null || isLoopback(remote.host())) {
+            return;
+        }
+        if (warnedInClear.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "an API key reached this node over plain HTTP from " + remote.host()
+                    + ": keys and prompts cross the network in clear. Serve HTTPS (--https-cert, --https-key) or keep "
+                    + "clients on loopback. (Said once.)");
+        }
+    }
+
+    private static boolean isLoopback(String ip) {
+        try {
+            return java.net.InetAddress.ofLiteral(ip).isLoopbackAddress();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static boolean isProtected(String path) {

@@ -23,6 +23,7 @@ final class GatewayMetrics {
     static final String TOKEN_LATENCY = "llmswarm.token.latency";
     static final String SHARD_STEP = "llmswarm.shard.step";
     static final String IN_FLIGHT = "llmswarm.generations.in.flight";
+    static final String REFUSED = "llmswarm.http.refused";
 
     private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -36,6 +37,11 @@ final class GatewayMetrics {
     /** A request answered before any generation started (bad input, swarm not ready). */
     void rejected(String endpoint) {
         registry.counter(REQUESTS, "endpoint", endpoint, "outcome", "rejected").increment();
+    }
+
+    /** A request refused before any work for {@code reason} (e.g. {@code origin}: a foreign web page's). */
+    void refused(String reason) {
+        registry.counter(REFUSED, "reason", reason).increment();
     }
 
     /** Counts the generation in flight until its outcome, then records its request, tokens and timings. */

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,6 +35,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final GatewaySettings settings;
     private volatile int boundPort = -1;
+    private volatile int redirectPort = -1;
     private volatile boolean draining;
     private volatile Runnable stopRequest;
 
@@ -58,7 +60,9 @@ public final class GatewayVerticle extends VerticleBase {
         checkChatTemplate();
         Router router = Router.router(vertx);
         JsonErrors.install(router);
-        // First: a request without a valid key is refused before anything reads its body.
+        // Before all: a page of another site is refused before anything runs (listed ones get CORS headers).
+        router.route().handler(new OriginGuard(settings.allowedOrigins(), metrics));
+        // Then: a request without a valid key is refused before anything reads its body.
         router.route().handler(new ApiKeyHandler(settings.apiKeys()));
         // A draining node starts nothing new: its load balancer and clients go to another node.
         router.post().handler(ctx -> {
@@ -100,15 +104,27 @@ public final class GatewayVerticle extends VerticleBase {
         JsonBodies.onlyMethod(router, "/ready", HttpMethod.GET);
         JsonBodies.onlyMethod(router, "/metrics", HttpMethod.GET);
         Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics, slots);
-        HttpServer server = vertx.createHttpServer().requestHandler(router)
+        HttpServerOptions options = new HttpServerOptions();
+        if (settings.https()) {
+            options.setSsl(true).setKeyCertOptions(settings.tls().keyCertOptions());
+        }
+        HttpServer server = vertx.createHttpServer(options).requestHandler(router)
                 .invalidRequestHandler(JsonBodies::invalidRequest)
                 // A client that goes away mid-answer, or sends what the codec refuses, is the client's
                 // fault: a debug line, not an error with a stack trace.
                 .exceptionHandler(e -> LOG.debug("client connection: {}", String.valueOf(e)));
-        return webUi.compose(ignored -> server.listen(port, settings.host()).onSuccess(bound -> boundPort = bound.actualPort())
-                .recover(e -> Future.failedFuture(new IllegalStateException("the HTTP gateway cannot listen on "
-                        + settings.host() + ":" + port + " (--http-host, --http-port; 0 picks a free one): "
-                        + e.getMessage(), e))));
+        Future<Void> listening = webUi.compose(ignored -> server.listen(port, settings.host())
+                .onSuccess(bound -> boundPort = bound.actualPort())
+                .recover(e -> Future.failedFuture(new IllegalStateException("the " + (settings.https() ? "HTTPS" : "HTTP")
+                        + " gateway cannot listen on " + settings.host() + ":" + port
+                        + " (--http-host, --http-port; 0 picks a free one" + (settings.https()
+                        ? "; --https-cert and --https-key must be a PEM certificate and its key" : "") + "): "
+                        + e.getMessage(), e)))).mapEmpty();
+        if (!settings.https() || settings.tls().redirectPort() == 0) {
+            return listening;
+        }
+        return listening.compose(ignored -> HttpsRedirect.listen(vertx, settings.host(), settings.tls().redirectPort(),
+                boundPort).onSuccess(bound -> redirectPort = bound));
     }
 
     /** Says at start, not at the first request, when the model's chat template is missing or cannot render a question. */
@@ -182,5 +198,10 @@ public final class GatewayVerticle extends VerticleBase {
     /** The port the server listens on, once started; -1 before. */
     public int boundPort() {
         return boundPort;
+    }
+
+    /** The plain-HTTP port that redirects to HTTPS, once started; -1 when there is none. */
+    public int redirectPort() {
+        return redirectPort;
     }
 }

@@ -59,7 +59,7 @@ public final class ReplicaVerticle extends VerticleBase {
     public Future<?> start() {
         loop = context;
         workers = vertx.createSharedWorkerExecutor("llm-replica-" + first.nodeId(), 1);
-        announcer = new Announcer(registry, workers, first);
+        announcer = new Announcer(vertx, registry, workers, first);
         var generate = vertx.eventBus().consumer(first.address(), this::generate);
         var release = vertx.eventBus().<SessionRelease>consumer(Addresses.shardRelease(first.nodeId()),
                 message -> service.cancel(message.body().sessionId()));

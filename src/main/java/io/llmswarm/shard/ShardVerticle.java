@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class ShardVerticle extends VerticleBase {
 
     private static final long HOUSEKEEPING_MS = 1000;
+    private static final System.Logger LOG = System.getLogger(ShardVerticle.class.getName());
 
     private final ShardService service;
     private final AnnouncementRegistry registry;
@@ -72,7 +73,7 @@ public final class ShardVerticle extends VerticleBase {
         // loop, which runs them as one batch. A long prompt may keep a worker waiting for minutes.
         workers = vertx.createSharedWorkerExecutor("llm-shard-" + service.shardId(), Math.max(4, service.maxSessions() + 1),
                 10, TimeUnit.MINUTES);
-        announcer = new Announcer(registry, workers, first);
+        announcer = new Announcer(vertx, registry, workers, first);
         MessageConsumer<Object> execute = vertx.eventBus().consumer(Addresses.shardExecute(nodeId), this::execute);
         MessageConsumer<Object> release = vertx.eventBus().consumer(Addresses.shardRelease(nodeId), this::release);
         MessageConsumer<JsonObject> probe = vertx.eventBus().consumer(Addresses.shardProbe(nodeId), this::probe);
@@ -91,7 +92,7 @@ public final class ShardVerticle extends VerticleBase {
             workers.executeBlocking(() -> {
                 relay(task, received);
                 return null;
-            }, false);
+            }, false).onFailure(e -> answerFailure(task, received, "could not run the step: " + e));
             return;
         }
         workers.executeBlocking(() -> service.execute(task), false)
@@ -113,11 +114,20 @@ public final class ShardVerticle extends VerticleBase {
         Relay.HopTime spent = new Relay.HopTime(reply.engineNanos(), System.nanoTime() - received);
         if (reply.isOk() && reply.result() instanceof TaskResult.Hidden hidden && !relay.isLast()) {
             Relay.Next next = relay.next().getFirst();
-            TaskParams params = task.params();
-            TaskParams onward = params.forHop(next.nodeId(), next.span(), relay.next().size() == 1);
-            Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(), nodeId, next.nodeId());
-            vertx.eventBus().send(Addresses.shardExecute(next.nodeId()), new ExecuteTask(envelope, onward,
-                    new TaskInput(task.input().tokens(), hidden.states(), hidden.width()), relay.onward(spent)));
+            try {
+                TaskParams params = task.params();
+                TaskParams onward = params.forHop(next.nodeId(), next.span(), relay.next().size() == 1);
+                Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(), nodeId, next.nodeId());
+                ExecuteTask nextStep = new ExecuteTask(envelope, onward,
+                        new TaskInput(task.input().tokens(), hidden.states(), hidden.width()), relay.onward(spent));
+                // The write's outcome says whether the next hop's node took the message (no handler there, a
+                // connection that failed): the coordinator hears of it now, as that hop's fault.
+                vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(next.nodeId())).write(nextStep)
+                        .onFailure(e -> answerNextHopUnreachable(task, spent, next, e));
+            } catch (RuntimeException e) {
+                answer(task, relay.answered(spent), nodeId, "shard " + service.shardId() + " (layers "
+                        + service.layers() + "): could not pass the step on to " + next.nodeId() + ": " + e);
+            }
             return;
         }
         if (reply.isOk() && !relay.isLast()) {
@@ -126,8 +136,47 @@ public final class ShardVerticle extends VerticleBase {
         }
         Envelope answer = new Envelope(Envelope.TASK_RESULT, task.envelope().requestId(), nodeId,
                 relay.replyTo(), System.currentTimeMillis());
-        vertx.eventBus().send(relay.replyTo(),
-                new TaskReply(answer, reply.error(), reply.result(), reply.engineNanos(), relay.answered(spent)));
+        TaskReply result = new TaskReply(answer, reply.error(), reply.result(), reply.engineNanos(), relay.answered(spent));
+        vertx.eventBus().<TaskReply>sender(relay.replyTo()).write(result).onFailure(e -> LOG.log(System.Logger.Level.WARNING,
+                "shard " + service.shardId() + ": the result of request " + task.envelope().requestId()
+                        + " could not reach its coordinator (" + relay.replyTo() + "): " + e));
+    }
+
+    /**
+     * The next hop's node did not take the step: reported to the coordinator as an error of that
+     * hop (it may have left, or its consumer may be gone), so the request moves on at once.
+     */
+    private void answerNextHopUnreachable(ExecuteTask task, Relay.HopTime spent, Relay.Next next, Throwable cause) {
+        Relay relay = task.relay();
+        Relay asNextHop = new Relay(relay.replyTo(), relay.step(), relay.hop() + 1, java.util.List.of(),
+                relay.answered(spent).times());
+        answer(task, asNextHop, next.nodeId(), "shard " + next.nodeId() + " (layers " + next.span()
+                + ") could not be reached from " + service.shardId() + ": " + cause);
+    }
+
+    /** A failure anywhere in running or relaying a step (even one not foreseen): the coordinator hears of it now. */
+    private void answerFailure(ExecuteTask task, long received, String why) {
+        Relay relay = task.relay();
+        answer(task, relay.answered(new Relay.HopTime(0, System.nanoTime() - received)), nodeId,
+                "shard " + service.shardId() + " (layers " + service.layers() + "): " + why);
+    }
+
+    /**
+     * Sends an error for a relayed step to its coordinator, as the error of hop {@code relay.hop()},
+     * node {@code fromNode} (this one, or the next hop that could not be reached). Logs what it sends.
+     */
+    private void answer(ExecuteTask task, Relay relay, String fromNode, String error) {
+        LOG.log(System.Logger.Level.WARNING, "request " + task.envelope().requestId() + ": " + error);
+        Envelope envelope = new Envelope(Envelope.TASK_RESULT, task.envelope().requestId(), fromNode, relay.replyTo(),
+                System.currentTimeMillis());
+        try {
+            vertx.eventBus().<TaskReply>sender(relay.replyTo()).write(new TaskReply(envelope, error, null, 0, relay))
+                    .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "shard " + service.shardId() + ": the error of "
+                            + "request " + task.envelope().requestId() + " could not reach its coordinator: " + e));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "shard " + service.shardId() + ": cannot tell the coordinator of request "
+                    + task.envelope().requestId() + " about: " + error, e);
+        }
     }
 
     private TaskReply crashed(ExecuteTask task, Throwable cause) {

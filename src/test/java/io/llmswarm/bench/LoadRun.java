@@ -52,12 +52,13 @@ final class LoadRun {
     }
 
     record Report(int ok, int failed, long tokens, double seconds, Samples ttft, Samples interToken,
-                  Map<String, Integer> failures) {
+                  Map<String, Integer> failures, Map<String, Integer> routedThrough) {
     }
 
     private final URI target;
     private final String apiKey;
     private final int maxTokens;
+    private static final java.util.regex.Pattern ROUTE_NODE = java.util.regex.Pattern.compile("([0-9a-f-]{36})\\[");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -80,6 +81,7 @@ final class LoadRun {
         AtomicInteger started = new AtomicInteger();
         AtomicLong tokens = new AtomicLong();
         Map<String, Integer> failures = new ConcurrentHashMap<>();
+        Map<String, Integer> routedThrough = new ConcurrentHashMap<>();
         long start = System.nanoTime();
         long deadline = start + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
@@ -87,7 +89,7 @@ final class LoadRun {
             Random random = new Random(c);
             threads.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < deadline && started.incrementAndGet() <= maxRequests) {
-                    String failure = one(random, ttft, interToken, tokens);
+                    String failure = one(random, ttft, interToken, tokens, routedThrough);
                     if (failure == null) {
                         ok.incrementAndGet();
                     } else {
@@ -101,11 +103,16 @@ final class LoadRun {
             thread.join();
         }
         return new Report(ok.get(), failed.get(), tokens.get(), (System.nanoTime() - start) / 1e9, ttft, interToken,
-                Map.copyOf(failures));
+                Map.copyOf(failures), Map.copyOf(routedThrough));
     }
 
-    /** One streamed request; null when it ended with its done event, else a short reason. */
-    private String one(Random random, Samples ttft, Samples interToken, AtomicLong tokens) {
+    /**
+     * One streamed request; null when it ended with its done event and the tokens streamed are
+     * exactly the answer's (none lost, none repeated, even across a fail-over), else a short reason.
+     * Counts the nodes of the answer's route in {@code routedThrough}.
+     */
+    private String one(Random random, Samples ttft, Samples interToken, AtomicLong tokens,
+                       Map<String, Integer> routedThrough) {
         String question = "<|user|>\nWhat is " + WORDS[random.nextInt(WORDS.length)] + "?</s>\n<|assistant|>\n";
         JsonObject body = new JsonObject().put("prompt", question).put("raw", true).put("max_tokens", maxTokens)
                 .put("temperature", 0.7).put("seed", random.nextInt(1 << 20)).put("stream", true);
@@ -125,6 +132,7 @@ final class LoadRun {
             }
             long last = 0;
             String event = null;
+            List<Integer> streamed = new ArrayList<>();
             Iterator<String> lines = response.body().iterator();
             while (lines.hasNext()) {
                 String line = lines.next();
@@ -132,7 +140,15 @@ final class LoadRun {
                     event = line.substring(7);
                 } else if (line.startsWith("data: ")) {
                     if ("done".equals(event)) {
-                        return null;
+                        JsonObject done = new JsonObject(line.substring(6));
+                        List<Integer> answer = new ArrayList<>();
+                        done.getJsonArray("tokens").forEach(id -> answer.add(((Number) id).intValue()));
+                        java.util.regex.Matcher node = ROUTE_NODE.matcher(done.getJsonObject("metadata").getString("route", ""));
+                        while (node.find()) {
+                            routedThrough.merge(node.group(1), 1, Integer::sum);
+                        }
+                        return answer.equals(streamed) ? null : "tokens lost or repeated: streamed " + streamed.size()
+                                + ", answer " + answer.size();
                     }
                     if ("error".equals(event)) {
                         return "error event: " + line.substring(6);
@@ -145,6 +161,7 @@ final class LoadRun {
                     }
                     last = now;
                     tokens.incrementAndGet();
+                    streamed.add(new JsonObject(line.substring(6)).getInteger("id"));
                 } else if (line.isEmpty()) {
                     event = null;
                 }

@@ -26,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code --nodes}, layers split evenly); bounded in time and in requests, loopback only. Reports
  * requests ok and failed, tokens, p50/p99 time to first token and inter-token latency, and (for
  * the in-process swarm) the heap used after a full GC before and after the run.
+ * With {@code --kill-every SECONDS} it is a soak instead (see {@link #soak}).
  * Not a test: run with {@code java <node JVM options> -cp <test classpath> io.llmswarm.bench.LoadTool
- * [--url URL] [--api-key K] [--nodes 2] [--clients 16] [--seconds 300] [--max-tokens 48] [--max-requests 100000]}.
+ * [--url URL] [--api-key K] [--nodes 2] [--clients 16] [--seconds 300] [--max-tokens 48] [--max-requests 100000]
+ * [--kill-every 300]}.
  */
 public final class LoadTool {
 
@@ -35,7 +37,8 @@ public final class LoadTool {
     }
 
     /** What to run. */
-    record Options(String url, String apiKey, int nodes, int clients, Duration duration, int maxTokens, int maxRequests) {
+    record Options(String url, String apiKey, int nodes, int clients, Duration duration, int maxTokens, int maxRequests,
+                   Duration killEvery) {
 
         static Options parse(String[] args) {
             String url = null;
@@ -45,6 +48,7 @@ public final class LoadTool {
             long seconds = 300;
             int maxTokens = 48;
             int maxRequests = 100_000;
+            Duration killEvery = null;
             for (int i = 0; i < args.length; i += 2) {
                 String value = i + 1 < args.length ? args[i + 1] : "";
                 switch (args[i]) {
@@ -56,13 +60,17 @@ public final class LoadTool {
                     case "--minutes" -> seconds = Long.parseLong(value) * 60;
                     case "--max-tokens" -> maxTokens = Integer.parseInt(value);
                     case "--max-requests" -> maxRequests = Integer.parseInt(value);
+                    case "--kill-every" -> killEvery = Duration.ofSeconds(Long.parseLong(value));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
             if (clients < 1 || clients > 256 || seconds < 1 || seconds > 3600) {
                 throw new IllegalArgumentException("clients must be 1-256 and the run 1 s to 60 min");
             }
-            return new Options(url, key, nodes, clients, Duration.ofSeconds(seconds), maxTokens, maxRequests);
+            if (killEvery != null && (url != null || killEvery.toSeconds() < 10)) {
+                throw new IllegalArgumentException("--kill-every (the soak) runs its own swarm, not --url, and kills at most every 10 s");
+            }
+            return new Options(url, key, nodes, clients, Duration.ofSeconds(seconds), maxTokens, maxRequests, killEvery);
         }
     }
 
@@ -70,6 +78,10 @@ public final class LoadTool {
         System.setProperty("hazelcast.wait.seconds.before.join", "0");
         System.setProperty("hazelcast.logging.type", "none");
         Options options = Options.parse(args);
+        if (options.killEvery() != null) {
+            soak(options);
+            return;
+        }
         List<SwarmNode> nodes = new ArrayList<>();
         try {
             URI target;
@@ -113,6 +125,69 @@ public final class LoadTool {
 
     static final Duration STATE_TTL = Duration.ofMinutes(1);
 
+    /**
+     * The soak: layers 0-3 and 4-7 in this JVM, a second 4-7 node as a process that is killed
+     * (SIGKILL) every {@code --kill-every} and started again, N clients throughout. Reports failures
+     * by reason (a stream whose tokens differ from its answer counts as one), the requests each
+     * incarnation of the killed node served (it must take traffic again after each restart), heap
+     * after GC at start and end, and the sessions and KV-cache bytes left on the nodes in this JVM.
+     */
+    private static void soak(Options options) throws Exception {
+        GatewaySettings gateway = new GatewaySettings("127.0.0.1", ApiKeys.none(),
+                new GatewayLimits(Math.max(32, options.clients() * 2), Math.max(16, options.clients() * 2)));
+        try (SoakNodes swarm = new SoakNodes(BundledModel.path(), SoakNodes.logDir())) {
+            swarm.start(gateway, Resilience.defaults().withPipelineStateTtl(STATE_TTL));
+            LoadRun run = new LoadRun(URI.create("http://127.0.0.1:" + swarm.head().httpPort()), null, options.maxTokens());
+            run.warmUp(Math.min(8, options.clients()));
+            long heapBefore = heapAfterGc();
+            histogram("start");
+            List<String> incarnations = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(swarm.killableId()));
+            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            long start = System.nanoTime();
+            long end = start + options.duration().toNanos();
+            Thread killer = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (System.nanoTime() + options.killEvery().toNanos() < end) {
+                        Thread.sleep(options.killEvery().toMillis());
+                        String killed = swarm.killableId();
+                        swarm.killKillable();
+                        double at = (System.nanoTime() - start) / 1e9;
+                        String restarted = swarm.startKillable();
+                        incarnations.add(restarted);
+                        events.add(String.format(Locale.ROOT, "%.0f s: killed %s, %s rejoined after %.1f s", at,
+                                killed.substring(0, 8), restarted.substring(0, 8), (System.nanoTime() - start) / 1e9 - at));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    events.add("the killer stopped: " + e);
+                }
+            });
+            LoadRun.Report report = run.run(options.clients(), options.duration(), options.maxRequests());
+            killer.join(Duration.ofMinutes(5));
+            long heapAfter = heapAfterGc();
+            int sessions = swarm.inProcess().stream().mapToInt(n -> n.shard().sessionCount()).sum();
+            long kvBytes = swarm.inProcess().stream().mapToLong(n -> n.shard().kvCacheBudget().usedBytes()).sum();
+            print(options, report, heapBefore, heapAfter, sessions);
+            events.forEach(e -> System.out.println("  " + e));
+            for (String id : incarnations) {
+                System.out.println("  node " + id.substring(0, 8) + " (4-7, process) served "
+                        + report.routedThrough().getOrDefault(id, 0) + " requests");
+            }
+            System.out.printf(Locale.ROOT, "KV-cache bytes held after the run (nodes in this JVM): %d; sessions: %d%n",
+                    kvBytes, sessions);
+            var states = swarm.head().cluster().hazelcast().getMap(Addresses.PIPELINE_MAP);
+            long waitStart = System.nanoTime();
+            Thread.sleep(STATE_TTL.toMillis());
+            while (states.size() > 0 && System.nanoTime() - waitStart < Duration.ofMinutes(6).toNanos()) {
+                Thread.sleep(5000);
+            }
+            System.out.printf(Locale.ROOT, "heap after GC once pipeline states expired: %.1f MiB (start %.1f MiB)%n",
+                    heapAfterGc() / 1048576.0, heapBefore / 1048576.0);
+            histogram("end");
+        }
+    }
+
     private static void startSwarm(Options options, List<SwarmNode> nodes) throws Exception {
         Path model = BundledModel.path();
         int blocks = 8;
@@ -130,6 +205,21 @@ public final class LoadTool {
         }
         TestClusters.awaitTrue(Duration.ofSeconds(60), () -> nodes.getFirst().coordinator().status().isReady(),
                 () -> "the demo swarm to be ready");
+    }
+
+    /**
+     * Writes the JVM's class histogram of live objects (as {@code jcmd PID GC.class_histogram}) to
+     * {@code bench/out/soak-histogram-<when>.txt}, so that heap growth over a soak can be traced to classes.
+     */
+    static void histogram(String when) {
+        try {
+            Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            java.nio.file.Files.writeString(SoakNodes.logDir().resolve("soak-histogram-" + when + ".txt"), String.valueOf(text));
+        } catch (Exception e) {
+            System.out.println("no class histogram (" + when + "): " + e);
+        }
     }
 
     /** Heap in use after full collections, in bytes. */

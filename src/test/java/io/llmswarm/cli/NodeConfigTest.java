@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,37 @@ class NodeConfigTest {
         assertEquals(5900, flags.cluster().port());
         assertEquals("from-env", flags.cluster().name());
         assertEquals(Path.of("/models/a.gguf"), flags.model());
+    }
+
+    @Test
+    void allowedOriginsAndHttpsComeFromFileEnvironmentOrFlags(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("node.json");
+        Path pem = java.nio.file.Files.writeString(dir.resolve("cert.pem"), "read when the gateway starts");
+        java.nio.file.Files.writeString(file, "{\"model\": \"m.gguf\", \"allowed_origins\": [\"https://Chat.Example.com:443\","
+                + " \"http://127.0.0.1:3000\"], \"https_cert\": \"" + pem + "\", \"https_key\": \"" + pem + "\"}");
+        NodeSettings fromFile = NodeConfig.resolve(file, Map.of(), Map.of());
+        assertTrue(fromFile.gateway().allowedOrigins().allows("https://chat.example.com"));
+        assertTrue(fromFile.gateway().allowedOrigins().allows("http://127.0.0.1:3000"));
+        assertFalse(fromFile.gateway().allowedOrigins().allows("http://127.0.0.1:3001"));
+        assertTrue(fromFile.gateway().https());
+        assertEquals(0, fromFile.gateway().tls().redirectPort());
+        NodeSettings fromEnv = NodeConfig.resolve(file, Map.of("LLMSWARM_ALLOWED_ORIGINS", "*"),
+                Map.of("https_redirect_port", "8081"));
+        assertTrue(fromEnv.gateway().allowedOrigins().allows("http://anything.example"));
+        assertEquals(8081, fromEnv.gateway().tls().redirectPort());
+        NodeSettings none = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of());
+        assertFalse(none.gateway().allowedOrigins().enabled());
+        assertFalse(none.gateway().https());
+
+        var notAnOrigin = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null,
+                Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of("allowed_origins", "https://chat.example.com/app")));
+        assertTrue(notAnOrigin.getMessage().contains("scheme://host[:port]"), notAnOrigin.getMessage());
+        var keyMissing = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null,
+                Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of("https_cert", pem.toString())));
+        assertTrue(keyMissing.getMessage().contains("--https-key"), keyMissing.getMessage());
+        var redirectAlone = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null,
+                Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of("https_redirect_port", "80")));
+        assertTrue(redirectAlone.getMessage().contains("needs HTTPS"), redirectAlone.getMessage());
     }
 
     @Test

@@ -76,6 +76,32 @@ class AnnouncementRegistryTest {
     }
 
     @Test
+    void aChangeListenerThatThrowsStopsNeitherTheOthersNorTheMirror() throws Exception {
+        List<SwarmCluster> m = start(2);
+        AnnouncementRegistry observer = m.get(1).announcements();
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        observer.onChange(() -> {
+            thrown.incrementAndGet();
+            throw new IllegalStateException("a listener with a bug");
+        });
+        Runnable counting = seen::incrementAndGet;
+        observer.onChange(counting);
+        m.get(0).announcements().announce(announcement(m.get(0), "0-15"));
+        TestClusters.awaitTrue(WAIT, () -> seen.get() > 0 && observer.all().size() == 1,
+                () -> "the second listener and the mirror to see the announcement: " + observer.all());
+        assertTrue(thrown.get() > 0, "the first listener ran, and threw");
+        // After the throw, Hazelcast still delivers events to this member's listener.
+        m.get(0).announcements().announce(announcement(m.get(0), "0-15").withLoad(3, 1));
+        TestClusters.awaitTrue(WAIT, () -> observer.all().iterator().next().load() == 1, () -> "the update: " + observer.all());
+        observer.removeOnChange(counting);
+        int before = seen.get();
+        m.get(0).announcements().withdraw(m.get(0).nodeId());
+        TestClusters.awaitTrue(WAIT, () -> observer.all().isEmpty(), () -> "the withdrawal: " + observer.all());
+        assertEquals(before, seen.get(), "a removed listener runs no more");
+    }
+
+    @Test
     void aCrashedMembersAnnouncementIsRemovedByTheSurvivors() throws Exception {
         List<SwarmCluster> m = start(3);
         m.get(0).announcements().announce(announcement(m.get(0), "0-31"));

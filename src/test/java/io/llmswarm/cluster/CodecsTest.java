@@ -4,6 +4,7 @@ import io.llmswarm.engine.LayerRange;
 import io.llmswarm.sampling.SamplingConfig;
 import io.llmswarm.sampling.TokenLogprob;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +117,58 @@ class CodecsTest {
                 case TaskResult.Hidden h -> assertArrayEquals(h.states(), ((TaskResult.Hidden) back.result()).states());
                 case TaskResult.Sampled s -> assertEquals(s, back.result());
             }
+        }
+    }
+
+    @Test
+    void aMalformedReplyIsRefusedNamingWhatIsWrongAndTheStepItClaimsToAnswer() {
+        String results = Addresses.coordinatorResults("node-a.1");
+        Relay relay = new Relay(results, 7, 1, List.of(), List.of(new Relay.HopTime(1, 2), new Relay.HopTime(3, 4)));
+        Envelope envelope = new Envelope(Envelope.TASK_RESULT, "req-3", "b", results, 99L);
+        TaskReply hidden = TaskReply.ok(envelope, new TaskResult.Hidden(hidden(2 * 4), 2, 4), 777).relayed(relay);
+        TaskReply sampled = TaskReply.ok(envelope, new TaskResult.Sampled(42, -0.25f, List.of(new TokenLogprob(42, -0.25f))),
+                5).relayed(relay);
+        Object[][] mutations = {
+                {hidden, "result", "shape", new JsonArray().add(3).add(4), "the body holds 32 bytes"},
+                {hidden, "result", "shape", new JsonArray().add(2), "\"shape\" must be [rows, width]"},
+                {hidden, "result", "shape", "2x4", "\"shape\" must be [rows, width]"},
+                {hidden, "result", "dtype", "F64", "\"dtype\" must be F32 or F16"},
+                {hidden, "result", "type", "pixels", "\"result.type\" must be hidden or token"},
+                {sampled, "result", "token", "forty-two", "\"token\" must be an integer"},
+                {sampled, "result", "logprob", "high", "\"logprob\" must be a number"},
+                {sampled, "result", "draws", -1, "\"draws\" must be >= 0"},
+                {sampled, "result", "top_logprobs", "many", "\"top_logprobs\" must be an array"},
+                {sampled, null, "status", "fine", "\"status\" must be ok or error"},
+                {sampled, null, "error", "and also an error", "an ok reply needs a \"result\" object and no error"},
+                {sampled, null, "engine_nanos", "fast", "\"engine_nanos\" must be a whole number"},
+                {sampled, null, "command", "EXECUTE_TASK", "\"command\" must be TASK_RESULT"},
+                {sampled, null, "from", 12, "\"from\" must be a string"},
+                {sampled, null, "relay", "everyone", "\"relay\" must be an object"},
+        };
+        for (Object[] m : mutations) {
+            Buffer wire = Buffer.buffer();
+            new TaskReplyCodec().encodeToWire(wire, (TaskReply) m[0]);
+            MessageProof.Read read = MessageProof.read(wire, 0, ClusterSecret.none());
+            JsonObject header = read.header().copy();
+            (m[1] == null ? header : header.getJsonObject((String) m[1])).put((String) m[2], m[3]);
+            Buffer headerBytes = header.toBuffer();
+            Buffer bad = Buffer.buffer().appendInt(headerBytes.length()).appendBuffer(headerBytes).appendInt(0)
+                    .appendBuffer(wire.getBuffer(read.bodyStart(), wire.length()));
+            TaskReplyCodec.Malformed e = org.junit.jupiter.api.Assertions.assertThrows(TaskReplyCodec.Malformed.class,
+                    () -> new TaskReplyCodec().decodeFromWire(0, bad), () -> "accepted with " + m[2] + " = " + m[3]);
+            assertTrue(e.getMessage().contains((String) m[4]), m[2] + ": " + e.getMessage());
+            assertEquals("req-3", e.requestId());
+            if (!m[2].equals("relay")) {
+                assertEquals(7, e.step());
+                assertEquals(1, e.hop());
+            }
+        }
+        // A body longer or shorter than the result needs.
+        for (TaskReply reply : List.of(hidden, sampled, TaskReply.failed(envelope, "x").relayed(relay))) {
+            Buffer wire = Buffer.buffer();
+            new TaskReplyCodec().encodeToWire(wire, reply);
+            org.junit.jupiter.api.Assertions.assertThrows(TaskReplyCodec.Malformed.class,
+                    () -> new TaskReplyCodec().decodeFromWire(0, wire.copy().appendByte((byte) 1)));
         }
     }
 

@@ -4,11 +4,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
 /** Sends bytes as they are under another codec's name, so the receiver decodes whatever a test made. */
-final class RawCodec implements MessageCodec<Buffer, Object> {
+public final class RawCodec implements MessageCodec<Buffer, Object> {
 
     private final String name;
 
-    RawCodec(String name) {
+    public RawCodec(String name) {
         this.name = name;
     }
 

@@ -1,6 +1,7 @@
 package io.llmswarm.coordinator;
 
 import io.llmswarm.cli.NodeSettings;
+import io.llmswarm.cli.Resilience;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.ShardAnnouncement;
@@ -33,12 +34,17 @@ final class ImpostorSwarm implements AutoCloseable {
 
     /** Starts the swarm; {@code steps} takes whatever reaches the impostor's shard address. */
     static <T> ImpostorSwarm start(Path model, Handler<Message<T>> steps) throws Exception {
+        return start(model, Resilience.defaults(), steps);
+    }
+
+    /** Starts the swarm, its two real nodes coping with faults as {@code resilience} says. */
+    static <T> ImpostorSwarm start(Path model, Resilience resilience, Handler<Message<T>> steps) throws Exception {
         TestClusters cluster = new TestClusters(3);
         ImpostorSwarm swarm = new ImpostorSwarm(SwarmCluster.join(cluster.member(2)).await(60, TimeUnit.SECONDS));
         try {
             for (Future<SwarmNode> start : List.of(
-                    SwarmNode.start(new NodeSettings(model, "0-3", cluster.member(0), 0, 1, 1L << 30)),
-                    SwarmNode.start(new NodeSettings(model, "4-7", cluster.member(1), 0, 1, 1L << 30)))) {
+                    SwarmNode.start(new NodeSettings(model, "0-3", cluster.member(0), 0, 1, 1L << 30, resilience)),
+                    SwarmNode.start(new NodeSettings(model, "4-7", cluster.member(1), 0, 1, 1L << 30, resilience)))) {
                 swarm.nodes.add(start.await(60, TimeUnit.SECONDS));
             }
             swarm.impostor.vertx().eventBus().consumer(Addresses.shardExecute(swarm.impostorId()), steps)

@@ -51,7 +51,8 @@ class ApiKeysTest {
     }
 
     @Test
-    void aNodeBeyondLoopbackWithoutKeysOrSecretIsWarnedAbout() {
+    void aNodeBeyondLoopbackWithoutKeysOrSecretIsWarnedAbout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         NodeSettings open = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of("cluster_host", "10.1.2.3"));
         String warnings = String.join("\n", SecurityWarnings.of(open));
         assertTrue(warnings.contains("no API key"), warnings);
@@ -61,6 +62,11 @@ class ApiKeysTest {
         assertEquals(List.of(), SecurityWarnings.of(local));
         NodeSettings keyed = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf",
                 "LLMSWARM_API_KEYS", "a-long-enough-key"), Map.of());
-        assertEquals(List.of(), SecurityWarnings.of(keyed));
+        String inClear = String.join("\n", SecurityWarnings.of(keyed));
+        assertTrue(inClear.contains("without HTTPS: API keys and prompts cross the network in clear"), inClear);
+        java.nio.file.Path pem = java.nio.file.Files.writeString(dir.resolve("any.pem"), "read at start, not here");
+        NodeSettings keyedHttps = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf",
+                "LLMSWARM_API_KEYS", "a-long-enough-key"), Map.of("https_cert", pem.toString(), "https_key", pem.toString()));
+        assertEquals(List.of(), SecurityWarnings.of(keyedHttps));
     }
 }

@@ -37,7 +37,7 @@ final class GatewaySwarm implements BeforeAllCallback, AfterAllCallback {
     private static final String[] HALVES = {"0-3", "4-7"};
 
     private final Function<Path, Path> modelIn;
-    private final GatewaySettings gateway;
+    private final List<GatewaySettings> gateways;
     private final boolean bothHalves;
     private final List<SwarmNode> nodes = new ArrayList<>();
     private final Map<Integer, TestHttp> httpByPort = new HashMap<>();
@@ -49,9 +49,18 @@ final class GatewaySwarm implements BeforeAllCallback, AfterAllCallback {
 
     /** {@code modelIn} gives the model file, given a temporary directory it may write it to. */
     private GatewaySwarm(Function<Path, Path> modelIn, GatewaySettings gateway, boolean bothHalves) {
+        this(modelIn, List.of(gateway, gateway), bothHalves);
+    }
+
+    private GatewaySwarm(Function<Path, Path> modelIn, List<GatewaySettings> gateways, boolean bothHalves) {
         this.modelIn = modelIn;
-        this.gateway = gateway;
+        this.gateways = List.copyOf(gateways);
         this.bothHalves = bothHalves;
+    }
+
+    /** Both nodes of the 8-layer test model, ready, node 0's gateway set up with {@code first}, node 1's with {@code second}. */
+    static GatewaySwarm ready(GatewaySettings first, GatewaySettings second) {
+        return new GatewaySwarm(dir -> SwarmTestModel.write(dir, 8), List.of(first, second), true);
     }
 
     /** Both nodes of the 8-layer test model, ready, with the gateway's defaults. */
@@ -88,7 +97,7 @@ final class GatewaySwarm implements BeforeAllCallback, AfterAllCallback {
     private void startNext() throws Exception {
         int i = nodes.size();
         nodes.add(SwarmNode.start(new NodeSettings(model, HALVES[i], cluster.member(i), 0, 1, 1L << 30)
-                .withGateway(gateway)).await(60, TimeUnit.SECONDS));
+                .withGateway(gateways.get(i))).await(60, TimeUnit.SECONDS));
     }
 
     /** Starts the node of layers 4-7 and waits until every node sees the swarm ready. */
