@@ -133,6 +133,7 @@ final class LoadRun {
             long last = 0;
             String event = null;
             List<Integer> streamed = new ArrayList<>();
+            StringBuilder text = new StringBuilder();
             Iterator<String> lines = response.body().iterator();
             while (lines.hasNext()) {
                 String line = lines.next();
@@ -146,6 +147,11 @@ final class LoadRun {
                         java.util.regex.Matcher node = ROUTE_NODE.matcher(done.getJsonObject("metadata").getString("route", ""));
                         while (node.find()) {
                             routedThrough.merge(node.group(1), 1, Integer::sum);
+                        }
+                        if (answer.isEmpty() && streamed.stream().allMatch(id -> id < 0)) {
+                            // A llama.cpp replica streams text without token ids: its pieces must make the answer.
+                            return text.toString().equals(done.getString("result")) ? null
+                                    : "text lost or repeated: streamed '" + text + "', answer '" + done.getString("result") + "'";
                         }
                         return answer.equals(streamed) ? null : "tokens lost or repeated: streamed " + streamed.size()
                                 + ", answer " + answer.size();
@@ -161,7 +167,9 @@ final class LoadRun {
                     }
                     last = now;
                     tokens.incrementAndGet();
-                    streamed.add(new JsonObject(line.substring(6)).getInteger("id"));
+                    JsonObject piece = new JsonObject(line.substring(6));
+                    streamed.add(piece.getInteger("id"));
+                    text.append(piece.getString("text", ""));
                 } else if (line.isEmpty()) {
                     event = null;
                 }
