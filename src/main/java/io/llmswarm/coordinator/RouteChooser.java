@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * announcement catches up). Requests of this coordinator that ended in the last second are taken
  * off the announced load, which may not show their end yet. A replica at its concurrency limit is passed over while another route
  * has room; only when every route is full does a request queue behind the least busy one. Ties go
- * to fewer hops, then to the node id, so the choice is repeatable.
+ * to fewer hops, then to more free slots (a replica with more llama.cpp slots left), then to the
+ * node id, so the choice is repeatable.
  */
 public final class RouteChooser {
 
@@ -81,15 +82,20 @@ public final class RouteChooser {
             if (replicasAllowed && shard.isReplica() && shard.layers().first() == 0
                     && shard.layers().last() >= all.last()) {
                 candidates.add(new Candidate(new Route(List.of(new Route.Hop(shard, all))), shard.load(),
-                        shard.load() >= shard.capacity() ? Candidate.QUEUES : Candidate.ROOM));
+                        shard.load() >= shard.capacity() ? Candidate.QUEUES : Candidate.ROOM,
+                        Math.max(0, shard.capacity() - shard.load())));
             }
         }
         // A Java shard announces its free KV-cache slots as capacity: with none left it refuses a session.
         planner.plan(pipelineView(view, busy)).ifPresent(route -> candidates.add(new Candidate(route,
                 route.hops().stream().mapToInt(hop -> hop.shard().load()).max().orElse(0),
-                route.hops().stream().anyMatch(hop -> hop.shard().capacity() <= 0) ? Candidate.REFUSES : Candidate.ROOM)));
+                route.hops().stream().anyMatch(hop -> hop.shard().capacity() <= 0) ? Candidate.REFUSES : Candidate.ROOM,
+                route.hops().stream().mapToInt(hop -> Math.max(0, hop.shard().capacity())).min().orElse(0))));
+        // Equal work and hops: the route with more free slots (a replica with more llama.cpp slots left) first.
         candidates.sort(Comparator.comparingInt(Candidate::fullness).thenComparingInt(Candidate::load)
-                .thenComparingInt(c -> c.route().size()).thenComparing(c -> c.route().first().nodeId()));
+                .thenComparingInt(c -> c.route().size())
+                .thenComparing(Comparator.comparingInt(Candidate::freeSlots).reversed())
+                .thenComparing(c -> c.route().first().nodeId()));
         return candidates;
     }
 
@@ -133,11 +139,12 @@ public final class RouteChooser {
     }
 
     /**
-     * A possible route, the outstanding work on its busiest node, and how full it is: room, a
+     * A possible route, the outstanding work on its busiest node, how full it is: room, a
      * replica at its limit (llama.cpp would queue the request), or a pipeline whose shard has no
-     * free session slot (it would refuse).
+     * free session slot (it would refuse); and its free slots (a replica's llama.cpp slots left, a
+     * pipeline's fewest free session slots on a hop).
      */
-    record Candidate(Route route, int load, int fullness) {
+    record Candidate(Route route, int load, int fullness, int freeSlots) {
         static final int ROOM = 0;
         static final int QUEUES = 1;
         static final int REFUSES = 2;

@@ -88,6 +88,14 @@ class RouteChooserTest {
     }
 
     @Test
+    void atEqualLoadTheReplicaWithMoreFreeSlotsWins() {
+        SwarmView view = view(replica("small", 2, 1), replica("big", 8, 1));
+        assertEquals("llamacpp:big[0-7]", chooser.require(view, true).toString());
+        SwarmView idle = view(replica("a-small", 1, 0), replica("b-big", 4, 0));
+        assertEquals("llamacpp:b-big[0-7]", chooser.require(idle, true).toString(), "not the node id's order");
+    }
+
+    @Test
     void whenEveryReplicaIsFullTheLeastLoadedOneQueues() {
         SwarmView view = view(replica("r1", 1, 3), replica("r2", 1, 1));
         assertEquals("llamacpp:r2[0-7]", chooser.require(view, true).toString());
