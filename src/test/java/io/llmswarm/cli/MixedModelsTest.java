@@ -30,11 +30,13 @@ class MixedModelsTest {
         Path eight = SwarmTestModel.write(Files.createDirectories(dir.resolve("a")), 8);
         Path four = SwarmTestModel.write(Files.createDirectories(dir.resolve("b")), 4);
         TestClusters cluster = new TestClusters(2);
-        SwarmNode a = SwarmNode.start(new NodeSettings(eight, NodeSettings.AUTO, cluster.member(0), 0, 1, 1L << 30))
-                .await(60, TimeUnit.SECONDS);
+        // Both at once, as SwarmTestModel.startNodes does: a member that starts alone keeps trying to
+        // reach the other's port, and on loopback such an attempt can take that very port.
+        var startA = SwarmNode.start(new NodeSettings(eight, NodeSettings.AUTO, cluster.member(0), 0, 1, 1L << 30));
+        var startB = SwarmNode.start(new NodeSettings(four, NodeSettings.AUTO, cluster.member(1), 0, 1, 1L << 30));
+        SwarmNode a = startA.await(60, TimeUnit.SECONDS);
         try {
-            SwarmNode b = SwarmNode.start(new NodeSettings(four, NodeSettings.AUTO, cluster.member(1), 0, 1, 1L << 30))
-                    .await(60, TimeUnit.SECONDS);
+            SwarmNode b = startB.await(60, TimeUnit.SECONDS);
             try {
                 TestClusters.awaitTrue(Duration.ofSeconds(20), () -> !a.otherModels().isEmpty() && !b.otherModels().isEmpty(),
                         () -> "each to see the other's model: " + a.otherModels() + " / " + b.otherModels());
