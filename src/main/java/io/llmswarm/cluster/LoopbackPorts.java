@@ -55,9 +55,10 @@ public final class LoopbackPorts {
     }
 
     /** The first port the kernel hands to outgoing connections (Linux), else the IANA default. */
-    private static int ephemeralRangeStart() {
+    static int ephemeralRangeStart() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+            // Line by line: Files.readString trusts the size a /proc file reports and read "3" of "32768 60999".
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().strip();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 49_152;
