@@ -47,7 +47,18 @@ final class NodeScript {
                 JS_DIR.resolve("node_modules") + " lacks playwright-core: run npm ci --prefix src/test/js");
     }
 
+    /** Runs at a script's cue line, with the facts printed so far. */
+    @FunctionalInterface
+    interface Cue {
+        void run(Map<String, String> facts) throws Exception;
+    }
+
     static Run run(String script, Duration limit, String... args) throws Exception {
+        return run(script, limit, null, null, args);
+    }
+
+    /** As {@link #run(String, Duration, String...)}, and when the script prints {@code cueLine}, runs {@code cue}. */
+    static Run run(String script, Duration limit, String cueLine, Cue cue, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("node", JS_DIR.resolve(script).toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -70,6 +81,9 @@ final class NodeScript {
                     throw new AssertionError(script + " ran over " + limit + ":\n" + output);
                 }
                 output.append(line).append('\n');
+                if (line.equals(cueLine)) {
+                    cue.run(new Run(0, output.toString()).facts());
+                }
             }
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the script exits after its output ends");
             return new Run(process.exitValue(), output.toString());

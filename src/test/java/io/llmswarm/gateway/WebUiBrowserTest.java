@@ -11,17 +11,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.llmswarm.gateway.GatewaySwarm.WAIT;
@@ -39,21 +34,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebUiBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path JS_DIR = Path.of("src/test/js");
-    private static final Path SCRIPT = JS_DIR.resolve("web-ui.test.mjs");
     private static final Path SCREENSHOT = Path.of("target/web-ui.png");
     private static final Duration SCRIPT_LIMIT = Duration.ofSeconds(90);
-    private static final String END = "\u0000end";
 
     @RegisterExtension
     static final GatewaySwarm swarm = GatewaySwarm.readyWithDemoModel();
 
     @BeforeAll
     static void theBrowserAndItsDriverAreThere() {
-        assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium (.ci/run does)");
-        assertTrue(Files.isDirectory(JS_DIR.resolve("node_modules/playwright-core")),
-                JS_DIR.resolve("node_modules") + " lacks playwright-core: run npm ci --prefix src/test/js");
+        NodeScript.assertBrowserThere();
     }
 
     @Test
@@ -78,7 +67,8 @@ class WebUiBrowserTest {
         Files.createDirectories(SCREENSHOT.getParent());
         Files.deleteIfExists(SCREENSHOT);
         String url = "http://127.0.0.1:" + swarm.node(1).httpPort() + "/";
-        Run run = runScript(url, this::stopWasCancelledThenFirstNodeLeaves);
+        NodeScript.Run run = NodeScript.run("web-ui.test.mjs", SCRIPT_LIMIT, "FACT awaiting_leave=true",
+                this::stopWasCancelledThenFirstNodeLeaves, url, SCREENSHOT.toString());
         assertEquals(0, run.exitCode(), "the browser script failed:\n" + run.output());
         Map<String, String> facts = run.facts();
 
@@ -113,58 +103,5 @@ class WebUiBrowserTest {
         assertTrue(state.getInteger("tokens_generated") < 200, "the swarm stopped generating: " + state.encode());
         swarm.awaitNoSessions();
         swarm.node(0).close(Duration.ofSeconds(10));
-    }
-
-    /** Runs at the script's cue, with the facts printed so far. */
-    @FunctionalInterface
-    private interface Cue {
-        void run(Map<String, String> facts) throws Exception;
-    }
-
-    private record Run(int exitCode, String output) {
-        Map<String, String> facts() {
-            Map<String, String> facts = new HashMap<>();
-            output.lines().filter(l -> l.startsWith("FACT ")).forEach(l -> {
-                int eq = l.indexOf('=');
-                facts.put(l.substring(5, eq), l.substring(eq + 1));
-            });
-            return facts;
-        }
-    }
-
-    /** Runs the script, bounded in time, reading its output as it comes; {@code awaitingLeave} runs at its cue. */
-    private static Run runScript(String url, Cue awaitingLeave) throws Exception {
-        Process process = new ProcessBuilder("node", SCRIPT.toString(), url, SCREENSHOT.toString())
-                .redirectErrorStream(true).start();
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
-                in.lines().forEach(lines::add);
-            } catch (IOException e) {
-                lines.add("(reading the script's output failed: " + e + ")");
-            } finally {
-                lines.add(END);
-            }
-        });
-        StringBuilder output = new StringBuilder();
-        long deadline = System.nanoTime() + SCRIPT_LIMIT.toNanos();
-        try {
-            String line;
-            while (!END.equals(line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))) {
-                if (line == null) {
-                    throw new AssertionError("the browser script ran over " + SCRIPT_LIMIT + ":\n" + output);
-                }
-                output.append(line).append('\n');
-                if (line.equals("FACT awaiting_leave=true")) {
-                    awaitingLeave.run(new Run(0, output.toString()).facts());
-                }
-            }
-            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the script exits after its output ends");
-            reader.join(Duration.ofSeconds(5));
-            return new Run(process.exitValue(), output.toString());
-        } finally {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
     }
 }
