@@ -45,6 +45,9 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
                 .put("ignore_eos", sampling.ignoreEos())
                 .put("top_logprobs", sampling.topLogprobs())
                 .put("is_final_shard", p.finalShard()));
+        if (input.prefix().length > 0) {
+            header.getJsonObject("params").put("prefix_tokens", input.prefix().length);
+        }
         if (p.drawsBefore() > 0) {
             header.getJsonObject("params").put("draws_before", p.drawsBefore());
         }
@@ -53,6 +56,7 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
         }
         MessageProof.write(buffer, header, secret, body -> {
             Frames.writeInts(body, input.tokens());
+            Frames.writeInts(body, input.prefix());
             if (input.hasHidden()) {
                 p.encoding().write(body, input.hidden());
             }
@@ -90,13 +94,20 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
         if (rows < 1 || width < 0 || (hidden && width < 1)) {
             throw MessageProof.malformed("shape [" + rows + ", " + width + "] is not a step's shape");
         }
-        long expected = 4L * rows + (hidden ? (long) rows * width * encoding.bytesPerValue() : 0);
+        int prefixLength = prefixTokens(p);
+        if (prefixLength > 0 && integer(p, "position") != prefixLength) {
+            throw MessageProof.malformed("a step after a cached prefix of " + prefixLength + " tokens must start at position "
+                    + prefixLength + "; got " + p.getValue("position"));
+        }
+        long expected = 4L * rows + 4L * prefixLength + (hidden ? (long) rows * width * encoding.bytesPerValue() : 0);
         if (message.bodyLength() != expected) {
             throw MessageProof.malformed("the body holds " + message.bodyLength() + " bytes; shape [" + rows + ", "
-                    + width + "] of " + p.getValue("input_type") + " in " + encoding + " needs " + expected);
+                    + width + "] of " + p.getValue("input_type") + " in " + encoding
+                    + (prefixLength > 0 ? " after a prefix of " + prefixLength + " token ids" : "") + " needs " + expected);
         }
         int[] tokens = Frames.readInts(buffer, message.bodyStart(), rows);
-        float[] states = hidden ? encoding.read(buffer, message.bodyStart() + rows * 4, rows * width) : null;
+        int[] prefix = Frames.readInts(buffer, message.bodyStart() + rows * 4, prefixLength);
+        float[] states = hidden ? encoding.read(buffer, message.bodyStart() + (rows + prefixLength) * 4, rows * width) : null;
         SamplingParams sampling = new SamplingParams(
                 SamplingJson.fromJson(object(p, "sampling"), SamplingConfig.greedy()),
                 flag(p, "ignore_eos"), integer(p, "top_logprobs"));
@@ -108,7 +119,7 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
             throw MessageProof.malformed("\"command\" must be " + Envelope.EXECUTE_TASK + "; got " + envelope.command());
         }
         Relay relay = header.getValue("relay") == null ? null : Relay.fromJson(object(header, "relay"));
-        return new ExecuteTask(envelope, params, new TaskInput(tokens, states, hidden ? width : 0), relay);
+        return new ExecuteTask(envelope, params, new TaskInput(tokens, states, hidden ? width : 0, prefix), relay);
     }
 
     private static JsonObject object(JsonObject json, String key) {
@@ -128,6 +139,20 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
         }
         return ((Number) value).longValue();
     }
+
+    private static int prefixTokens(JsonObject params) {
+        Object value = params.getValue("prefix_tokens");
+        if (value == null) {
+            return 0;
+        }
+        if (!(value instanceof Integer count) || count < 1 || count > MAX_PREFIX_TOKENS) {
+            throw MessageProof.malformed("\"prefix_tokens\" must be a whole number 1-" + MAX_PREFIX_TOKENS + "; got " + value);
+        }
+        return count;
+    }
+
+    /** More prefix token ids than any context holds is not a step. */
+    private static final int MAX_PREFIX_TOKENS = 1 << 20;
 
     private static String text(JsonObject json, String key) {
         if (!(json.getValue(key) instanceof String value)) {

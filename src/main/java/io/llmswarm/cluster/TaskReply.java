@@ -14,6 +14,13 @@ public record TaskReply(Envelope envelope, String error, TaskResult result, long
      */
     public static final String INVALID_INPUT_PREFIX = "invalid_input: ";
 
+    /**
+     * An error's prefix when a step asked to start after a cached prompt prefix that the shard no
+     * longer holds (evicted, or the shard restarted): no fault, the coordinator sends the step again
+     * from position 0.
+     */
+    public static final String PREFIX_LOST_PREFIX = "prefix_lost: ";
+
     public TaskReply(Envelope envelope, String error, TaskResult result, long engineNanos) {
         this(envelope, error, result, engineNanos, null);
     }

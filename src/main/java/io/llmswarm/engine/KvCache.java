@@ -95,6 +95,41 @@ public final class KvCache {
         length = start;
     }
 
+    /**
+     * Fills this (empty) cache with the first {@code positions} positions of {@code source}, every
+     * layer, the same F16 bits: a new session that starts with a prompt prefix another session
+     * computed. The keys' last, partly used block keeps only the copied positions; the rest of it
+     * stays zero, as in a cache that computed them itself.
+     */
+    void copyPrefix(KvCache source, int positions) {
+        if (source.kvDim != kvDim || source.layers != layers) {
+            throw new IllegalArgumentException("a KV cache of " + source.layers + " layers of " + source.kvDim
+                    + " values cannot seed one of " + layers + " layers of " + kvDim);
+        }
+        if (length != 0) {
+            throw new IllegalStateException("only an empty cache takes a prefix; this one holds " + length + " positions");
+        }
+        if (positions < 1 || positions > source.length) {
+            throw new IllegalArgumentException("the source holds " + source.length + " positions; asked for " + positions);
+        }
+        prepare(0, positions);
+        int wholeBlocks = positions / BLOCK;
+        int rest = positions % BLOCK;
+        for (int l = 0; l < layers; l++) {
+            short[] fromKeys = source.keys[l];
+            if (fromKeys.length == 0) {
+                continue; // a layer the source's span skipped: nothing to copy
+            }
+            System.arraycopy(fromKeys, 0, keys[l], 0, wholeBlocks * BLOCK * kvDim);
+            for (int dim = 0; rest > 0 && dim < kvDim; dim++) {
+                int at = keyIndex(kvDim, wholeBlocks * BLOCK, dim);
+                System.arraycopy(fromKeys, at, keys[l], at, rest);
+            }
+            System.arraycopy(source.values[l], 0, values[l], 0, positions * kvDim);
+        }
+        length = positions;
+    }
+
     /** Marks positions up to {@code end} (exclusive) as filled. */
     void advanceTo(int end) {
         length = end;

@@ -133,6 +133,22 @@ public final class ShardEngine implements AutoCloseable {
     }
 
     /**
+     * Opens a session whose KV cache starts with the first {@code positions} positions of
+     * {@code source} (copied; the source stays as it is): it goes on from there exactly as if it had
+     * computed them, since a position's keys and values depend only on the tokens up to it.
+     */
+    public Session openSession(String id, Session source, int positions) {
+        Session session = openSession(id);
+        try {
+            session.cache().copyPrefix(source.cache(), positions);
+            return session;
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /**
      * Runs the shard's layers on {@code input} at {@code positions} (consecutive, starting at most
      * at the session's length; starting earlier rewinds the session). Returns hidden states for
      * every token, or logits — of the last token only unless {@code allLogits}.

@@ -11,6 +11,7 @@ import io.llmswarm.engine.ForwardResult;
 import io.llmswarm.engine.KvCache;
 import io.llmswarm.engine.KvCacheBudget;
 import io.llmswarm.engine.LayerRange;
+import io.llmswarm.engine.Session;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.engine.ShardInput;
 import io.llmswarm.sampling.BannedTokens;
@@ -34,18 +35,31 @@ import java.util.function.IntPredicate;
  */
 public final class ShardService implements AutoCloseable {
 
-    /** How many sessions the shard holds at once, and how long an idle one lives. */
-    public record Settings(int maxSessions, Duration sessionIdleTimeout) {
+    /**
+     * How many sessions the shard holds at once, how long an idle one lives, and how many finished
+     * sessions' KV caches it keeps for prompts that start the same way (0: none).
+     */
+    public record Settings(int maxSessions, Duration sessionIdleTimeout, int promptCacheEntries) {
         public Settings {
             if (maxSessions < 1) {
                 throw new IllegalArgumentException("a shard needs room for at least one session; got " + maxSessions);
             }
+            if (promptCacheEntries < 0) {
+                throw new IllegalArgumentException("the prompt cache keeps 0 or more sessions; got " + promptCacheEntries);
+            }
+        }
+
+        public Settings(int maxSessions, Duration sessionIdleTimeout) {
+            this(maxSessions, sessionIdleTimeout, DEFAULT_PROMPT_CACHE_ENTRIES);
         }
 
         public static Settings defaults() {
             return new Settings(32, Duration.ofMinutes(5));
         }
     }
+
+    /** Finished sessions kept for reuse by default; the KV budget evicts them first when it needs room. */
+    public static final int DEFAULT_PROMPT_CACHE_ENTRIES = 32;
 
     /**
      * A fault-injection hook for tests only ({@code -Dllmswarm.test.corrupt-hidden-states=true}):
@@ -65,6 +79,8 @@ public final class ShardService implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Runs every forward pass: steps that wait together run as one batch. */
     private final EngineLoop loop;
+    /** Finished sessions' KV caches, for new sessions whose prompt starts the same way. */
+    private final PromptCache promptCache;
 
     /** @param endOfGeneration the model's end-of-generation tokens, masked when a request ignores EOS */
     public ShardService(String shardId, ShardEngine engine, IntPredicate endOfGeneration, Settings settings) {
@@ -73,6 +89,8 @@ public final class ShardService implements AutoCloseable {
         this.settings = settings;
         this.endOfGeneration = BannedTokens.of(engine.config().vocabularySize(), endOfGeneration);
         this.loop = new EngineLoop(engine, engine.options().maxBatch(), "engine-" + shardId);
+        this.promptCache = new PromptCache(settings.promptCacheEntries());
+        engine.kvCacheBudget().reclaimWith(promptCache);
     }
 
     /** How many steps may be running or waiting at once: one per session. */
@@ -137,12 +155,13 @@ public final class ShardService implements AutoCloseable {
             if (problem != null) {
                 return TaskReply.failed(task.envelope().reply(), describe(problem));
             }
-            if (params.firstPosition() > 0 && !sessions.containsKey(params.sessionId())) {
+            int[] prefix = task.input().prefix();
+            if (params.firstPosition() > prefix.length && !sessions.containsKey(params.sessionId())) {
                 return TaskReply.failed(task.envelope().reply(), describe("session " + params.sessionId()
                         + " is not open here (released or expired); a step at position " + params.firstPosition()
                         + " needs the KV cache of the positions before it"));
             }
-            ShardSession session = sessionFor(params.sessionId());
+            ShardSession session = sessionFor(params.sessionId(), params.layers(), prefix);
             if (session == null) {
                 return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX
                         + describe("no free session slot (" + settings.maxSessions() + " sessions open)"));
@@ -168,6 +187,8 @@ public final class ShardService implements AutoCloseable {
                     + " from " + task.envelope().from()));
         } catch (KvCacheBudget.BudgetExceededException e) {
             return TaskReply.failed(task.envelope().reply(), SwarmBusyException.REPLY_PREFIX + describe(e.getMessage()));
+        } catch (PrefixLostException e) {
+            return TaskReply.failed(task.envelope().reply(), TaskReply.PREFIX_LOST_PREFIX + describe(e.getMessage()));
         } catch (KvCache.ContextFullException e) {
             return TaskReply.failed(task.envelope().reply(), "context_full: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -214,7 +235,11 @@ public final class ShardService implements AutoCloseable {
         return "shard " + shardId + " (layers " + layers() + "): " + problem;
     }
 
-    private ShardSession sessionFor(String sessionId) {
+    /**
+     * The open session, or a new one: empty, or after a cached {@code prefix} copied from the prompt
+     * cache ({@link PrefixLostException} when no kept session holds it any more).
+     */
+    private ShardSession sessionFor(String sessionId, LayerRange span, int[] prefix) {
         ShardSession existing = sessions.get(sessionId);
         if (existing != null) {
             return existing;
@@ -235,10 +260,30 @@ public final class ShardService implements AutoCloseable {
             }
             existing = sessions.get(sessionId);
             if (existing == null && sessions.size() < settings.maxSessions()) {
-                existing = new ShardSession(engine.openSession(sessionId));
+                existing = new ShardSession(open(sessionId, span, prefix), span, prefix);
                 sessions.put(sessionId, existing);
             }
             return existing;
+        }
+    }
+
+    private Session open(String sessionId, LayerRange span, int[] prefix) {
+        if (prefix.length == 0) {
+            return engine.openSession(sessionId);
+        }
+        Session session = promptCache.open(engine, sessionId, prefix, span);
+        if (session == null) {
+            throw new PrefixLostException("the prompt cache holds no session over layers " + span + " that starts with these "
+                    + prefix.length + " tokens (it holds " + promptCache.longestPrefix(prefix, prefix.length, span)
+                    + " of them): evicted, or never here; send the step from position 0");
+        }
+        return session;
+    }
+
+    /** A step asked to start after a cached prefix that this shard does not hold. */
+    static final class PrefixLostException extends RuntimeException {
+        PrefixLostException(String message) {
+            super(message);
         }
     }
 
@@ -254,25 +299,28 @@ public final class ShardService implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             positions[i] = params.firstPosition() + i;
         }
+        session.replacing(params.firstPosition());
         ShardInput engineInput = input.hasHidden()
                 ? new ShardInput.Hidden(input.hidden(), n, input.width())
                 : new ShardInput.Tokens(input.tokens());
         ForwardResult result = loop.run(new ShardEngine.Step(session.engineSession(), positions, engineInput, false,
                 params.layers()));
+        session.fed(params.firstPosition(), input.tokens());
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
             if (CORRUPT_HIDDEN_STATES) {
                 java.util.Arrays.fill(result.data(), Float.NaN);
             }
             return new TaskResult.Hidden(result.data(), result.rows(), result.width());
         }
-        return sample(session, params, input.tokens(), result.data());
+        return sample(session, params, input, result.data());
     }
 
-    private TaskResult.Sampled sample(ShardSession session, TaskParams params, int[] stepTokens, float[] logits) {
+    private TaskResult.Sampled sample(ShardSession session, TaskParams params, TaskInput input, float[] logits) {
         SamplingParams sampling = params.sampling();
         int vocab = engine.config().vocabularySize();
-        TokenHistory history = session.historyFor(params.firstPosition(), sampling.config(), params.drawsBefore());
-        history.addAll(stepTokens);
+        TokenHistory history = session.historyFor(params.firstPosition(), sampling.config(), params.drawsBefore(),
+                input.prefix());
+        history.addAll(input.tokens());
         if (sampling.ignoreEos()) {
             endOfGeneration.apply(logits);
         }
@@ -284,7 +332,10 @@ public final class ShardService implements AutoCloseable {
         return new TaskResult.Sampled(token, logprob, top, session.sampler().draws());
     }
 
-    /** Ends a session and frees its KV cache; unknown ids are ignored (a release may come twice). */
+    /**
+     * Ends a session; its KV cache goes to the prompt cache (which frees it when room is needed).
+     * Unknown ids are ignored (a release may come twice).
+     */
     public boolean release(String sessionId) {
         ShardSession session = sessions.remove(sessionId);
         if (session == null) {
@@ -293,11 +344,16 @@ public final class ShardService implements AutoCloseable {
         slotFreed();
         session.lock().lock();
         try {
-            session.close();
+            keep(session);
         } finally {
             session.lock().unlock();
         }
         return true;
+    }
+
+    /** Hands an ended session's KV cache to the prompt cache. */
+    private void keep(ShardSession session) {
+        promptCache.keep(session.engineSession(), session.fedTokens(), session.span());
     }
 
     /** Closes sessions idle for longer than the timeout; returns how many. */
@@ -311,7 +367,7 @@ public final class ShardService implements AutoCloseable {
                 try {
                     if (sessions.remove(entry.getKey(), session)) {
                         slotFreed();
-                        session.close();
+                        keep(session);
                         expired++;
                     }
                 } finally {
@@ -320,6 +376,11 @@ public final class ShardService implements AutoCloseable {
             }
         }
         return expired;
+    }
+
+    /** The finished sessions kept for reuse (for its counters). */
+    public PromptCache promptCache() {
+        return promptCache;
     }
 
     /** The loop that runs this shard's forward passes (for its counters). */
@@ -334,5 +395,6 @@ public final class ShardService implements AutoCloseable {
         for (String id : List.copyOf(sessions.keySet())) {
             release(id);
         }
+        promptCache.close();
     }
 }

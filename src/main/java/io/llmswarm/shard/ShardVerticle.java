@@ -49,7 +49,9 @@ public final class ShardVerticle extends VerticleBase {
     /**
      * Counts refused messages in {@code meters} ({@code llmswarm_shard_messages_rejected_total}), and
      * the engine loop's batched passes and rows ({@code llmswarm_engine_turns_total},
-     * {@code llmswarm_engine_rows_total{kind=decode|prompt}}: rows over turns is the mean batch).
+     * {@code llmswarm_engine_rows_total{kind=decode|prompt}}: rows over turns is the mean batch), and
+     * the prompt cache's hits, misses, reused tokens, evictions, bytes and sessions
+     * ({@code llmswarm_prompt_cache_*}).
      */
     public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement,
                          io.micrometer.core.instrument.MeterRegistry meters) {
@@ -65,6 +67,20 @@ public final class ShardVerticle extends VerticleBase {
                 .description("Rows (tokens) through this node's engine loop").tag("kind", "decode").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::promptRows)
                 .description("Rows (tokens) through this node's engine loop").tag("kind", "prompt").register(meters);
+        PromptCache cache = service.promptCache();
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.hits", cache, PromptCache::hits)
+                .description("Sessions that started from a finished session's cached prompt prefix").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.misses", cache, PromptCache::misses)
+                .description("Sessions asked to start from a cached prefix this node no longer held").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.tokens.reused", cache,
+                PromptCache::tokensReused).description("Prompt positions copied from the cache instead of computed")
+                .register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.evictions", cache,
+                PromptCache::evictions).description("Cached sessions freed for room").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("llmswarm.prompt.cache.bytes", cache, PromptCache::bytes)
+                .description("KV cache bytes held by finished sessions kept for reuse").baseUnit("bytes").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("llmswarm.prompt.cache.sessions", cache, PromptCache::size)
+                .description("Finished sessions kept for reuse").register(meters);
     }
 
     @Override
@@ -119,7 +135,7 @@ public final class ShardVerticle extends VerticleBase {
                 TaskParams onward = params.forHop(next.nodeId(), next.span(), relay.next().size() == 1);
                 Envelope envelope = Envelope.now(Envelope.EXECUTE_TASK, task.envelope().requestId(), nodeId, next.nodeId());
                 ExecuteTask nextStep = new ExecuteTask(envelope, onward,
-                        new TaskInput(task.input().tokens(), hidden.states(), hidden.width()), relay.onward(spent));
+                        task.input().withHidden(hidden.states(), hidden.width()), relay.onward(spent));
                 // The write's outcome says whether the next hop's node took the message (no handler there, a
                 // connection that failed): the coordinator hears of it now, as that hop's fault.
                 vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(next.nodeId())).write(nextStep)

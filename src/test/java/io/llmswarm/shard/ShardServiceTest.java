@@ -62,8 +62,25 @@ class ShardServiceTest {
                 new ShardEngine.Options(1, 64, 16L << 20));
     }
 
-    private static ShardService service(ShardEngine engine, ShardService.Settings settings) {
-        return new ShardService(engine.shard().range().toString(), engine, id -> id == 2, settings);
+    /** Every service a test opened; closed after it, so that no test's prompt cache holds another's KV budget. */
+    private final java.util.List<ShardService> opened = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeServices() {
+        opened.forEach(ShardService::close);
+        assertEquals(0, firstEngine.kvCacheBudget().usedBytes(), "KV bytes left after every service closed");
+        assertEquals(0, lastEngine.kvCacheBudget().usedBytes(), "KV bytes left after every service closed");
+    }
+
+    private ShardService service(ShardEngine engine, ShardService.Settings settings) {
+        ShardService service = new ShardService(engine.shard().range().toString(), engine, id -> id == 2, settings);
+        opened.add(service);
+        return service;
+    }
+
+    /** No KV bytes held beyond what the prompt cache keeps of finished sessions. */
+    private static void assertOnlyPromptCacheHeld(ShardService service) {
+        assertEquals(service.promptCache().bytes(), service.engine().kvCacheBudget().usedBytes());
     }
 
     private static ExecuteTask task(String session, ShardService to, int position, TaskInput input) {
@@ -95,8 +112,8 @@ class ShardServiceTest {
         assertTrue(first.release("s"));
         assertTrue(last.release("s"));
         assertFalse(last.release("s"), "a second release is a no-op");
-        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
-        assertEquals(0, lastEngine.kvCacheBudget().usedBytes());
+        assertOnlyPromptCacheHeld(first);
+        assertOnlyPromptCacheHeld(last);
     }
 
     /**
@@ -161,8 +178,8 @@ class ShardServiceTest {
         }
         assertEquals(0, first.sessionCount());
         assertEquals(0, last.sessionCount());
-        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
-        assertEquals(0, lastEngine.kvCacheBudget().usedBytes());
+        assertOnlyPromptCacheHeld(first);
+        assertOnlyPromptCacheHeld(last);
         first.close();
         last.close();
     }
@@ -221,7 +238,8 @@ class ShardServiceTest {
         assertTrue(firstEngine.kvCacheBudget().usedBytes() > 0);
         assertEquals(1, first.expireIdle());
         assertEquals(0, first.sessionCount());
-        assertEquals(0, firstEngine.kvCacheBudget().usedBytes());
+        assertEquals(1, first.promptCache().size(), "the expired session's KV is kept for reuse");
+        assertOnlyPromptCacheHeld(first);
     }
 
     @Test
