@@ -86,6 +86,10 @@ public final class Coordinator {
     private final Settings settings;
     private final RoutePlanner planner;
     private final RouteChooser routes;
+    /** Where this coordinator's finished generations left prompt prefixes in the shards' prompt caches. */
+    private final PrefixDirectory prefixes = new PrefixDirectory(PREFIX_ENTRIES);
+    /** Finished generations remembered for prompt-prefix reuse. */
+    static final int PREFIX_ENTRIES = 256;
     private final NodeHealth health;
     private final FaultCounters faults = new FaultCounters();
     private final Map<String, PipelineRun> running = new ConcurrentHashMap<>();
@@ -228,6 +232,11 @@ public final class Coordinator {
 
     RoutePlanner planner() {
         return planner;
+    }
+
+    /** Where finished generations left prompt prefixes that a follow-up can start after. */
+    PrefixDirectory prefixes() {
+        return prefixes;
     }
 
     /** Chooses routes among replicas and pipelines, and counts this coordinator's requests on each node. */

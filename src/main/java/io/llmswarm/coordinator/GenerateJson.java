@@ -103,7 +103,8 @@ public final class GenerateJson {
                 .put("tokens_generated", outcome.tokens().size())
                 .put("tokens_per_second", seconds == 0 ? 0 : outcome.tokens().size() / seconds)
                 .put("decode_tokens_per_second", outcome.decodeTokensPerSecond())
-                .put("route", outcome.route());
+                .put("route", outcome.route())
+                .put("prompt_tokens_reused", outcome.promptTokensReused());
         return new JsonObject().put("request_id", outcome.requestId()).put("result", outcome.text())
                 .put("tokens", ids).put("prompt_tokens", outcome.promptTokens().length)
                 .put("finish_reason", outcome.finishReason().apiName()).put("seed", outcome.seed())

@@ -7,10 +7,12 @@ import java.util.List;
 /**
  * A finished generation: the request id, prompt tokens, generated tokens (with text pieces and
  * log-probabilities), the whole text, why it ended, the route it took, timings per hop, and the
- * sampling seed it used (so a client can run it again).
+ * sampling seed it used (so a client can run it again), and how many leading prompt tokens the
+ * shards took from their prompt caches instead of computing them.
  */
 public record GenerationOutcome(String requestId, int[] promptTokens, List<GeneratedToken> tokens, String text,
-                                FinishReason finishReason, String route, Timings timings, long seed) {
+                                FinishReason finishReason, String route, Timings timings, long seed,
+                                int promptTokensReused) {
 
     /** Total time, time to the first token, and each hop's share. */
     public record Timings(long totalNanos, long timeToFirstTokenNanos, List<ShardTiming> shards) {

@@ -84,6 +84,15 @@ final class PipelineRun implements Generation {
     private int stepRows;
     /** The random draws the last shard's sampler had taken after the latest token. */
     private long draws;
+    /** The position the running step starts at. */
+    private int stepPosition;
+    /** Positions the route's sessions hold after the last step that came back. */
+    private int held;
+    /** Leading prompt tokens taken from the shards' prompt caches instead of computed (0: none). */
+    private int reused;
+    /** A prompt starts after a cached prefix only when it is at least this long (one KV block). */
+    static final int MIN_PREFIX_REUSE = 16;
+    private static final int[] NO_PREFIX = new int[0];
 
     /** How long a hop has to say which step it finished, once a step missed its deadline. */
     private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
@@ -170,14 +179,38 @@ final class PipelineRun implements Generation {
                     finish(FinishReason.CONTEXT_FULL);
                 } else {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
+                    int prefix = reusablePrefix();
                     if (route.isReplica()) {
                         streamFromReplica();
                     } else {
-                        step(prompt, 0);
+                        reused = prefix;
+                        step(Arrays.copyOfRange(prompt, prefix, prompt.length), prefix, Arrays.copyOf(prompt, prefix));
                     }
                 }
             }));
         }));
+    }
+
+    /**
+     * How many leading prompt tokens a route's shards keep from a finished generation of this
+     * coordinator (the conversation's earlier turn): when that route is not much busier than the one
+     * chosen, the request moves to it and starts after them. At least one prompt token is computed,
+     * since the last one's logits give the first token.
+     */
+    private int reusablePrefix() {
+        java.util.Optional<PrefixDirectory.Match> match = coordinator.prefixes().longest(prompt, prompt.length - 1);
+        if (match.isEmpty() || match.get().length() < MIN_PREFIX_REUSE) {
+            return 0;
+        }
+        java.util.Optional<Route> there = coordinator.routes().withPrefix(usable(coordinator.status()), match.get().hops(),
+                replicasAllowed());
+        if (there.isEmpty()) {
+            return 0;
+        }
+        if (!there.get().toString().equals(route.toString())) {
+            useRoute(there.get());
+        }
+        return match.get().length();
     }
 
     /**
@@ -186,6 +219,11 @@ final class PipelineRun implements Generation {
      * one deadline for the whole route, proportionally longer for a prompt or replay of many tokens.
      */
     private void step(int[] stepTokens, int position) {
+        step(stepTokens, position, NO_PREFIX);
+    }
+
+    /** As {@link #step(int[], int)}, for a session's first step after a cached {@code prefix} (position = its length). */
+    private void step(int[] stepTokens, int position, int[] prefix) {
         for (Route.Hop hop : route.hops()) {
             if (coordinator.health().isAvoided(hop.nodeId())) {
                 failOver(hop, FaultCounters.Kind.CIRCUIT_OPEN, "shard " + hop.nodeId() + " (layers " + hop.span()
@@ -201,12 +239,13 @@ final class PipelineRun implements Generation {
         TaskParams params = new TaskParams(sessionId(), first.nodeId(), first.span(), position, route.size() == 1,
                 request.sampling(), coordinator.settings().encoding(), position == 0 ? draws : 0);
         ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId, coordinator.wiring().nodeId(),
-                first.nodeId()), params, TaskInput.tokens(stepTokens),
+                first.nodeId()), params, new TaskInput(stepTokens, null, 0, prefix),
                 Relay.start(coordinator.resultsAddress(), step, next));
-        if (position == 0) {
+        if (position == prefix.length) {
             record(first.nodeId(), null, true);
         }
         stepRows = stepTokens.length;
+        stepPosition = position;
         stepSent = System.nanoTime();
         long timeout = coordinator.settings().stepTimeout().toMillis() * ((stepTokens.length + 63) / 64);
         awaiting = true;
@@ -273,6 +312,14 @@ final class PipelineRun implements Generation {
                     + ") sent hidden states that the next shard refused: " + reply.error());
             return;
         }
+        if (!reply.isOk() && reply.error().startsWith(TaskReply.PREFIX_LOST_PREFIX)) {
+            // The hop no longer keeps the prefix (evicted, restarted): no fault. The same sessions
+            // start over from position 0; the hops before it that took the prefix rewind.
+            coordinator.prefixes().forget(hop.nodeId(), prompt, reused);
+            reused = 0;
+            step(prompt, 0);
+            return;
+        }
         Future<TaskReply> checked = resultCheck.checked(reply, hop, stepRows, last);
         if (checked.failed()) {
             ShardFault fault = (ShardFault) checked.cause();
@@ -295,6 +342,7 @@ final class PipelineRun implements Generation {
             return;
         }
         addTimings(relay.times());
+        held = stepPosition + stepRows;
         route.hops().forEach(h -> coordinator.health().succeeded(h.nodeId()));
         onSampled((TaskResult.Sampled) reply.result());
     }
@@ -613,7 +661,10 @@ final class PipelineRun implements Generation {
         GenerationOutcome outcome = new GenerationOutcome(requestId, prompt == null ? new int[0] : prompt,
                 List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
-                        allTimings()), request.sampling().config().seed());
+                        allTimings()), request.sampling().config().seed(), reused);
+        if (route != null && !route.isReplica() && held > 0) {
+            coordinator.prefixes().remember(route, fedTokens());
+        }
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
         afterFinalState(() -> {
             if (cleanUp == null) {
@@ -672,6 +723,15 @@ final class PipelineRun implements Generation {
                 vertx.eventBus().send(Addresses.shardRelease(hop.nodeId()), new SessionRelease(sessionId(), reason));
             }
         }
+    }
+
+    /** The token ids the route's sessions hold: the prompt and the generated tokens fed back, {@code held} in all. */
+    private int[] fedTokens() {
+        int[] fed = Arrays.copyOf(prompt, held);
+        for (int i = prompt.length; i < held; i++) {
+            fed[i] = tokens.get(i - prompt.length).id();
+        }
+        return fed;
     }
 
     private List<ShardTiming> allTimings() {

@@ -48,6 +48,36 @@ public final class RouteChooser {
         return candidates(view, replicasAllowed).stream().findFirst().map(Candidate::route);
     }
 
+    /**
+     * The route through {@code hops} (each node still ready in {@code view} and holding its span),
+     * when it is not much busier than the best route: a request whose prompt prefix those shards
+     * keep goes there unless its busiest node has more than {@link #PREFIX_SLACK} requests more
+     * than the best route's, or no session slot.
+     */
+    Optional<Route> withPrefix(SwarmView view, List<PrefixDirectory.NodeSpan> hops, boolean replicasAllowed) {
+        List<Candidate> all = candidates(view, replicasAllowed);
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Route.Hop> route = new ArrayList<>();
+        int load = 0;
+        for (PrefixDirectory.NodeSpan hop : hops) {
+            Optional<ShardAnnouncement> shard = view.readyShards().stream()
+                    .filter(s -> s.nodeId().equals(hop.nodeId()) && !s.isReplica() && s.layers().first() <= hop.span().first() && hop.span().last() <= s.layers().last())
+                    .findFirst();
+            if (shard.isEmpty() || shard.get().capacity() <= 0) {
+                return Optional.empty();
+            }
+            route.add(new Route.Hop(shard.get(), hop.span()));
+            ShardAnnouncement s = shard.get();
+            load = Math.max(load, Math.max(s.load() - recentlyEnded(s.nodeId()), inFlight(s.nodeId())));
+        }
+        return load <= all.getFirst().load() + PREFIX_SLACK ? Optional.of(new Route(route)) : Optional.empty();
+    }
+
+    /** How many more requests a route that keeps a prompt's prefix may have in flight than the least busy route. */
+    static final int PREFIX_SLACK = 2;
+
     /** The least busy replica route, or empty when no replica serves the model. */
     public Optional<Route> chooseReplica(SwarmView view) {
         return candidates(view, true).stream().map(Candidate::route).filter(Route::isReplica).findFirst();

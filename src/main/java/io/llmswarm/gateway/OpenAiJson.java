@@ -49,7 +49,8 @@ final class OpenAiJson {
         int prompt = outcome.promptTokens().length;
         int completion = outcome.tokens().size();
         return new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
-                .put("total_tokens", prompt + completion);
+                .put("total_tokens", prompt + completion)
+                .put("prompt_tokens_details", new JsonObject().put("cached_tokens", outcome.promptTokensReused()));
     }
 
     /** The head shared by whole answers and chunks. */

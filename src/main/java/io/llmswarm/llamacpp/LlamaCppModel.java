@@ -187,6 +187,17 @@ public final class LlamaCppModel implements AutoCloseable {
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onOutput,
                            java.util.function.BooleanSupplier stop) {
+        return generate(prompt, sampling, onOutput, stop, false);
+    }
+
+    /**
+     * As {@link #generate(String, Sampling, Consumer, java.util.function.BooleanSupplier)}; with
+     * {@code cachePrompt}, llama.cpp starts from the KV a slot kept of an earlier prompt that
+     * begins the same way (its prompt cache) and computes only the rest. Off for reference runs:
+     * llama.cpp's results for the uncached part may round differently from a whole-prompt pass.
+     */
+    public String generate(String prompt, Sampling sampling, Consumer<String> onOutput,
+                           java.util.function.BooleanSupplier stop, boolean cachePrompt) {
         Objects.requireNonNull(prompt, "prompt");
         InferenceParameters parameters = new InferenceParameters(prompt)
                 .setNPredict(sampling.maxTokens())
@@ -198,7 +209,7 @@ public final class LlamaCppModel implements AutoCloseable {
                 .setRepeatPenalty(sampling.repeatPenalty())
                 .setRepeatLastN(sampling.repeatLastN())
                 .setIgnoreEos(sampling.ignoreEos())
-                .setCachePrompt(false);
+                .setCachePrompt(cachePrompt);
         // java-llama.cpp cannot name the penalty sampler: with a penalty, llama.cpp's default chain
         // (penalties, DRY, top-k, typical, top-p, min-p, XTC, temperature; the others off) runs.
         if (sampling.temperature() > 0 && !sampling.penalizesRepetition()) {

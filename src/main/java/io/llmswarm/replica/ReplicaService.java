@@ -61,7 +61,7 @@ public final class ReplicaService implements AutoCloseable {
         try {
             boolean[] stopped = {false};
             model.generate(request.prompt(), Sampling.of(request.sampling(), request.maxTokens(), request.ignoreEos()),
-                    stream::add, () -> stopped[0] = stream.isCancelled());
+                    stream::add, () -> stopped[0] = stream.isCancelled(), true); // a slot reuses a prompt's cached start
             if (stopped[0]) {
                 cancelled.incrementAndGet();
             }

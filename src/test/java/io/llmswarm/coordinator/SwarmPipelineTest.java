@@ -256,6 +256,46 @@ class SwarmPipelineTest {
         assertTrue(noPrompt.getCause().getMessage().contains("\"prompt\""), noPrompt.getCause().getMessage());
     }
 
+    /**
+     * A conversation's second turn (the first turn's prompt, its answer and a new line, as chat
+     * clients resend it) starts after the prefix the four shards kept and gives the single-process
+     * engine's tokens, seeded and with a repetition penalty over the whole history; when a shard has
+     * lost the prefix, the request starts over from position 0 and still gives them.
+     */
+    @Test
+    @Order(50)
+    void aFollowUpStartsAfterTheKeptPrefixAndGivesTheSameTokens() throws Exception {
+        SamplingConfig sampling = SamplingConfig.defaults(77).withTemperature(0.8f).withRepetitionPenalty(1.2f, 64);
+        String first = "Once upon a time there was a little dog who lived in a small house by the river, and every day";
+        SwarmNode via = nodes.get(1);
+        GenerationOutcome turn1 = run(via, first, 12, sampling, true);
+        assertEquals(0, turn1.promptTokensReused());
+        int[] fed = Arrays.copyOf(turn1.tokenIds(), 11); // the 12th token was sampled, never fed back
+        int[] second = java.util.stream.IntStream.concat(java.util.stream.IntStream.concat(
+                Arrays.stream(turn1.promptTokens()), Arrays.stream(fed)), java.util.stream.IntStream.of(300, 301, 302))
+                .toArray();
+        GenerationResult expected = local.generator().generate("local",
+                new io.llmswarm.inference.GenerationRequest(second, 10, sampling, true), token -> true);
+
+        long hitsBefore = nodes.getLast().shard().promptCache().hits();
+        GenerationOutcome turn2 = via.coordinator().generate(GenerateRequest.tokens(second, 10,
+                new SamplingParams(sampling, true, 0)), TokenListener.none()).outcome().await(60, TimeUnit.SECONDS);
+        assertEquals(turn1.promptTokens().length + fed.length, turn2.promptTokensReused(), "turn 1's prompt and answer");
+        assertArrayEquals(expected.tokens(), turn2.tokenIds());
+        assertEquals(hitsBefore + 1, nodes.getLast().shard().promptCache().hits());
+
+        // A shard that lost what it kept (here: all of it) refuses the prefix; the request computes it all.
+        nodes.get(2).shard().promptCache().close();
+        int[] third = java.util.stream.IntStream.concat(Arrays.stream(second), java.util.stream.IntStream.of(303)).toArray();
+        GenerationResult expected3 = local.generator().generate("local",
+                new io.llmswarm.inference.GenerationRequest(third, 6, sampling, true), token -> true);
+        GenerationOutcome turn3 = via.coordinator().generate(GenerateRequest.tokens(third, 6,
+                new SamplingParams(sampling, true, 0)), TokenListener.none()).outcome().await(60, TimeUnit.SECONDS);
+        assertEquals(0, turn3.promptTokensReused(), "the prefix was lost on the third shard");
+        assertArrayEquals(expected3.tokens(), turn3.tokenIds());
+        assertTrue(nodes.get(2).shard().promptCache().misses() >= 1);
+    }
+
     @Test
     @Order(100)
     void aNodeThatLeavesTakesItsLayersAndNewRequestsNameThem() throws Exception {
