@@ -233,6 +233,38 @@ class CodecsTest {
         assertEquals(18, ((TaskResult.Sampled) new TaskReplyCodec().decodeFromWire(0, wire).result()).draws());
     }
 
+    /**
+     * A first step after a cached prefix carries the prefix's token ids between the step's and
+     * the hidden states; a header whose position is not the prefix's length, or a body whose length
+     * does not fit the prefix, is refused.
+     */
+    @Test
+    void aStepAfterACachedPrefixCarriesItsTokenIds() {
+        int[] prefix = new int[17];
+        java.util.Arrays.setAll(prefix, i -> 100 + i);
+        ExecuteTask plain = task(hidden(3 * 64), HiddenEncoding.F16);
+        ExecuteTask task = new ExecuteTask(plain.envelope(), plain.params(),
+                new TaskInput(plain.input().tokens(), plain.input().hidden(), 64, prefix));
+        ExecuteTask back = new ExecuteTaskCodec().decodeFromWire(0, encoded(task));
+        assertArrayEquals(prefix, back.input().prefix());
+        assertArrayEquals(task.input().tokens(), back.input().tokens());
+        assertEquals(3 * 64, back.input().hidden().length);
+        assertEquals(17, Frames.readHeader(encoded(task), 0).getJsonObject("params").getInteger("prefix_tokens"));
+        assertEquals(0, new ExecuteTaskCodec().decodeFromWire(0, encoded(plain)).input().prefix().length);
+
+        JsonObject header = Frames.readHeader(encoded(task), 0);
+        header.getJsonObject("params").put("prefix_tokens", 16);
+        Buffer wrongPosition = Buffer.buffer();
+        MessageProof.write(wrongPosition, header, ClusterSecret.none(), body -> body.appendBytes(new byte[4 * 3 + 4 * 16 + 2 * 3 * 64]));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ExecuteTaskCodec().decodeFromWire(0, wrongPosition));
+        assertTrue(e.getMessage().contains("must start at position 16"), e.getMessage());
+        Buffer cut = encoded(task);
+        Buffer shorter = cut.getBuffer(0, cut.length() - 4);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ExecuteTaskCodec().decodeFromWire(0, shorter));
+    }
+
     @Test
     void aRelayThatSendsResultsElsewhereThanACoordinatorIsRefused() {
         ExecuteTask plain = task(null, HiddenEncoding.F32);

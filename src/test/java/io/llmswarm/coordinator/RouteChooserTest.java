@@ -129,4 +129,32 @@ class RouteChooserTest {
                 .map(c -> c.route().toString()).toList());
         assertThrows(SwarmNotReadyException.class, () -> chooser.require(view(shard("b", "4-7", 0)), true));
     }
+
+    /**
+     * A follow-up goes to the pipeline that keeps its prompt's prefix while that pipeline is at most
+     * {@link RouteChooser#PREFIX_SLACK} requests busier than the best route, and not to one whose
+     * node left, holds other layers now, or has no free session slot.
+     */
+    @Test
+    void aRouteThatKeepsThePrefixIsPreferredWithinTheSlack() {
+        List<PrefixDirectory.NodeSpan> kept = List.of(new PrefixDirectory.NodeSpan("a", LayerRange.parse("0-3")),
+                new PrefixDirectory.NodeSpan("b", LayerRange.parse("4-7")));
+        SwarmView slightlyBusier = view(replica("r", 4, 0), shard("a", "0-3", 2), shard("b", "4-7", 1));
+        assertEquals("llamacpp:r[0-7]", chooser.require(slightlyBusier, true).toString());
+        assertEquals("a[0-3] -> b[4-7]", chooser.withPrefix(slightlyBusier, kept, true).orElseThrow().toString());
+
+        SwarmView muchBusier = view(replica("r", 4, 0), shard("a", "0-3", 3), shard("b", "4-7", 1));
+        assertTrue(chooser.withPrefix(muchBusier, kept, true).isEmpty(), "3 more requests than the replica's");
+
+        assertTrue(chooser.withPrefix(view(replica("r", 4, 0), shard("a", "0-3", 0)), kept, true).isEmpty(), "b left");
+        assertTrue(chooser.withPrefix(view(shard("a", "0-3", 0), shard("b", "5-7", 0), shard("c", "4-4", 0)), kept, true)
+                .isEmpty(), "b holds other layers now");
+        ShardAnnouncement full = new ShardAnnouncement("b", MODEL, LayerRange.parse("4-7"), ShardAnnouncement.JAVA_BACKEND,
+                Addresses.shardExecute("b"), 0, 0, true);
+        assertTrue(chooser.withPrefix(view(shard("a", "0-3", 0), full, shard("c", "4-7", 0)), kept, true).isEmpty(),
+                "b has no free session slot");
+        // A sub-span of what a node holds still finds the node.
+        assertEquals("a[0-3] -> b[4-7]", chooser.withPrefix(view(shard("a", "0-5", 0), shard("b", "4-7", 0)), kept, true)
+                .orElseThrow().toString());
+    }
 }
