@@ -149,6 +149,11 @@ public final class NodeCommand implements Callable<Integer> {
                     + "up to this many; longer prompts go in chunks between other sessions' tokens (default 256).")
     Integer batchTokens;
 
+    @Option(names = "--prompt-cache", paramLabel = "N",
+            description = "Finished sessions whose KV cache the node keeps for prompts that start the same way (a "
+                    + "conversation's next turn); evicted first when the KV budget needs room; 0 turns it off (default 32).")
+    Integer promptCache;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION",
             description = "On SIGTERM or Ctrl-C the node stops taking new work and serves what it has for up to this "
                     + "long before it leaves (default 60s); a second signal stops it at once.")
@@ -182,6 +187,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "https_redirect_port", httpsRedirectPort);
         put(flags, "batch_tokens", batchTokens);
         put(flags, "drain_timeout", drainTimeout);
+        put(flags, "prompt_cache", promptCache);
         put(flags, "step_timeout", stepTimeout);
         put(flags, "session_idle_timeout", sessionIdleTimeout);
         put(flags, "max_failovers", maxFailovers);

@@ -10,6 +10,7 @@ import io.llmswarm.gateway.GatewayLimits;
 import io.llmswarm.gateway.GatewaySettings;
 import io.llmswarm.gateway.GatewayTls;
 import io.llmswarm.inference.BundledModel;
+import io.llmswarm.shard.ShardService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -34,7 +35,7 @@ import java.util.Map;
  * pipeline_state_ttl, hidden_dtype, backend,
  * ctx_size, parallel, and for security and limits http_host, api_keys (comma separated, or a JSON
  * array in the file), api_keys_file, cluster_secret, cluster_secret_file, cluster_tls_key,
- * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens,
+ * cluster_tls_cert, cluster_tls_trust, max_concurrent, max_concurrent_per_client, kv_cache, batch_tokens, prompt_cache,
  * drain_timeout, allowed_origins (comma separated, or a JSON array in the file), https_cert, https_key,
  * https_redirect_port.
  */
@@ -45,7 +46,7 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout",
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout", "prompt_cache",
             "allowed_origins", "https_cert", "https_key", "https_redirect_port");
 
     private final Map<String, String> values = new HashMap<>();
@@ -116,7 +117,8 @@ public final class NodeConfig {
                 new BackendSettings(values.get("backend"), integer("ctx_size", 0), integer("parallel", BackendSettings.DEFAULT_PARALLEL)),
                 gateway(), values.containsKey("kv_cache") ? parseBytes(values.get("kv_cache")) : 0,
                 batchTokens(), values.containsKey("http_port") ? 1 : NodeSettings.DEFAULT_HTTP_PORT_COUNT,
-                duration("drain_timeout", NodeSettings.DEFAULT_DRAIN_TIMEOUT));
+                duration("drain_timeout", NodeSettings.DEFAULT_DRAIN_TIMEOUT),
+                integer("prompt_cache", ShardService.DEFAULT_PROMPT_CACHE_ENTRIES));
     }
 
     private GatewaySettings gateway() {

@@ -3,6 +3,7 @@ package io.llmswarm.cli;
 import io.llmswarm.cluster.ClusterSettings;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.gateway.GatewaySettings;
+import io.llmswarm.shard.ShardService;
 
 import java.nio.file.Path;
 
@@ -11,15 +12,24 @@ import java.nio.file.Path;
  * {@code A-B}), how to join the cluster, the HTTP port (for the gateway), kernel threads, the
  * memory the node may use for weights and KV caches (in bytes), how it copes with faults, the
  * backend (the Java engine for a span of layers, or llama.cpp for a whole-model replica), the
- * gateway's host, API keys and limits, and the KV-cache budget ({@code 0}: a quarter of the
- * memory, at least 64 MiB).
+ * gateway's host, API keys and limits, the KV-cache budget ({@code 0}: a quarter of the
+ * memory, at least 64 MiB), and how many finished sessions the prompt cache keeps (0: none).
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout) {
+                           long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout,
+                           int promptCacheEntries) {
 
     /** How long a stopped node goes on serving the sessions and requests it has before it leaves. */
     public static final java.time.Duration DEFAULT_DRAIN_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    /** With the default prompt cache ({@link ShardService#DEFAULT_PROMPT_CACHE_ENTRIES} finished sessions). */
+    public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
+                        long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
+                        long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout) {
+        this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
+                batchTokens, httpPortCount, drainTimeout, ShardService.DEFAULT_PROMPT_CACHE_ENTRIES);
+    }
 
     /** With the default drain timeout. */
     public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
@@ -78,6 +88,9 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
         if (httpPortCount < 1) {
             throw new IllegalArgumentException("httpPortCount must be at least 1; got " + httpPortCount);
         }
+        if (promptCacheEntries < 0) {
+            throw new IllegalArgumentException("prompt_cache must be 0 (off) or more; got " + promptCacheEntries);
+        }
         if (batchTokens < 0) {
             throw new IllegalArgumentException("batch_tokens must be at least 1; got " + batchTokens);
         }
@@ -103,7 +116,7 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
     /** The same settings on HTTP port {@code port} exactly (the free one a node picked from its range). */
     public NodeSettings withHttpPort(int port) {
         return new NodeSettings(model, layers, cluster, port, threads, memoryBytes, resilience, backend, gateway,
-                kvCacheBytes, batchTokens, 1, drainTimeout);
+                kvCacheBytes, batchTokens, 1, drainTimeout, promptCacheEntries);
     }
 
     /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
@@ -118,17 +131,17 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     public NodeSettings withResilience(Resilience value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
     }
 
     public NodeSettings withBackend(BackendSettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
         return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout);
+                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
     }
 
     public NodeSettings withKvCacheBytes(long value) {

@@ -145,7 +145,7 @@ public final class SwarmNode {
                 engine.warmUp();
                 parts = new Parts(file, engine, new ShardService(nodeId, engine, tokenizer::isEndOfGeneration,
                         new ShardService.Settings(ShardService.Settings.defaults().maxSessions(),
-                                settings.resilience().sessionIdleTimeout())), null);
+                                settings.resilience().sessionIdleTimeout(), settings.promptCacheEntries())), null);
             }
             Resilience resilience = settings.resilience();
             Coordinator coordinator = new Coordinator(cluster.vertx(),

@@ -111,6 +111,20 @@ class NodeConfigTest {
     }
 
     @Test
+    void thePromptCacheIsOnByDefaultAndTurnsOffWithZero() {
+        assertEquals(io.llmswarm.shard.ShardService.DEFAULT_PROMPT_CACHE_ENTRIES,
+                NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of()).promptCacheEntries());
+        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--model", "m.gguf",
+                "--prompt-cache", "0").commandSpec().commandLine().getCommand();
+        assertEquals(0, command.settings(Map.of()).promptCacheEntries());
+        assertEquals(5, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_PROMPT_CACHE", "5"),
+                Map.of()).promptCacheEntries());
+        var negative = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
+                Map.of("model", "m.gguf", "prompt_cache", "-1")));
+        assertEquals("prompt_cache must be 0 (off) or more; got -1", negative.getMessage());
+    }
+
+    @Test
     void badSettingsSayWhatWasExpected(@TempDir Path dir) throws Exception {
         // No model anywhere: the bundled demo model, as generate and demo use.
         assertEquals(io.llmswarm.inference.BundledModel.path(), NodeConfig.resolve(null, Map.of(), Map.of()).model());
