@@ -42,6 +42,8 @@ public final class SwarmNode {
     private final Parts parts;
     private final Coordinator coordinator;
     private final ShardAnnouncement claimed;
+    /** Whether the node chose its layers ({@code --layers auto}), and so may give back layers to later nodes. */
+    private final boolean autoLayers;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
     /** How long a draining node must have had nothing to do before it leaves. */
     private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
@@ -64,6 +66,7 @@ public final class SwarmNode {
         this.parts = parts;
         this.coordinator = coordinator;
         this.claimed = claimed;
+        this.autoLayers = settings.autoLayers();
     }
 
     /** Joins, loads and deploys; completes when the shard is announced ready. */
@@ -168,9 +171,16 @@ public final class SwarmNode {
     }
 
     private Future<?> deploy() {
-        io.vertx.core.VerticleBase served = parts.replica() != null
-                ? new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed)
-                : new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
+        io.vertx.core.VerticleBase served;
+        if (parts.replica() != null) {
+            served = new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed);
+        } else {
+            ShardVerticle shard = new ShardVerticle(parts.shard(), cluster.announcements(), claimed, cluster.metrics());
+            if (autoLayers) {
+                shard.adaptLayers(coordinator::status); // gives its back layers to later nodes, takes them back when they leave
+            }
+            served = shard;
+        }
         this.served = served;
         return cluster.vertx().deployVerticle(served)
                 .compose(ignored -> cluster.vertx().deployVerticle(new CoordinatorVerticle(coordinator)))

@@ -1,5 +1,6 @@
 package io.llmswarm.cluster;
 
+import io.llmswarm.engine.LayerRange;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -74,6 +75,17 @@ public final class Announcer {
     public Future<Void> publishNotReady() {
         synchronized (this) {
             return publish(wanted.withReady(false));
+        }
+    }
+
+    /**
+     * Announces {@code layers} (a part of what the node loaded, or all of it again) when they differ
+     * from what it announces; ready or not stays as it is. Completes once written.
+     */
+    public Future<Void> publishLayers(LayerRange layers) {
+        synchronized (this) {
+            ShardAnnouncement next = wanted.withLayers(layers);
+            return next.equals(wanted) ? Future.succeededFuture() : publish(next);
         }
     }
 

@@ -4,9 +4,11 @@ import io.llmswarm.engine.LayerRange;
 
 /**
  * Chooses the layers a new node takes ({@code --layers auto}): the first span no shard announces
- * yet, or, when every layer is announced, the least-replicated span, in both cases no more layers
- * than the node's memory holds. A replica copies an announced shard's exact range when one fits,
- * so that routes can use it in place of that shard.
+ * yet; when every layer is announced, the back half of the widest Java shard's span (that node then
+ * announces only the front half, {@link #narrowed}), so that nodes started one after another split
+ * the model among them; when no span has two layers left to split, the least-replicated span. Never
+ * more layers than the node's memory holds. A copy takes an announced shard's exact range when one
+ * fits, so that routes can use it in place of that shard.
  */
 public final class LayerChooser {
 
@@ -34,6 +36,19 @@ public final class LayerChooser {
         if (!gaps.isEmpty()) {
             LayerRange gap = gaps.getFirst();
             return new LayerRange(gap.first(), Math.min(gap.last(), gap.first() + fit - 1));
+        }
+        ShardAnnouncement widest = null;
+        for (ShardAnnouncement shard : view.shards()) {
+            if (!shard.isReplica() && shard.layers().last() < n && shard.layers().size() >= 2
+                    && (widest == null || shard.layers().size() > widest.layers().size())) {
+                widest = shard;
+            }
+        }
+        if (widest != null) {
+            LayerRange span = widest.layers();
+            int half = span.size() / 2;
+            int take = Math.min(half, fit);
+            return new LayerRange(span.last() - take + 1, span.last());
         }
         int[] replicas = view.replicasPerLayer(false);
         LayerRange copy = null;
@@ -66,5 +81,32 @@ public final class LayerChooser {
             end++;
         }
         return new LayerRange(start, end);
+    }
+
+    /**
+     * What a node that loaded {@code loaded} (with {@code --layers auto}) announces: the front of it,
+     * up to where ready Java shards of other nodes that start after its first layer cover every layer
+     * to its end (they took its back half, {@link #choose}), else all of it. So a node gives its back
+     * layers to a newcomer once that one is ready, and announces them again, still loaded, when it
+     * leaves. Nodes that start at the same layer (copies) never narrow each other.
+     */
+    public static LayerRange narrowed(LayerRange loaded, SwarmView view, String self) {
+        int a = loaded.first();
+        int b = loaded.last();
+        boolean[] covered = new boolean[b - a + 1];
+        for (ShardAnnouncement other : view.readyShards()) {
+            LayerRange r = other.layers();
+            if (other.nodeId().equals(self) || other.isReplica() || r.first() <= a || r.first() > b) {
+                continue;
+            }
+            for (int l = r.first(); l <= Math.min(r.last(), b); l++) {
+                covered[l - a] = true;
+            }
+        }
+        int m = b + 1;
+        while (m - 1 > a && covered[m - 1 - a]) {
+            m--;
+        }
+        return m > b ? loaded : new LayerRange(a, m - 1);
     }
 }

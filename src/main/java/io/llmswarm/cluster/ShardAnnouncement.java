@@ -34,6 +34,11 @@ public record ShardAnnouncement(String nodeId, ModelIdentity model, LayerRange l
         return new ShardAnnouncement(nodeId, model, layers, backend, address, capacity, load, ready);
     }
 
+    /** The same node announcing {@code value} as its layers (a part of what it loaded, or all of it again). */
+    public ShardAnnouncement withLayers(LayerRange value) {
+        return new ShardAnnouncement(nodeId, model, value, backend, address, capacity, load, ready);
+    }
+
     public ShardAnnouncement withReady(boolean value) {
         return new ShardAnnouncement(nodeId, model, layers, backend, address, capacity, load, value);
     }

@@ -5,13 +5,16 @@ import io.llmswarm.cluster.AnnouncementRegistry;
 import io.llmswarm.cluster.Announcer;
 import io.llmswarm.cluster.Envelope;
 import io.llmswarm.cluster.ExecuteTask;
+import io.llmswarm.cluster.LayerChooser;
 import io.llmswarm.cluster.Relay;
 import io.llmswarm.cluster.TaskInput;
 import io.llmswarm.cluster.TaskParams;
 import io.llmswarm.cluster.TaskResult;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.ShardAnnouncement;
+import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.engine.LayerRange;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -38,6 +41,8 @@ public final class ShardVerticle extends VerticleBase {
     private final ShardAnnouncement first;
     private final String nodeId;
     private Announcer announcer;
+    /** The swarm as this node sees it, when its layers were chosen automatically (null: fixed layers). */
+    private volatile java.util.function.Supplier<SwarmView> swarm;
     private WorkerExecutor workers;
     private long timer = -1;
 
@@ -223,7 +228,35 @@ public final class ShardVerticle extends VerticleBase {
 
     private void housekeeping() {
         workers.executeBlocking(service::expireIdle, true)
-                .onComplete(ignored -> announcer.refresh(service.freeSlots(), service.load()));
+                .onComplete(ignored -> announcer.refresh(service.freeSlots(), service.load()))
+                .onComplete(ignored -> adaptLayers());
+    }
+
+    /**
+     * With {@code --layers auto}: announces what {@link LayerChooser#narrowed} says of the layers this
+     * node loaded and the swarm as {@code swarm} shows it, checked every second: the front part once
+     * later nodes took the back, all of it again when they left. The engine keeps every layer it
+     * loaded, so steps of routes planned before a change still run.
+     */
+    public void adaptLayers(java.util.function.Supplier<SwarmView> swarm) {
+        this.swarm = swarm;
+    }
+
+    private void adaptLayers() {
+        java.util.function.Supplier<SwarmView> view = swarm;
+        if (view == null || announcer == null || !announcer.current().ready()) {
+            return;
+        }
+        LayerRange now = announcer.current().layers();
+        LayerRange next = LayerChooser.narrowed(service.layers(), view.get(), nodeId);
+        if (!next.equals(now)) {
+            LOG.log(System.Logger.Level.INFO, next.size() < now.size()
+                    ? "layers " + new LayerRange(next.last() + 1, now.last()) + " are served by nodes that joined later:"
+                            + " this node now announces layers " + next + " (it keeps all of " + service.layers() + " loaded)"
+                    : "no other node serves layers " + new LayerRange(now.last() + 1, next.last()) + " now: this node"
+                            + " announces layers " + next + " again");
+            announcer.publishLayers(next);
+        }
     }
 
     /** Says the node is draining: announced not ready, so no new route comes here; the sessions it has go on. */

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * {@code --layers auto}: two nodes started together, each with memory for half the layers, split
  * the model between them (the claim lock keeps them from taking the same half); a third with
- * memory for everything copies a shard.
+ * memory for everything takes the back half of the first node's span, which then announces only
+ * its front half, and announces it all again when the third leaves.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class AutoLayersTest {
@@ -40,7 +41,7 @@ class AutoLayersTest {
     Path dir;
 
     @Test
-    void nodesStartedTogetherSplitTheModelAndALaterOneReplicatesAShard() throws Exception {
+    void nodesStartedTogetherSplitTheModelAndALaterOneSplitsItFurther() throws Exception {
         Path model = SwarmTestModel.write(dir, 8);
         long halfTheLayers;
         try (GgufFile file = GgufFile.open(model)) {
@@ -64,10 +65,11 @@ class AutoLayersTest {
             SwarmNode third = SwarmNode.start(new NodeSettings(model, NodeSettings.AUTO, cluster.member(2), 0, 1,
                     1L << 30)).await(60, TimeUnit.SECONDS);
             nodes.add(third);
-            assertEquals(new LayerRange(0, 3), third.layers());
+            assertEquals(new LayerRange(2, 3), third.layers(), "the back half of the first node's 0-3");
+            SwarmNode front = nodes.stream().filter(n -> n.layers().first() == 0).findFirst().orElseThrow();
+            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> announced(third).equals("0-1,2-3,4-7"),
+                    () -> "the first node to announce 0-1: " + announced(third));
 
-            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> third.coordinator().status().isReady(),
-                    () -> "readiness: " + third.coordinator().status().toJson());
             GenerationResult expected;
             try (LocalModel local = SwarmTestModel.local(model)) {
                 expected = SwarmTestModel.generate(local, "Once upon a time", 10, SamplingConfig.greedy(), true);
@@ -76,10 +78,28 @@ class AutoLayersTest {
                     new SamplingParams(SamplingConfig.greedy(), true, 0)), TokenListener.none())
                     .outcome().await(60, TimeUnit.SECONDS);
             assertArrayEquals(expected.tokens(), outcome.tokenIds());
+            assertEquals(3, outcome.timings().shards().size(), "three hops: " + outcome.route());
+
+            // The third leaves: the first node, which kept layers 2-3 loaded, announces them again.
+            nodes.remove(third);
+            third.close(Duration.ofSeconds(10));
+            TestClusters.awaitTrue(Duration.ofSeconds(30), () -> announced(front).equals("0-3,4-7"),
+                    () -> "the first node to announce 0-3 again: " + announced(front));
+            GenerationOutcome again = front.coordinator().generate(GenerateRequest.text("Once upon a time", 10,
+                    new SamplingParams(SamplingConfig.greedy(), true, 0)), TokenListener.none())
+                    .outcome().await(60, TimeUnit.SECONDS);
+            assertArrayEquals(expected.tokens(), again.tokenIds());
         } finally {
             for (SwarmNode node : nodes) {
                 node.close(Duration.ofSeconds(10));
             }
         }
+    }
+
+    /** The layers the ready nodes announce, as {@code node} sees them, in order. */
+    private static String announced(SwarmNode node) {
+        return String.join(",", node.coordinator().status().readyShards().stream()
+                .map(shard -> shard.layers().toString()).sorted(Comparator.comparingInt(r -> Integer.parseInt(r.split("-")[0])))
+                .toList());
     }
 }
