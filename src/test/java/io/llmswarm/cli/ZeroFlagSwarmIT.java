@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The design card's first use: three processes started with {@code java -jar node.jar -cluster}
  * and nothing else, each in an empty working folder, serve the bundled demo model, take the next
- * free cluster and HTTP ports, find each other on this machine and form one ready swarm; one of
+ * free cluster and HTTP ports, find each other on this machine and form one ready swarm that splits
+ * the model's layers among them (none announces all of them, together they cover them); one of
  * them answers a question over HTTP; no log holds a stack trace. A fourth node given an HTTP port
  * that is taken stops with one clear line.
  */
@@ -68,6 +69,9 @@ class ZeroFlagSwarmIT {
             int port = ports.iterator().next();
             TestClusters.awaitTrue(Duration.ofSeconds(60), () -> swarm(port).getJsonArray("shards", new io.vertx.core.json.JsonArray()).size() == 3,
                     () -> "three nodes in one swarm: " + swarm(port));
+            // --layers auto: each later node took the back half of a span, whose node then announced its front half.
+            TestClusters.awaitTrue(Duration.ofSeconds(60), () -> splitAmongThree(swarm(port)),
+                    () -> "the demo model's 8 layers split among the three nodes: " + swarm(port));
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/inference"))
                     .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("prompt", "What is a dog?")
@@ -129,5 +133,33 @@ class ZeroFlagSwarmIT {
         } catch (Exception e) {
             return new JsonObject().put("unreachable", e.toString());
         }
+    }
+
+    /** Three ready nodes, none announcing all 8 layers, every layer announced by one of them. */
+    private static boolean splitAmongThree(JsonObject swarm) {
+        io.vertx.core.json.JsonArray shards = swarm.getJsonArray("shards", new io.vertx.core.json.JsonArray());
+        boolean[] covered = new boolean[8];
+        int ready = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            JsonObject shard = shards.getJsonObject(i);
+            if (!shard.getBoolean("ready", false)) {
+                continue;
+            }
+            ready++;
+            int first = shard.getInteger("layer_start");
+            int last = shard.getInteger("layer_end");
+            if (first == 0 && last == 7) {
+                return false;
+            }
+            for (int l = first; l <= last && l < 8; l++) {
+                covered[l] = true;
+            }
+        }
+        for (boolean c : covered) {
+            if (!c) {
+                return false;
+            }
+        }
+        return ready == 3;
     }
 }
