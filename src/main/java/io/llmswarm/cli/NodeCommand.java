@@ -44,8 +44,13 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--join", paramLabel = "HOST:PORT,...", description = "Members to contact over TCP/IP, each host:port.")
     String join;
 
-    @Option(names = "--multicast", description = "Find members by multicast (LAN) instead of --join.")
+    @Option(names = "--multicast", negatable = true, description = "Find nodes on the LAN by multicast beacons "
+            + "(on by default when --cluster-host is not a loopback address and no --join is given).")
     Boolean multicast;
+
+    @Option(names = "--no-discovery", description = "Look for no other node (neither this machine's cluster ports nor "
+            + "the LAN); others may still join this one with --join.")
+    Boolean noDiscovery;
 
     @Option(names = "--http-port", description = "HTTP port of the gateway (default 8080).")
     Integer httpPort;
@@ -169,6 +174,7 @@ public final class NodeCommand implements Callable<Integer> {
         put(flags, "cluster_port", clusterPort);
         put(flags, "join", join);
         put(flags, "multicast", multicast);
+        put(flags, "no_discovery", noDiscovery);
         put(flags, "http_port", httpPort);
         put(flags, "threads", threads);
         put(flags, "memory", memory);

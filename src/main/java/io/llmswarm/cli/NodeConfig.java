@@ -46,7 +46,7 @@ public final class NodeConfig {
             "join", "multicast", "http_port", "threads", "memory", "step_timeout", "session_idle_timeout",
             "max_failovers", "circuit_open_for", "pipeline_state_ttl", "hidden_dtype", "backend", "ctx_size", "parallel", "http_host", "api_keys",
             "api_keys_file", "cluster_secret", "cluster_secret_file", "cluster_tls_key", "cluster_tls_cert",
-            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout", "prompt_cache",
+            "cluster_tls_trust", "max_concurrent", "max_concurrent_per_client", "kv_cache", "batch_tokens", "drain_timeout", "prompt_cache", "no_discovery",
             "allowed_origins", "https_cert", "https_key", "https_redirect_port");
 
     private final Map<String, String> values = new HashMap<>();
@@ -101,10 +101,15 @@ public final class NodeConfig {
         String join = values.getOrDefault("join", "");
         List<String> members = join.isBlank() ? List.of()
                 : Arrays.stream(join.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        int port = integer("cluster_port", ClusterSettings.DEFAULT_PORT);
+        boolean noDiscovery = Boolean.parseBoolean(values.getOrDefault("no_discovery", "false"));
+        if (noDiscovery && members.isEmpty()) {
+            members = List.of(host + ":" + port); // looks for no one; others may still join it
+        }
         ClusterSettings cluster = new ClusterSettings(values.getOrDefault("cluster_name", ClusterSettings.DEFAULT_NAME),
-                host, integer("cluster_port", ClusterSettings.DEFAULT_PORT), members,
-                Boolean.parseBoolean(values.getOrDefault("multicast", "false")), false, clusterSecurity(),
-                values.containsKey("cluster_port") ? 1 : ClusterSettings.DEFAULT_PORT_COUNT);
+                host, port, members, ClusterSettings.lanDiscovery(values.containsKey("multicast")
+                        ? Boolean.parseBoolean(values.get("multicast")) : null, host, members, noDiscovery), false,
+                clusterSecurity(), values.containsKey("cluster_port") ? 1 : ClusterSettings.DEFAULT_PORT_COUNT);
         String model = values.get("model");
         if (model == null && BundledModel.isAvailable()) {
             // As generate and demo do: a first `java -jar node.jar -cluster` serves the demo model.

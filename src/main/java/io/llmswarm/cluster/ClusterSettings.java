@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * How a node joins the swarm: the cluster's name, the host and port this member binds (the event
- * bus binds the same host), the members to contact over TCP/IP ({@code host:port} each), or
- * multicast on a LAN instead; a lite member joins without holding any map data (clients, tests);
+ * bus binds the same host), the members to contact over TCP/IP ({@code host:port} each), and
+ * whether to find nodes on the LAN by multicast beacons ({@link LanBeacon}, beside this host's
+ * ports); a lite member joins without holding any map data (clients, tests);
  * the cluster secret and event-bus TLS that keep strangers out. {@code portCount} ports from
  * {@code port} may be taken (the first free one); with more than one and no members given, the
  * member looks for the others on those ports of its host, so several nodes on one machine find
@@ -53,6 +54,28 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
     }
 
+    /**
+     * Whether a node looks for others on the LAN by multicast beacons: as asked ({@code --multicast},
+     * {@code --no-multicast}), else when it binds a non-loopback address (so LAN nodes can reach it)
+     * and was given no members to join; never with {@code --no-discovery}.
+     */
+    public static boolean lanDiscovery(Boolean asked, String host, List<String> members, boolean noDiscovery) {
+        if (noDiscovery) {
+            return false;
+        }
+        if (asked != null) {
+            return asked;
+        }
+        if (!members.isEmpty()) {
+            return false;
+        }
+        try {
+            return !java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     public static final String DEFAULT_NAME = "llm-swarm";
     public static final int DEFAULT_PORT = 5701;
 
@@ -69,9 +92,12 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return new ClusterSettings(name, host, port, members, multicast, liteMember, value, portCount);
     }
 
-    /** The members to contact: those given, or, with several ports and none given, every port of the range on this host. */
+    /**
+     * The members to contact: those given, or, with several ports and none given, every port of the
+     * range on this host (with {@code multicast}, besides the nodes multicast finds on the LAN).
+     */
     public List<String> contacts() {
-        if (!members.isEmpty() || multicast || portCount == 1) {
+        if (!members.isEmpty() || portCount == 1) {
             return members;
         }
         return java.util.stream.IntStream.range(port, port + portCount).mapToObj(p -> host + ":" + p).toList();

@@ -2,6 +2,7 @@ package io.llmswarm.cluster;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.DiscoveryStrategyConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -18,6 +19,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -97,6 +99,10 @@ public final class SwarmCluster {
         }
     }
 
+    /** Where nodes announce themselves on the LAN ({@link LanBeacon}). */
+    static final String MULTICAST_GROUP = "224.2.2.3";
+    static final int MULTICAST_PORT = 54327;
+
     static Config hazelcastConfig(ClusterSettings settings) {
         Config config = ConfigUtil.loadConfig();
         // Members with another secret (or none) get another name: they never join this cluster.
@@ -115,12 +121,24 @@ public final class SwarmCluster {
         network.getInterfaces().setEnabled(true).addInterface(settings.host());
         JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getMulticastConfig().setEnabled(settings.multicast());
+        join.getMulticastConfig().setEnabled(false);
         List<String> members = new ArrayList<>(settings.contacts());
         if (!members.contains(settings.self())) {
             members.add(settings.self());
         }
-        join.getTcpIpConfig().setEnabled(!settings.multicast()).setMembers(members);
+        if (settings.multicast() && settings.members().isEmpty()) {
+            // Both at once: the ports of this host's range (nodes on this machine) and multicast
+            // beacons (nodes on the LAN); Hazelcast's TCP/IP and multicast joins exclude each other.
+            join.getTcpIpConfig().setEnabled(false);
+            config.setProperty("hazelcast.discovery.enabled", "true");
+            join.getDiscoveryConfig().addDiscoveryStrategyConfig(new DiscoveryStrategyConfig(new PortRangeDiscovery(),
+                    Map.of(PortRangeDiscovery.CANDIDATES.key(), String.join(",", members))));
+            join.getDiscoveryConfig().addDiscoveryStrategyConfig(new DiscoveryStrategyConfig(new LanBeacon(),
+                    Map.of(LanBeacon.GROUP.key(), MULTICAST_GROUP, LanBeacon.PORT.key(), String.valueOf(MULTICAST_PORT),
+                            LanBeacon.TAG.key(), config.getClusterName())));
+        } else {
+            join.getTcpIpConfig().setEnabled(true).setMembers(members);
+        }
         return config;
     }
 
