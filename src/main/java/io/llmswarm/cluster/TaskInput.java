@@ -21,6 +21,11 @@ public record TaskInput(int[] tokens, float[] hidden, int width) {
         return new TaskInput(tokens, null, 0);
     }
 
+    /** The same input over arrays of its own (what local delivery hands a consumer). */
+    public TaskInput copy() {
+        return new TaskInput(tokens.clone(), hidden == null ? null : hidden.clone(), width);
+    }
+
     public boolean hasHidden() {
         return hidden != null;
     }
