@@ -3,7 +3,6 @@ package io.llmswarm.cli;
 import io.llmswarm.cluster.HiddenEncoding;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * How a node's coordinator runs steps and copes with faults: how hidden states travel between
@@ -40,34 +39,6 @@ public record Resilience(Duration stepTimeout, Duration sessionIdleTimeout, int 
 
     public Resilience withHiddenEncoding(HiddenEncoding value) {
         return new Resilience(stepTimeout, sessionIdleTimeout, maxFailovers, circuitOpenFor, pipelineStateTtl, value);
-    }
-
-    /** {@code f32} or {@code f16}, any case; {@code key} names the setting in the error. */
-    public static HiddenEncoding parseHiddenEncoding(String key, String text) {
-        try {
-            return HiddenEncoding.valueOf(text.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + " must be f32 or f16; got '" + text + "'");
-        }
-    }
-
-    /** Parses {@code 250ms}, {@code 60s}, {@code 5m}, {@code 1h}; {@code key} names the setting in the error. */
-    public static Duration parseDuration(String key, String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
-            }
-            long amount = Long.parseLong(t.substring(0, t.length() - 1).trim());
-            return switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                default -> throw new NumberFormatException();
-            };
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " looks like 250ms, 60s, 5m or 1h; got '" + text + "'");
-        }
     }
 
     private static void requirePositive(String key, Duration value) {

@@ -13,6 +13,8 @@ import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
@@ -29,7 +31,9 @@ import java.util.stream.Collectors;
  * class has to be shared), mirrored locally through an entry listener so that reading the swarm
  * never blocks (and resynchronised now and then). When a member leaves or dies every other member
  * removes its entry, so no stale announcement survives a lost member.
- * Writes block on Hazelcast: call them off the event loop.
+ * A node's own announcement is written and withdrawn with Hazelcast's asynchronous operations,
+ * bridged to Vert.x futures ({@link #announce(ShardAnnouncement, Context)}); only {@link #claim},
+ * which holds a cluster-wide lock, and {@link #open} block: call those off the event loop.
  */
 public final class AnnouncementRegistry implements AutoCloseable {
 
@@ -142,9 +146,29 @@ public final class AnnouncementRegistry implements AutoCloseable {
         }
     }
 
-    /** Publishes (or replaces) a node's announcement; throws when the write fails, and then changes nothing. Blocks. */
+    /**
+     * Publishes (or replaces) a node's announcement without blocking: the future completes on
+     * {@code context} once the map holds it (and this member's mirror shows it), or fails when the
+     * write fails, which then changes nothing.
+     */
+    public Future<Void> announce(ShardAnnouncement announcement, Context context) {
+        return Future.fromCompletionStage(map.setAsync(announcement.nodeId(), encode(announcement)), context)
+                .map(ignored -> {
+                    mirrored(announcement);
+                    return null;
+                });
+    }
+
+    /**
+     * Publishes (or replaces) a node's announcement; throws when the write fails, and then changes
+     * nothing. Blocks: for {@link #claim}, which holds a lock around it, and for callers on a worker.
+     */
     public void announce(ShardAnnouncement announcement) {
         map.set(announcement.nodeId(), encode(announcement));
+        mirrored(announcement);
+    }
+
+    private void mirrored(ShardAnnouncement announcement) {
         mirror.put(announcement.nodeId(), announcement);
         changed();
     }
@@ -216,6 +240,13 @@ public final class AnnouncementRegistry implements AutoCloseable {
             System.err.println("WARNING: ignoring node " + key + ": " + why);
         }
         return null;
+    }
+
+    /** Removes a node's announcement without blocking; the future completes on {@code context} once the map no longer holds it. */
+    public Future<Void> withdraw(String nodeId, Context context) {
+        mirror.remove(nodeId);
+        changed();
+        return Future.fromCompletionStage(map.removeAsync(nodeId), context).mapEmpty();
     }
 
     /** Removes a node's announcement. Blocks. */

@@ -1,6 +1,7 @@
 package io.llmswarm.cluster;
 
 import io.llmswarm.engine.LayerRange;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,8 +12,8 @@ import java.util.List;
 
 /**
  * A node's own announcement, kept current: published ready once the node's consumers are
- * registered, republished when capacity or load change, withdrawn on stop. Hazelcast calls
- * block, so they run on the node's worker pool, never on an event loop. A write that fails (a
+ * registered, republished when capacity or load change, withdrawn on stop. Writes use
+ * Hazelcast's asynchronous operations, so no thread waits on the cluster. A write that fails (a
  * partition migrating, a member that left mid-write) is logged and tried again, with a growing
  * pause, until the newest announcement is written: the swarm never keeps showing stale layers or
  * load because one write was lost. One write runs at a time, always of the newest announcement.
@@ -112,10 +113,7 @@ public final class Announcer {
     }
 
     private void write(ShardAnnouncement next) {
-        Future<Void> attempt = workers.executeBlocking(() -> {
-            registry.announce(next);
-            return null;
-        }, true);
+        Future<Void> attempt = registry.announce(next, vertx.getOrCreateContext());
         lastWrite = attempt;
         attempt.onComplete(done -> {
             synchronized (this) {
@@ -171,7 +169,10 @@ public final class Announcer {
         waiters.clear();
     }
 
-    /** Withdraws the announcement (no write is retried after it), then closes what the node served ({@code close}), both on a worker. */
+    /**
+     * Withdraws the announcement (no write is retried after it; Hazelcast's asynchronous remove),
+     * then closes what the node served ({@code close}) on a worker.
+     */
     public Future<Void> withdraw(Runnable close) {
         String nodeId;
         Future<Void> before;
@@ -180,10 +181,11 @@ public final class Announcer {
             nodeId = wanted.nodeId();
             before = lastWrite;
         }
-        return before.transform(ignored -> workers.executeBlocking(() -> {
-            registry.withdraw(nodeId);
-            close.run();
-            return null;
-        }));
+        Context context = vertx.getOrCreateContext();
+        return before.transform(ignored -> registry.withdraw(nodeId, context))
+                .compose(ignored -> workers.executeBlocking(() -> {
+                    close.run();
+                    return null;
+                }));
     }
 }

@@ -11,7 +11,7 @@ import io.vertx.core.json.JsonObject;
  * proof ({@link MessageProof}), then the token ids (int32) and hidden states (F32 or F16) as a
  * little-endian binary body. Decoding checks every field and the body's exact length, and with a
  * secret the proof, throwing {@link MessageProof.RejectedException} with what is wrong. Local
- * delivery passes the record itself.
+ * delivery hands over a copy of the input's arrays.
  */
 public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
 
@@ -61,6 +61,11 @@ public final class ExecuteTaskCodec extends SwarmCodec<ExecuteTask> {
                 p.encoding().write(body, input.hidden());
             }
         });
+    }
+
+    @Override
+    public ExecuteTask transform(ExecuteTask task) {
+        return new ExecuteTask(task.envelope(), task.params(), task.input().copy(), task.relay());
     }
 
     @Override

@@ -23,6 +23,12 @@ public final class SessionReleaseCodec extends SwarmCodec<SessionRelease> {
                 .put("timestamp", System.currentTimeMillis()), secret, body -> { });
     }
 
+    /** Two strings: nothing to copy. */
+    @Override
+    public SessionRelease transform(SessionRelease release) {
+        return release;
+    }
+
     @Override
     public SessionRelease decodeFromWire(int pos, Buffer buffer) {
         JsonObject header = MessageProof.read(buffer, pos, secret).header();

@@ -3,8 +3,11 @@ package io.llmswarm.cluster;
 import io.vertx.core.eventbus.MessageCodec;
 
 /**
- * What the swarm's signed codecs share: their name on the wire, no system codec id, the secret
- * that signs and checks, and local delivery of the same object (it never leaves the JVM).
+ * What the swarm's signed codecs share: their name on the wire, no system codec id, and the secret
+ * that signs and checks. Local delivery ({@link #transform}) hands the receiver its own copy of
+ * whatever in the message is mutable (token ids, hidden states, JSON), so a sender that reuses an
+ * array after sending cannot change what a consumer on the same node reads; each codec says what
+ * that is.
  */
 abstract class SwarmCodec<T> implements MessageCodec<T, T> {
 
@@ -16,10 +19,9 @@ abstract class SwarmCodec<T> implements MessageCodec<T, T> {
         this.secret = secret;
     }
 
+    /** The message as a local consumer gets it: a copy of its mutable parts, the immutable ones shared. */
     @Override
-    public T transform(T message) {
-        return message;
-    }
+    public abstract T transform(T message);
 
     @Override
     public final String name() {

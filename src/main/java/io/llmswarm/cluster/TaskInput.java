@@ -39,6 +39,11 @@ public record TaskInput(int[] tokens, float[] hidden, int width, int[] prefix) {
         return new TaskInput(tokens, states, stateWidth, prefix);
     }
 
+    /** The same input over arrays of its own (what local delivery hands a consumer). */
+    public TaskInput copy() {
+        return new TaskInput(tokens.clone(), hidden == null ? null : hidden.clone(), width, prefix.clone());
+    }
+
     public boolean hasHidden() {
         return hidden != null;
     }

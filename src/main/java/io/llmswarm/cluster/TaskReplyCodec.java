@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * {@link TaskReply} on the wire: envelope, status, error and a sampled token as a JSON header,
  * the cluster proof ({@link MessageProof}: with a secret a coordinator takes no reply a stranger
- * forged), and hidden states as a little-endian F32 body. Local delivery passes the record itself.
+ * forged), and hidden states as a little-endian F32 body. Local delivery hands over a copy of the
+ * result's hidden states or log-probabilities.
  */
 public final class TaskReplyCodec extends SwarmCodec<TaskReply> {
 
@@ -64,6 +65,12 @@ public final class TaskReplyCodec extends SwarmCodec<TaskReply> {
      * malformed throws {@link Malformed}, which names the request and step it claims to answer
      * where they can be read, so that the request can move on at once rather than at its deadline.
      */
+    @Override
+    public TaskReply transform(TaskReply reply) {
+        return reply.result() == null ? reply : new TaskReply(reply.envelope(), reply.error(), reply.result().copy(),
+                reply.engineNanos(), reply.relay());
+    }
+
     @Override
     public TaskReply decodeFromWire(int pos, Buffer buffer) {
         MessageProof.Read message = MessageProof.read(buffer, pos, secret);

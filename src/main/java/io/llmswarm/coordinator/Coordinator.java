@@ -12,9 +12,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -111,7 +115,7 @@ public final class Coordinator {
         // once instead of waiting out their step's deadline, and its circuit breaker is forgotten.
         this.swarmChanged = () -> {
             running.values().forEach(PipelineRun::checkRoute);
-            java.util.Set<String> present = new java.util.HashSet<>();
+            Set<String> present = new HashSet<>();
             wiring.announcements().all().forEach(a -> present.add(a.nodeId()));
             health.forgetAllBut(present);
         };
@@ -183,12 +187,12 @@ public final class Coordinator {
     }
 
     /** A request's pipeline state (status, current shard, reason, per-shard latencies), while it has not expired. */
-    public io.vertx.core.Future<java.util.Optional<io.vertx.core.json.JsonObject>> pipelineState(String requestId) {
+    public Future<Optional<JsonObject>> pipelineState(String requestId) {
         PipelineStateStore states = wiring.states();
         if (states == null) {
-            return io.vertx.core.Future.succeededFuture(java.util.Optional.empty());
+            return Future.succeededFuture(Optional.empty());
         }
-        return vertx.executeBlocking(() -> states.find(requestId));
+        return states.find(requestId, vertx.getOrCreateContext());
     }
 
     public ModelInfo model() {

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Pipeline state per request in a Hazelcast map (JSON values), each entry expiring after a while.
- * Writes are asynchronous so that the decode loop never waits on the cluster.
+ * Reads and writes are asynchronous so that no event loop (nor the decode loop) waits on the cluster.
  */
 public final class PipelineStateStore {
 
@@ -31,7 +31,16 @@ public final class PipelineStateStore {
                 TimeUnit.MILLISECONDS), context);
     }
 
-    /** The state of a request, if it is known and not expired. Blocks. */
+    /**
+     * The state of a request, if it is known and not expired; the future completes on {@code context}
+     * (Hazelcast's asynchronous read, so no thread waits on the cluster).
+     */
+    public Future<Optional<JsonObject>> find(String requestId, Context context) {
+        return Future.fromCompletionStage(map.getAsync(requestId), context)
+                .map(value -> Optional.ofNullable(value).map(JsonObject::new));
+    }
+
+    /** The same read, blocking: for callers that are not on an event loop (tests, tools). */
     public Optional<JsonObject> find(String requestId) {
         return Optional.ofNullable(map.get(requestId)).map(JsonObject::new);
     }

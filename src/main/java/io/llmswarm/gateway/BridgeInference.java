@@ -1,18 +1,19 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cluster.SwarmBusyException;
-import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.GeneratedToken;
 import io.llmswarm.coordinator.Generation;
+import io.llmswarm.coordinator.GenerationFailure;
 import io.llmswarm.coordinator.GenerationOutcome;
+import io.llmswarm.coordinator.GenerationStart;
 import io.llmswarm.coordinator.ShardTiming;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -40,13 +41,16 @@ final class BridgeInference {
 
     private final Vertx vertx;
     private final Coordinator coordinator;
+    private final GenerationStart generations;
     private final ServedModel model;
     private final GatewayMetrics metrics;
     private final BridgeStreams streams;
 
-    BridgeInference(Vertx vertx, Coordinator coordinator, ServedModel model, GatewayMetrics metrics, BridgeStreams streams) {
+    BridgeInference(Vertx vertx, Coordinator coordinator, GenerationStart generations, ServedModel model,
+                    GatewayMetrics metrics, BridgeStreams streams) {
         this.vertx = vertx;
         this.coordinator = coordinator;
+        this.generations = generations;
         this.model = model;
         this.metrics = metrics;
         this.streams = streams;
@@ -59,13 +63,13 @@ final class BridgeInference {
     private void handle(Message<Object> message) {
         if (!(message.body() instanceof JsonObject body)) {
             refuse(message, null, 400, "expected a JSON object {\"stream_id\", \"prompt\" or \"messages\", ...}; got "
-                    + (message.body() == null ? "nothing" : io.vertx.core.json.Json.encode(message.body())));
+                    + (message.body() == null ? "nothing" : Json.encode(message.body())));
             return;
         }
         Object id = body.getValue("stream_id");
         if (!(id instanceof String streamId) || !BridgeAddresses.STREAM_ID.matcher(streamId).matches()) {
             refuse(message, null, 400, "\"stream_id\" must be 16-64 letters, digits, '-' or '_' (random, chosen by"
-                    + " the client); got " + io.vertx.core.json.Json.encode(id));
+                    + " the client); got " + Json.encode(id));
             return;
         }
         if (!"true".equals(message.headers().get(BridgeStreams.OWNED_HEADER))) {
@@ -79,17 +83,16 @@ final class BridgeInference {
         }
         GenerateRequest request;
         try {
-            request = GenerateJson.request(inferenceJson(body));
-        } catch (IllegalArgumentException e) {
-            refuse(message, streamId, 400, e.getMessage());
-            return;
-        } catch (ClassCastException e) {
-            refuse(message, streamId, 400, RequestCheck.WRONG_TYPE);
+            request = read(body);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            refuse(message, streamId, GenerationFailure.ofRequest(e));
             return;
         }
-        SwarmView view = coordinator.status();
-        if (!view.isReady()) {
-            refuse(message, streamId, 503, view.notReadyReason());
+        try {
+            // Before a place is taken: a swarm that cannot serve says so rather than "try again in a second".
+            generations.requireReady();
+        } catch (RuntimeException e) {
+            refuse(message, streamId, GenerationFailure.of(e));
             return;
         }
         switch (streams.admit(message.headers().get(BridgeStreams.CLIENT_HEADER))) {
@@ -102,35 +105,33 @@ final class BridgeInference {
     private void start(Message<Object> message, String streamId, GenerateRequest request, Runnable release) {
         String address = BridgeAddresses.tokens(streamId);
         AtomicReference<Generation> running = new AtomicReference<>();
-        Generation generation;
-        try {
-            generation = coordinator.generate(request, token -> vertx.eventBus().send(address,
-                    tokenMessage(token, running.get()), LOCAL));
-        } catch (RuntimeException e) {
-            release.run();
-            refuse(message, streamId, 500, "the generation did not start: " + e.getMessage());
-            return;
-        }
-        running.set(generation);
-        metrics.track(ENDPOINT, generation);
-        streams.started(streamId, generation, release);
-        message.reply(new JsonObject().put("request_id", generation.requestId()).put("stream_id", streamId));
-        generation.outcome().onComplete(done -> vertx.eventBus().send(address, done.succeeded()
-                ? doneMessage(done.result()) : failedMessage(done.cause()), LOCAL));
+        generations.start(request, token -> vertx.eventBus().send(address, tokenMessage(token, running.get()), LOCAL))
+                .onFailure(cause -> {
+                    release.run();
+                    refuse(message, streamId, GenerationFailure.of(cause));
+                })
+                .onSuccess(generation -> {
+                    running.set(generation);
+                    metrics.track(ENDPOINT, generation);
+                    streams.started(streamId, generation, release);
+                    message.reply(new JsonObject().put("request_id", generation.requestId()).put("stream_id", streamId));
+                    generation.outcome().onComplete(done -> vertx.eventBus().send(address, done.succeeded()
+                            ? doneMessage(done.result()) : failedMessage(GenerationFailure.of(done.cause())), LOCAL));
+                });
     }
 
-    /** A shard without room for the session (KV-cache budget, session slots) is a 503 to retry, as on HTTP. */
-    private static JsonObject failedMessage(Throwable cause) {
-        JsonObject error = new JsonObject().put("type", "error").put("error", "the generation failed: " + cause.getMessage());
-        return cause instanceof SwarmBusyException
-                ? error.put("code", 503).put("retry_after", GenerationSlots.RETRY_AFTER_SECONDS) : error;
+    /** A failure as the stream tells it: what went wrong, its status, and when to try again if that may help. */
+    private static JsonObject failedMessage(GenerationFailure failure) {
+        JsonObject error = new JsonObject().put("type", "error").put("error", failure.message())
+                .put("code", failure.status());
+        return failure.retryAfterSeconds() > 0 ? error.put("retry_after", failure.retryAfterSeconds()) : error;
     }
 
     /**
-     * The request as {@code POST /api/inference} reads it: chat messages rendered into a prompt, a
-     * prompt put into the chat template unless raw, the stream id left out.
+     * The request as {@code POST /api/inference} reads it ({@link InferencePrompt#read}), the stream
+     * id left out; chat messages are rendered with the template into a prompt that then goes as it is.
      */
-    private JsonObject inferenceJson(JsonObject body) {
+    private GenerateRequest read(JsonObject body) {
         JsonObject inference = body.copy();
         inference.remove("stream_id");
         if (inference.containsKey("messages")) {
@@ -143,15 +144,18 @@ final class BridgeInference {
             }
             inference.put("prompt", model.chatTemplate().prompt(OpenAiRequest.messages(inference)));
             inference.remove("messages");
-        } else {
-            inference = InferencePrompt.apply(inference, model.chatTemplate());
+            inference.put("raw", true);
         }
-        RequestCheck.check(inference, coordinator.model().contextLength());
-        return inference;
+        return InferencePrompt.read(inference, model.chatTemplate(), coordinator.model().contextLength());
     }
 
     private void refuse(Message<Object> message, String ownedStream, int code, String reason) {
         refuse(message, ownedStream, code, reason, new JsonObject());
+    }
+
+    private void refuse(Message<Object> message, String ownedStream, GenerationFailure failure) {
+        refuse(message, ownedStream, failure.status(), failure.message(), failure.retryAfterSeconds() > 0
+                ? new JsonObject().put("retry_after", failure.retryAfterSeconds()) : new JsonObject());
     }
 
     /** Fails the request and tells its stream, with {@code details} (such as {@code retry_after}) on the stream's error. */

@@ -2,6 +2,7 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.GenerationStart;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -74,10 +75,11 @@ public final class GatewayVerticle extends VerticleBase {
             }
         });
         GenerationSlots slots = new GenerationSlots(settings.limits()); // shared by HTTP and the bridge
+        GenerationStart generations = new GenerationStart(vertx, coordinator); // every entry point starts through it
         GenerationLimits limits = new GenerationLimits(slots);
         router.route("/api/*").handler(JsonBodies::readAsJson);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, model, metrics));
+        router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, generations, model, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
         router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
         JsonBodies.onlyMethod(router, "/api/inference", HttpMethod.POST);
@@ -85,7 +87,7 @@ public final class GatewayVerticle extends VerticleBase {
         JsonBodies.onlyMethod(router, "/api/swarm", HttpMethod.GET);
         router.route("/v1/*").handler(JsonBodies::readAsJson);
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
-        OpenAiHandler openAi = new OpenAiHandler(coordinator, model, metrics);
+        OpenAiHandler openAi = new OpenAiHandler(coordinator, generations, model, metrics);
         router.get("/v1/models").handler(openAi::models);
         router.get("/v1/models/:model").handler(openAi::model);
         router.post("/v1/completions").handler(limits).handler(openAi::completions);
@@ -103,7 +105,7 @@ public final class GatewayVerticle extends VerticleBase {
         JsonBodies.onlyMethod(router, "/health", HttpMethod.GET);
         JsonBodies.onlyMethod(router, "/ready", HttpMethod.GET);
         JsonBodies.onlyMethod(router, "/metrics", HttpMethod.GET);
-        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, model, metrics, slots);
+        Future<Void> webUi = WebUi.mount(vertx, router, coordinator, generations, model, metrics, slots);
         HttpServerOptions options = new HttpServerOptions();
         if (settings.https()) {
             options.setSsl(true).setKeyCertOptions(settings.tls().keyCertOptions());

@@ -1,5 +1,7 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.coordinator.GenerationFailure;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class GenerationSlots {
 
-    static final int RETRY_AFTER_SECONDS = 1;
+    static final int RETRY_AFTER_SECONDS = GenerationFailure.BUSY_RETRY_SECONDS;
 
     private final GatewayLimits limits;
     private final AtomicInteger running = new AtomicInteger();

@@ -2,6 +2,7 @@ package io.llmswarm.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.coordinator.GenerationFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -10,7 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 final class HttpJson {
 
     /** Seconds a client is told to wait before asking a swarm that is not ready again. */
-    static final String RETRY_AFTER_SECONDS = "5";
+    static final String RETRY_AFTER_SECONDS = Integer.toString(GenerationFailure.NOT_READY_RETRY_SECONDS);
 
     private HttpJson() {
     }

@@ -1,15 +1,15 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cluster.SwarmBusyException;
-import io.llmswarm.cluster.SwarmNotReadyException;
-import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.Generation;
+import io.llmswarm.coordinator.GenerationFailure;
 import io.llmswarm.coordinator.GenerationOutcome;
-import io.llmswarm.inference.FinishReason;
+import io.llmswarm.coordinator.GenerationStart;
 import io.llmswarm.coordinator.TokenListener;
+import io.llmswarm.inference.FinishReason;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -17,8 +17,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code POST /api/inference}: reads the source documents' JSON request (whatever its Content-Type
  * says), puts the prompt into the model's chat template unless it is {@code "raw"} (see
- * {@link InferencePrompt}), checks the swarm is ready, and answers with the whole result, or streams Server-Sent Events when the body says
- * {@code "stream": true} or the client accepts {@code text/event-stream}.
+ * {@link InferencePrompt}), starts it through {@link GenerationStart}, and answers with the whole
+ * result, or streams Server-Sent Events when the body says {@code "stream": true} or the client
+ * accepts {@code text/event-stream}. Failures are answered as {@link GenerationFailure} says.
  */
 final class InferenceHandler implements Handler<RoutingContext> {
 
@@ -28,54 +29,42 @@ final class InferenceHandler implements Handler<RoutingContext> {
     private static final String ENDPOINT = "/api/inference";
 
     private final Coordinator coordinator;
+    private final GenerationStart generations;
     private final ServedModel model;
     private final GatewayMetrics metrics;
 
-    InferenceHandler(Coordinator coordinator, ServedModel model, GatewayMetrics metrics) {
+    InferenceHandler(Coordinator coordinator, GenerationStart generations, ServedModel model, GatewayMetrics metrics) {
         this.coordinator = coordinator;
+        this.generations = generations;
         this.model = model;
         this.metrics = metrics;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
-        JsonObject body;
         GenerateRequest request;
         boolean stream;
         try {
-            body = InferencePrompt.apply(HttpJson.body(ctx, "\"prompt\""), model.chatTemplate());
-            RequestCheck.check(body, coordinator.model().contextLength());
-            request = GenerateJson.request(body);
+            JsonObject body = HttpJson.body(ctx, "\"prompt\"");
+            request = InferencePrompt.read(body, model.chatTemplate(), coordinator.model().contextLength());
             stream = body.getBoolean("stream", false) || acceptsEventStream(ctx);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ClassCastException e) {
             metrics.rejected(ENDPOINT);
-            HttpJson.error(ctx, 400, e.getMessage());
-            return;
-        } catch (ClassCastException e) {
-            metrics.rejected(ENDPOINT);
-            HttpJson.error(ctx, 400, RequestCheck.WRONG_TYPE);
-            return;
-        }
-        SwarmView view = coordinator.status();
-        if (!view.isReady()) {
-            metrics.rejected(ENDPOINT);
-            HttpJson.notReady(ctx, view);
+            fail(ctx, GenerationFailure.ofRequest(e));
             return;
         }
         if (stream) {
             EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext(),
                     cause -> fail(ctx, cause), EventStream.inference(coordinator.model().tokenizer()));
-            Generation generation = start(ctx, request, events::token);
-            if (generation != null) {
+            start(ctx, request, events::token).onSuccess(generation -> {
                 events.open(generation.requestId(), generation::cancel);
                 generation.outcome().onComplete(done -> {
                     Throwable failure = done.failed() ? done.cause() : promptTooLong(done.result());
                     events.finish(done.result(), failure);
                 });
-            }
+            });
         } else {
-            Generation generation = start(ctx, request, TokenListener.none());
-            if (generation != null) {
+            start(ctx, request, TokenListener.none()).onSuccess(generation -> {
                 ctx.response().putHeader(REQUEST_ID_HEADER, generation.requestId());
                 // A client that goes away does not need the rest of its answer.
                 ctx.response().closeHandler(closed -> generation.cancel());
@@ -87,20 +76,18 @@ final class InferenceHandler implements Handler<RoutingContext> {
                         fail(ctx, failure);
                     }
                 });
-            }
+            });
         }
     }
 
-    private Generation start(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
-        try {
-            Generation generation = coordinator.generate(request, listener);
-            metrics.track(ENDPOINT, generation);
-            return generation;
-        } catch (RuntimeException e) {
-            metrics.rejected(ENDPOINT);
-            fail(ctx, e);
-            return null;
-        }
+    /** The running generation; a refusal is answered here and counted. */
+    private Future<Generation> start(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
+        return generations.start(request, listener)
+                .onSuccess(generation -> metrics.track(ENDPOINT, generation))
+                .onFailure(cause -> {
+                    metrics.rejected(ENDPOINT);
+                    fail(ctx, cause);
+                });
     }
 
     /** A prompt that fills the whole context leaves no room for a single token: the client's error. */
@@ -115,15 +102,11 @@ final class InferenceHandler implements Handler<RoutingContext> {
     }
 
     private void fail(RoutingContext ctx, Throwable cause) {
-        if (cause instanceof SwarmNotReadyException) {
-            HttpJson.notReady(ctx, coordinator.status());
-        } else if (cause instanceof SwarmBusyException) {
-            ErrorReply.retryLater(ctx, 503, GenerationLimits.RETRY_AFTER_SECONDS, cause.getMessage(), "overloaded");
-        } else if (cause instanceof IllegalArgumentException) {
-            HttpJson.error(ctx, 400, cause.getMessage());
-        } else {
-            HttpJson.error(ctx, 500, "the generation failed: " + cause.getMessage());
-        }
+        fail(ctx, GenerationFailure.of(cause));
+    }
+
+    private void fail(RoutingContext ctx, GenerationFailure failure) {
+        ErrorReply.generationFailed(ctx, failure, coordinator.status());
     }
 
     private static boolean acceptsEventStream(RoutingContext ctx) {

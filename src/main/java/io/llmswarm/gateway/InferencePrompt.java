@@ -1,5 +1,7 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.coordinator.GenerateJson;
+import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.tokenizer.ChatMessage;
 import io.llmswarm.tokenizer.ChatTemplate;
 import io.vertx.core.json.Json;
@@ -17,6 +19,19 @@ import java.util.List;
 final class InferencePrompt {
 
     private InferencePrompt() {
+    }
+
+    /**
+     * Reads a request of {@code POST /api/inference} (and of the bridge): the prompt put into the
+     * template ({@link #apply}), the documented fields' types and bounds checked ({@link RequestCheck}),
+     * then the coordinator's {@link GenerateRequest}.
+     *
+     * @throws IllegalArgumentException naming what is wrong; ClassCastException for a wrong type no check named
+     */
+    static GenerateRequest read(JsonObject body, ChatTemplate template, int contextLength) {
+        JsonObject inference = apply(body, template);
+        RequestCheck.check(inference, contextLength);
+        return GenerateJson.request(inference);
     }
 
     /**

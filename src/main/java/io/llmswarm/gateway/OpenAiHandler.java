@@ -1,15 +1,14 @@
 package io.llmswarm.gateway;
 
-import io.llmswarm.cluster.SwarmBusyException;
-import io.llmswarm.cluster.SwarmNotReadyException;
-import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.Generation;
+import io.llmswarm.coordinator.GenerationFailure;
+import io.llmswarm.coordinator.GenerationStart;
 import io.llmswarm.coordinator.TokenListener;
 import io.llmswarm.tokenizer.Tokenizer;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -20,16 +19,20 @@ import java.util.UUID;
  * The OpenAI-compatible API: {@code GET /v1/models}, {@code POST /v1/completions} and
  * {@code POST /v1/chat/completions}, whole or streamed ({@code "stream": true}: {@code data:}
  * chunks ending with {@code data: [DONE]}). Chat messages are rendered with the model's template
- * and tokenized with special tokens recognised, so the template's markers become control tokens.
+ * and tokenized with special tokens recognised, so the template's markers become control tokens;
+ * {@link GenerationStart#startWithinContext} tokenizes once and refuses a prompt that fills the
+ * context. Failures are answered as OpenAI errors, with the status {@link GenerationFailure} says.
  */
 final class OpenAiHandler {
 
     private final Coordinator coordinator;
+    private final GenerationStart generations;
     private final ServedModel model;
     private final GatewayMetrics metrics;
 
-    OpenAiHandler(Coordinator coordinator, ServedModel model, GatewayMetrics metrics) {
+    OpenAiHandler(Coordinator coordinator, GenerationStart generations, ServedModel model, GatewayMetrics metrics) {
         this.coordinator = coordinator;
+        this.generations = generations;
         this.model = model;
         this.metrics = metrics;
     }
@@ -71,56 +74,34 @@ final class OpenAiHandler {
     }
 
     private void handle(RoutingContext ctx, boolean chat) {
-        Tokenizer tokenizer = coordinator.model().tokenizer();
-        int context = coordinator.model().contextLength();
         OpenAiRequest request;
-        GenerateRequest textRequest;
+        GenerateRequest generate;
         try {
-            request = OpenAiRequest.read(HttpJson.body(ctx, chat ? "\"messages\"" : "\"prompt\""), chat, model, context);
-            textRequest = GenerateJson.request(request.inference());
+            request = OpenAiRequest.read(HttpJson.body(ctx, chat ? "\"messages\"" : "\"prompt\""), chat, model,
+                    coordinator.model().contextLength());
+            generate = GenerateJson.request(request.inference());
         } catch (IllegalArgumentException | ClassCastException e) {
-            fail(ctx, e);
+            metrics.rejected(ctx.request().path());
+            fail(ctx, GenerationFailure.ofRequest(e));
             return;
         }
-        SwarmView view = coordinator.status();
-        if (!view.isReady()) {
-            fail(ctx, new SwarmNotReadyException(view.notReadyReason()));
-            return;
-        }
-        // Chat templates' markers must become their control tokens, so the gateway tokenizes.
-        ctx.vertx().executeBlocking(() -> tokenizer.encode(request.prompt(), true, true)).onComplete(encoded -> {
-            if (encoded.failed()) {
-                fail(ctx, encoded.cause());
-                return;
-            }
-            int[] tokens = encoded.result();
-            if (tokens.length >= context) {
-                fail(ctx, new IllegalArgumentException("\"" + (chat ? "messages" : "prompt") + "\" is " + tokens.length
-                        + " tokens long; the model's context holds " + context + " tokens"));
-                return;
-            }
-            // The text goes on (the coordinator tokenizes it the same way): a llama.cpp replica takes text only.
-            start(ctx, request, textRequest);
-        });
-    }
-
-    private void start(RoutingContext ctx, OpenAiRequest request, GenerateRequest generate) {
         String id = (request.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = System.currentTimeMillis() / 1000;
         Tokenizer tokenizer = coordinator.model().tokenizer();
+        // Chat templates' markers must become their control tokens, and a prompt that fills the
+        // context is refused before anything streams: the prompt is tokenized (once) before the start.
+        String field = chat ? "messages" : "prompt";
         if (request.stream()) {
             OpenAiChunks chunks = new OpenAiChunks(request, id, created, model.name(), tokenizer);
             EventStream events = new EventStream(ctx.response(), ctx.vertx().getOrCreateContext(),
                     cause -> fail(ctx, cause), chunks);
-            Generation generation = generate(ctx, generate, events::token);
-            if (generation != null) {
+            start(ctx, generate, field, events::token).onSuccess(generation -> {
                 events.open(generation.requestId(), generation::cancel);
                 generation.outcome().onComplete(done -> events.finish(done.result(), done.cause()));
-            }
+            });
             return;
         }
-        Generation generation = generate(ctx, generate, TokenListener.none());
-        if (generation != null) {
+        start(ctx, generate, field, TokenListener.none()).onSuccess(generation -> {
             ctx.response().putHeader(InferenceHandler.REQUEST_ID_HEADER, generation.requestId());
             ctx.response().closeHandler(closed -> generation.cancel());
             generation.outcome().onComplete(done -> {
@@ -131,33 +112,24 @@ final class OpenAiHandler {
                     fail(ctx, done.cause());
                 }
             });
-        }
+        });
     }
 
-    private Generation generate(RoutingContext ctx, GenerateRequest request, TokenListener listener) {
-        try {
-            Generation generation = coordinator.generate(request, listener);
-            metrics.track(ctx.request().path(), generation);
-            return generation;
-        } catch (RuntimeException e) {
-            metrics.rejected(ctx.request().path());
-            fail(ctx, e);
-            return null;
-        }
+    /** The running generation; a refusal is answered here and counted. */
+    private Future<Generation> start(RoutingContext ctx, GenerateRequest request, String field, TokenListener listener) {
+        return generations.startWithinContext(request, field, listener)
+                .onSuccess(generation -> metrics.track(ctx.request().path(), generation))
+                .onFailure(cause -> {
+                    metrics.rejected(ctx.request().path());
+                    fail(ctx, cause);
+                });
     }
 
     private void fail(RoutingContext ctx, Throwable cause) {
-        if (cause instanceof SwarmNotReadyException) {
-            ctx.response().putHeader("Retry-After", HttpJson.RETRY_AFTER_SECONDS);
-            HttpJson.send(ctx, 503, OpenAiJson.error(cause.getMessage(), "service_unavailable", "swarm_not_ready"));
-        } else if (cause instanceof SwarmBusyException) {
-            ErrorReply.retryLater(ctx, 503, GenerationLimits.RETRY_AFTER_SECONDS, cause.getMessage(), "overloaded");
-        } else if (cause instanceof IllegalArgumentException) {
-            HttpJson.send(ctx, 400, OpenAiJson.error(cause.getMessage(), "invalid_request_error", null));
-        } else if (cause instanceof ClassCastException) {
-            HttpJson.send(ctx, 400, OpenAiJson.error(RequestCheck.WRONG_TYPE, "invalid_request_error", null));
-        } else {
-            HttpJson.send(ctx, 500, OpenAiJson.error("the generation failed: " + cause.getMessage(), "server_error", null));
-        }
+        fail(ctx, GenerationFailure.of(cause));
+    }
+
+    private void fail(RoutingContext ctx, GenerationFailure failure) {
+        ErrorReply.generationFailed(ctx, failure, coordinator.status());
     }
 }

@@ -1,5 +1,6 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.coordinator.GenerationFailure;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +17,7 @@ final class RequestCheck {
     private static final String[] BOOLEANS = {"ignore_eos", "stream"};
 
     /** For a wrong type that no check named (never a Java cast message). */
-    static final String WRONG_TYPE = "a field of the request has the wrong type (see the API's fields in the README)";
+    static final String WRONG_TYPE = GenerationFailure.WRONG_TYPE;
 
     private RequestCheck() {
     }

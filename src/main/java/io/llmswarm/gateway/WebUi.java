@@ -1,6 +1,7 @@
 package io.llmswarm.gateway;
 
 import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.GenerationStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -43,12 +44,12 @@ final class WebUi {
      * Mounts the bridge and the page on {@code router} (the page last: it answers what nothing else
      * did); bridge generations take their places from {@code slots}, as the HTTP API's do.
      */
-    static Future<Void> mount(Vertx vertx, Router router, Coordinator coordinator, ServedModel model,
-                              GatewayMetrics metrics, GenerationSlots slots) {
+    static Future<Void> mount(Vertx vertx, Router router, Coordinator coordinator, GenerationStart generations,
+                              ServedModel model, GatewayMetrics metrics, GenerationSlots slots) {
         BridgeStreams streams = new BridgeStreams(slots);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridgeOptions(), streams::handle));
         router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(60));
         new SwarmEvents(vertx, coordinator).start(SWARM_EVENTS_PERIOD_MS);
-        return new BridgeInference(vertx, coordinator, model, metrics, streams).listen();
+        return new BridgeInference(vertx, coordinator, generations, model, metrics, streams).listen();
     }
 }

@@ -34,10 +34,8 @@ class NodeConfigTest {
         assertEquals("from-env", env.cluster().name());
         assertEquals("8-15", env.layers());
 
-        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--config",
-                file.toString(), "--layers", "16-23", "--cluster-port", "5900").commandSpec().commandLine()
-                .getCommand();
-        NodeSettings flags = command.settings(Map.of("LLMSWARM_LAYERS", "8-15", "LLMSWARM_CLUSTER_NAME", "from-env"));
+        NodeSettings flags = NodeConfig.parse(Map.of("LLMSWARM_LAYERS", "8-15", "LLMSWARM_CLUSTER_NAME", "from-env"),
+                "-cluster", "--config", file.toString(), "--layers", "16-23", "--cluster-port", "5900");
         assertEquals("16-23", flags.layers());
         assertEquals(5900, flags.cluster().port());
         assertEquals("from-env", flags.cluster().name());
@@ -100,9 +98,7 @@ class NodeConfigTest {
 
     @Test
     void batchTokensComeFromTheFlagAndMustBePositive() {
-        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--model", "m.gguf",
-                "--batch-tokens", "64").commandSpec().commandLine().getCommand();
-        assertEquals(64, command.settings(Map.of()).engineBatch());
+        assertEquals(64, NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--batch-tokens", "64").engineBatch());
         assertEquals(32, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_BATCH_TOKENS", "32"),
                 Map.of()).engineBatch());
         var zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
@@ -114,14 +110,27 @@ class NodeConfigTest {
     void thePromptCacheIsOnByDefaultAndTurnsOffWithZero() {
         assertEquals(io.llmswarm.shard.ShardService.DEFAULT_PROMPT_CACHE_ENTRIES,
                 NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of()).promptCacheEntries());
-        NodeCommand command = new picocli.CommandLine(new NodeCommand()).parseArgs("-cluster", "--model", "m.gguf",
-                "--prompt-cache", "0").commandSpec().commandLine().getCommand();
-        assertEquals(0, command.settings(Map.of()).promptCacheEntries());
+        assertEquals(0, NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--prompt-cache", "0").promptCacheEntries());
         assertEquals(5, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_PROMPT_CACHE", "5"),
                 Map.of()).promptCacheEntries());
         var negative = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
                 Map.of("model", "m.gguf", "prompt_cache", "-1")));
         assertEquals("prompt_cache must be 0 (off) or more; got -1", negative.getMessage());
+    }
+
+    @Test
+    void aNodeBoundToALanAddressLooksForOthersThereUnlessToldNotTo() {
+        assertFalse(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf").cluster().multicast(), "loopback");
+        assertTrue(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--cluster-host", "10.1.2.3")
+                .cluster().multicast());
+        assertFalse(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--cluster-host", "10.1.2.3",
+                "--no-multicast").cluster().multicast());
+        assertFalse(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--cluster-host", "10.1.2.3",
+                "--join", "10.1.2.4:5701").cluster().multicast(), "--join: only those members");
+        var alone = NodeConfig.parse(Map.of("LLMSWARM_NO_DISCOVERY", "true"), "-cluster", "--model", "m.gguf",
+                "--cluster-host", "10.1.2.3").cluster();
+        assertFalse(alone.multicast());
+        assertEquals(List.of("10.1.2.3:5701"), alone.contacts(), "--no-discovery: contacts only itself");
     }
 
     @Test
@@ -140,5 +149,58 @@ class NodeConfigTest {
         assertEquals("hidden_dtype must be f32 or f16; got 'bf16'", dtype.getMessage());
         assertEquals(512L << 20, NodeConfig.parseBytes("512m"));
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.parseBytes("lots"));
+    }
+
+    @Test
+    void unitsAreParsedTheSameFromEverySourceAndABadOneNamesItsSetting(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("node.json");
+        Files.writeString(file, "{\"model\": \"m.gguf\", \"kv_cache\": \"1g\", \"step_timeout\": \"90s\"}");
+        NodeSettings settings = NodeConfig.parse(Map.of("LLMSWARM_STEP_TIMEOUT", "250ms", "LLMSWARM_MEMORY", "2g"),
+                "--config", file.toString(), "--session-idle-timeout", "2m", "--drain-timeout", "0s");
+        assertEquals(java.time.Duration.ofMillis(250), settings.resilience().stepTimeout());
+        assertEquals(java.time.Duration.ofMinutes(2), settings.resilience().sessionIdleTimeout());
+        assertEquals(java.time.Duration.ZERO, settings.drainTimeout());
+        assertEquals(1L << 30, settings.kvCacheBudget());
+        assertEquals(2L << 30, settings.memoryBytes());
+
+        var fromEnv = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse(
+                Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_STEP_TIMEOUT", "soon")));
+        assertEquals("step_timeout looks like 250ms, 60s, 5m or 1h; got 'soon'", fromEnv.getMessage());
+        Files.writeString(file, "{\"model\": \"m.gguf\", \"kv_cache\": \"lots\"}");
+        var fromFile = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse(Map.of(),
+                "--config", file.toString()));
+        assertEquals("kv_cache looks like 512m, 8g or a number of bytes; got 'lots'", fromFile.getMessage());
+        var flag = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse(Map.of(), "--model", "m.gguf",
+                "--threads", "many"));
+        assertEquals("threads must be a whole number; got 'many'", flag.getMessage());
+    }
+
+    @Test
+    void secretsAreRefusedOnTheCommandLineButTakenFromTheEnvironment() {
+        var secret = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse(Map.of(), "--model", "m.gguf",
+                "--cluster-secret", "a cluster secret of some length"));
+        assertTrue(secret.getMessage().contains("LLMSWARM_CLUSTER_SECRET"), secret.getMessage());
+        var keys = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse(Map.of(), "--model", "m.gguf",
+                "--api-keys", "a-long-enough-key"));
+        assertTrue(keys.getMessage().contains("--api-keys-file"), keys.getMessage());
+        NodeSettings fromEnv = NodeConfig.parse(Map.of("LLMSWARM_CLUSTER_SECRET", "a cluster secret of some length"),
+                "--model", "m.gguf");
+        assertTrue(fromEnv.cluster().security().secret().enabled());
+    }
+
+    @Test
+    void theFileKnowsEverySettingThatHasAnOption(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("node.json");
+        Files.writeString(file, "{\"model\": \"m.gguf\", \"hidden_dtype\": \"f16\", \"multicast\": true,"
+                + " \"batch_tokens\": 8, \"drain_timeout\": \"5s\"}");
+        NodeSettings settings = NodeConfig.resolve(file, Map.of(), Map.of());
+        assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, settings.resilience().hiddenEncoding());
+        assertTrue(settings.cluster().multicast());
+        assertEquals(8, settings.engineBatch());
+        assertEquals(java.time.Duration.ofSeconds(5), settings.drainTimeout());
+        Files.writeString(file, "{\"step-timeout\": \"5s\"}");
+        var unknown = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(file, Map.of(), Map.of()));
+        assertTrue(unknown.getMessage().contains("unknown setting 'step-timeout'")
+                && unknown.getMessage().contains("step_timeout"), unknown.getMessage());
     }
 }

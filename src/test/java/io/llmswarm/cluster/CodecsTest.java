@@ -173,11 +173,55 @@ class CodecsTest {
     }
 
     @Test
-    void localDeliveryPassesTheSameObject() {
+    void localDeliveryHandsOverItsOwnCopyOfWhatIsMutable() {
         ExecuteTask task = task(hidden(3), HiddenEncoding.F32);
-        assertSame(task, new ExecuteTaskCodec().transform(task));
-        TaskReply reply = TaskReply.failed(task.envelope().reply(), "x");
-        assertSame(reply, new TaskReplyCodec().transform(reply));
+        ExecuteTask delivered = new ExecuteTaskCodec().transform(task);
+        assertEquals(task.params(), delivered.params());
+        assertArrayEquals(task.input().tokens(), delivered.input().tokens());
+        assertArrayEquals(task.input().hidden(), delivered.input().hidden());
+        // The sender reusing its arrays after sending does not reach the consumer.
+        task.input().tokens()[0] = 99;
+        task.input().hidden()[0] = -1f;
+        assertEquals(1, delivered.input().tokens()[0]);
+        assertEquals(hidden(3)[0], delivered.input().hidden()[0]);
+
+        Envelope envelope = task.envelope().reply();
+        TaskReply hiddenReply = TaskReply.ok(envelope, new TaskResult.Hidden(hidden(4), 2, 2), 5);
+        TaskReply deliveredHidden = new TaskReplyCodec().transform(hiddenReply);
+        ((TaskResult.Hidden) hiddenReply.result()).states()[1] = 42f;
+        assertEquals(hidden(4)[1], ((TaskResult.Hidden) deliveredHidden.result()).states()[1]);
+        assertEquals(5, deliveredHidden.engineNanos());
+        List<TokenLogprob> top = new java.util.ArrayList<>(List.of(new TokenLogprob(7, -0.5f)));
+        TaskReply sampled = TaskReply.ok(envelope, new TaskResult.Sampled(7, -0.5f, top, 3), 1);
+        TaskReply deliveredSampled = new TaskReplyCodec().transform(sampled);
+        top.clear();
+        assertEquals(List.of(new TokenLogprob(7, -0.5f)), ((TaskResult.Sampled) deliveredSampled.result()).topLogprobs());
+        // Nothing mutable in an error reply or a session release: passed as they are.
+        TaskReply failed = TaskReply.failed(envelope, "x");
+        assertSame(failed, new TaskReplyCodec().transform(failed));
+        SessionRelease release = new SessionRelease("session-1", "done");
+        assertSame(release, new SessionReleaseCodec().transform(release));
+    }
+
+    @Test
+    void codecsAreRegisteredOncePerVertxWithThatVertxsSecret() {
+        io.vertx.core.Vertx signed = io.vertx.core.Vertx.vertx();
+        io.vertx.core.Vertx plain = io.vertx.core.Vertx.vertx();
+        try {
+            ClusterSecret secret = ClusterSecret.of("a cluster secret of some length");
+            SwarmCodecs.register(signed, secret);
+            // A second registration is a no-op, not a duplicate-codec error, and keeps the first secret.
+            SwarmCodecs.register(signed, ClusterSecret.none());
+            assertSame(secret, SwarmCodecs.secret(signed));
+            assertFalse(SwarmCodecs.secret(plain).enabled());
+            SwarmCodecs.register(plain);
+            assertFalse(SwarmCodecs.secret(plain).enabled());
+            assertTrue(SignedJson.seal(signed, SignedJson.STATUS, new JsonObject()) instanceof SignedJson);
+            assertTrue(SignedJson.seal(plain, SignedJson.STATUS, new JsonObject()) instanceof JsonObject);
+        } finally {
+            signed.close();
+            plain.close();
+        }
     }
 
     @Test
