@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -27,27 +26,22 @@ final class LoadRun {
     private static final String[] WORDS = {"a computer", "a river", "music", "a bridge", "a dog", "the sun", "bread",
             "a library", "a storm", "mathematics", "a garden", "a ship", "history", "a mountain", "language", "a clock"};
 
-    /** Latencies in nanoseconds, kept whole so percentiles are exact. */
+    /**
+     * Latencies in nanoseconds, in a histogram of fixed size (three significant digits, up to ten
+     * minutes), so that a long soak's record of them does not grow the heap it measures
+     * (HdrHistogram, which comes with Micrometer).
+     */
     static final class Samples {
-        private long[] values = new long[1024];
-        private int size;
+        private final org.HdrHistogram.Histogram values = new org.HdrHistogram.Histogram(
+                java.util.concurrent.TimeUnit.MINUTES.toNanos(10), 3);
 
         synchronized void add(long nanos) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = nanos;
+            values.recordValue(Math.max(0, Math.min(nanos, values.getHighestTrackableValue())));
         }
 
-        /** The p-th percentile in milliseconds (nearest rank), 0 when empty. */
+        /** The p-th percentile in milliseconds, 0 when empty. */
         synchronized double percentile(double p) {
-            if (size == 0) {
-                return 0;
-            }
-            long[] sorted = Arrays.copyOf(values, size);
-            Arrays.sort(sorted);
-            int rank = (int) Math.ceil(p / 100.0 * size) - 1;
-            return sorted[Math.max(0, Math.min(size - 1, rank))] / 1e6;
+            return values.getTotalCount() == 0 ? 0 : values.getValueAtPercentile(p) / 1e6;
         }
     }
 

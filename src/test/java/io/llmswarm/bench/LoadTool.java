@@ -143,12 +143,17 @@ public final class LoadTool {
             histogram("start");
             List<String> incarnations = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(swarm.killableId()));
             List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> heap = new java.util.concurrent.CopyOnWriteArrayList<>();
             long start = System.nanoTime();
             long end = start + options.duration().toNanos();
             Thread killer = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     while (System.nanoTime() + options.killEvery().toNanos() < end) {
                         Thread.sleep(options.killEvery().toMillis());
+                        // Heap after full collections while the streams run, before each kill: flat if nothing leaks.
+                        heap.add(String.format(Locale.ROOT, "%.0f s: %.1f MiB (prompt caches %.1f MiB)",
+                                (System.nanoTime() - start) / 1e9, heapAfterGc() / 1048576.0,
+                                swarm.inProcess().stream().mapToLong(n -> n.shard().promptCache().bytes()).sum() / 1048576.0));
                         String killed = swarm.killableId();
                         swarm.killKillable();
                         double at = (System.nanoTime() - start) / 1e9;
@@ -168,14 +173,18 @@ public final class LoadTool {
             long heapAfter = heapAfterGc();
             int sessions = swarm.inProcess().stream().mapToInt(n -> n.shard().sessionCount()).sum();
             long kvBytes = swarm.inProcess().stream().mapToLong(n -> n.shard().kvCacheBudget().usedBytes()).sum();
+            long cacheBytes = swarm.inProcess().stream().mapToLong(n -> n.shard().promptCache().bytes()).sum();
             print(options, report, heapBefore, heapAfter, sessions);
             events.forEach(e -> System.out.println("  " + e));
+            System.out.println("heap after GC during the run, before each kill:");
+            heap.forEach(h -> System.out.println("  " + h));
             for (String id : incarnations) {
                 System.out.println("  node " + id.substring(0, 8) + " (4-7, process) served "
                         + report.routedThrough().getOrDefault(id, 0) + " requests");
             }
-            System.out.printf(Locale.ROOT, "KV-cache bytes held after the run (nodes in this JVM): %d; sessions: %d%n",
-                    kvBytes, sessions);
+            System.out.printf(Locale.ROOT, "KV-cache bytes held after the run (nodes in this JVM): %d beyond the prompt"
+                    + " caches' %d (finished sessions kept for reuse, bounded); sessions: %d%n", kvBytes - cacheBytes, cacheBytes,
+                    sessions);
             var states = swarm.head().cluster().hazelcast().getMap(Addresses.PIPELINE_MAP);
             long waitStart = System.nanoTime();
             Thread.sleep(STATE_TTL.toMillis());
