@@ -21,7 +21,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.circuitbreaker.RetryPolicy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,21 +50,19 @@ final class PipelineRun implements Generation {
     private ShardTiming[] timings;
     private int[] prompt;
     private PipelineStatus status = PipelineStatus.PENDING;
-    private final java.util.Set<String> failedNodes = new java.util.HashSet<>();
+    /** Where the run is in its life; every callback checks it first. */
+    private RunState state = RunState.PLANNING;
     private final List<ShardTiming> earlierTimings = new ArrayList<>();
-    private int attempt;
     /** Numbers each step sent; a reply to any but the latest is stale (the request moved on). */
     private int stepSequence;
-    private boolean movingRoute;
-    private final RetryPolicy backoff;
+    private final FailOver failOvers;
     private final ShardResultCheck resultCheck;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
     private boolean routeHeld;
     private ReplicaStream replicaStream;
-    /** Set when the request finished or failed; the outcome follows once the final state is written. */
-    private boolean ended;
+    /** The outcome follows the end once the final state is written. */
     private Future<Void> finalState = Future.succeededFuture();
     /** How long the outcome waits for the final state to be written before it goes out anyway. */
     private static final java.time.Duration FINAL_STATE_WAIT = java.time.Duration.ofSeconds(2);
@@ -110,8 +107,7 @@ final class PipelineRun implements Generation {
         this.model = coordinator.model();
         this.resultCheck = new ShardResultCheck(requestId, model.shape());
         this.text = new StreamedText(request.stopStrings());
-        this.backoff = RetryPolicy.exponentialDelayWithJitter(coordinator.settings().retryBackoff().toMillis(),
-                coordinator.settings().maxBackoff().toMillis());
+        this.failOvers = new FailOver(coordinator);
     }
 
     @Override
@@ -143,7 +139,7 @@ final class PipelineRun implements Generation {
                 fail(new SwarmNotReadyException(view.notReadyReason()));
                 return;
             }
-            java.util.Optional<Route> planned = coordinator.routes().choose(usable(view), replicasAllowed());
+            java.util.Optional<Route> planned = coordinator.routes().choose(failOvers.usable(view), replicasAllowed());
             if (planned.isEmpty()) {
                 try {
                     coordinator.routes().require(view, replicasAllowed());
@@ -180,6 +176,7 @@ final class PipelineRun implements Generation {
                 } else {
                     status = status.moveTo(PipelineStatus.IN_PROGRESS);
                     int prefix = reusablePrefix();
+                    state = state.moveTo(RunState.RUNNING);
                     if (route.isReplica()) {
                         streamFromReplica();
                     } else {
@@ -202,7 +199,7 @@ final class PipelineRun implements Generation {
         if (match.isEmpty() || match.get().length() < MIN_PREFIX_REUSE) {
             return 0;
         }
-        java.util.Optional<Route> there = coordinator.routes().withPrefix(usable(coordinator.status()), match.get().hops(),
+        java.util.Optional<Route> there = coordinator.routes().withPrefix(failOvers.usable(coordinator.status()), match.get().hops(),
                 replicasAllowed());
         if (there.isEmpty()) {
             return 0;
@@ -254,7 +251,7 @@ final class PipelineRun implements Generation {
         // A first hop whose node does not take the step (no consumer there, a failed connection) is a fault now, not at the deadline.
         vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(first.nodeId())).write(task)
                 .onFailure(e -> guarded(() -> {
-                    if (step == stepSequence && awaiting && !ended) {
+                    if (step == stepSequence && awaiting && state == RunState.RUNNING) {
                         failOver(first, FaultCounters.Kind.ERROR, "shard " + first.nodeId() + " (layers " + first.span()
                                 + ") could not be reached: " + e);
                     }
@@ -279,7 +276,7 @@ final class PipelineRun implements Generation {
      */
     void onMalformedResult(io.llmswarm.cluster.TaskReplyCodec.Malformed malformed) {
         context.runOnContext(ignored -> guarded(() -> {
-            if (!awaiting || ended || route == null || (malformed.step() != null && malformed.step() != stepSequence)) {
+            if (!awaiting || state != RunState.RUNNING || (malformed.step() != null && malformed.step() != stepSequence)) {
                 coordinator.faults().fault(FaultCounters.Kind.INVALID_RESULT);
                 return; // stale, or no step waits: nothing to move
             }
@@ -296,7 +293,7 @@ final class PipelineRun implements Generation {
 
     private void takeResult(TaskReply reply) {
         Relay relay = reply.relay();
-        if (relay.step() != stepSequence || !awaiting || ended || relay.hop() >= route.size()) {
+        if (relay.step() != stepSequence || !awaiting || state != RunState.RUNNING || relay.hop() >= route.size()) {
             return; // stale: an earlier step, or the request moved to another route
         }
         awaiting = false;
@@ -366,13 +363,13 @@ final class PipelineRun implements Generation {
      * it. A result that comes while asking still counts.
      */
     private void missedDeadline(int step, long timeoutMillis) {
-        if (step != stepSequence || !awaiting || ended) {
+        if (step != stepSequence || !awaiting || state != RunState.RUNNING) {
             return;
         }
         deadline = -1;
         RouteProbe.find(vertx, route, sessionId(), step, Math.min(PROBE_TIMEOUT.toMillis(), timeoutMillis))
                 .onComplete(found -> guarded(() -> {
-                    if (step != stepSequence || !awaiting || ended) {
+                    if (step != stepSequence || !awaiting || state != RunState.RUNNING) {
                         return;
                     }
                     Route.Hop hop = route.hops().get(found.result().hop());
@@ -396,7 +393,7 @@ final class PipelineRun implements Generation {
     }
 
     private String sessionId() {
-        return attempt == 0 ? requestId : requestId + "#" + attempt;
+        return failOvers.sessionId(requestId);
     }
 
     private void useRoute(Route next) {
@@ -424,6 +421,9 @@ final class PipelineRun implements Generation {
      * old one had taken, so greedy and seeded decoding both continue exactly.
      */
     private void failOver(Route.Hop failed, FaultCounters.Kind kind, String why) {
+        if (state != RunState.RUNNING) {
+            return; // ended, or already moving: one fault moves the run once
+        }
         stepSequence++; // a step still in flight on the old route is superseded
         awaiting = false;
         if (deadline >= 0) {
@@ -436,59 +436,33 @@ final class PipelineRun implements Generation {
                 || kind == FaultCounters.Kind.INVALID_RESULT)) {
             coordinator.health().failed(failed.nodeId(), new ShardFault(kind, why));
         }
-        if (attempt >= coordinator.settings().maxFailovers()) {
-            fail(new IllegalStateException(why + " (after " + attempt + " fail-overs)"));
+        if (failOvers.exhausted()) {
+            fail(new IllegalStateException(why + " (after " + failOvers.attempt() + " fail-overs)"));
             return;
         }
-        failedNodes.add(failed.nodeId());
+        long delay = failOvers.failed(failed.nodeId());
         release("failover");
-        movingRoute = true;
-        long delay = Math.max(1, backoff.delay(null, attempt + 1));
+        state = state.moveTo(RunState.MOVING);
         vertx.setTimer(delay, timer -> guarded(() -> replay(why)));
     }
 
     private void replay(String why) {
-        if (ended) {
+        if (state != RunState.MOVING) {
             return;
         }
         if (cancelled) {
             finish(FinishReason.CANCELLED);
             return;
         }
-        SwarmView view = coordinator.status();
         // A replica starts from text: the prompt, or the prompt and the text generated so far.
-        // Tokens from a replica are text without ids: only another replica can go on from them.
-        // Tokens from a pipeline can go on through another pipeline (exactly, by replaying their
-        // ids), or else through a replica from their text.
         boolean textSoFar = tokens.stream().anyMatch(token -> token.id() < 0);
-        boolean replicas = replicasAllowed() && tokens.isEmpty();
-        java.util.function.Function<SwarmView, java.util.Optional<Route>> choose = v -> textSoFar
-                ? coordinator.routes().chooseReplica(v) : coordinator.routes().choose(v, replicas);
-        java.util.Optional<Route> next = choose.apply(usable(view));
-        if (next.isEmpty() && !textSoFar && !tokens.isEmpty() && replicasAllowed()) {
-            next = coordinator.routes().chooseReplica(usable(view));
-        }
-        if (next.isEmpty()) {
-            // No way around the nodes that failed: try them again (a slow node may answer this
-            // time), unless they left the swarm or their circuit is open.
-            next = choose.apply(withoutAvoided(view));
-        }
-        if (next.isEmpty() && textSoFar) {
-            fail(new IllegalStateException(why + "; it had streamed " + tokens.size() + " tokens, which llama.cpp gives"
-                    + " as text without token ids, and no other replica can go on from that text"));
+        FailOver.Next next = failOvers.next(coordinator.status(), tokens.size(), textSoFar, replicasAllowed(), why);
+        if (next.route() == null) {
+            fail(new IllegalStateException(next.none()));
             return;
         }
-        if (next.isEmpty()) {
-            SwarmView without = withoutAvoided(view);
-            String missing = without.notReadyReason();
-            fail(new IllegalStateException(why + "; no other route: "
-                    + (missing != null ? missing : "the remaining shards do not chain")));
-            return;
-        }
-        attempt++;
-        coordinator.faults().failover();
-        movingRoute = false;
-        useRoute(next.get());
+        state = state.moveTo(RunState.RUNNING);
+        useRoute(next.route());
         int[] history = new int[prompt.length + tokens.size()];
         System.arraycopy(prompt, 0, history, 0, prompt.length);
         for (int i = 0; i < tokens.size(); i++) {
@@ -556,7 +530,7 @@ final class PipelineRun implements Generation {
      * strings, max tokens and cancel as on a pipeline.
      */
     private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
-        if (ended) {
+        if (state != RunState.RUNNING) {
             return false;
         }
         timings[0] = timings[0].add(roundTripNanos, roundTripNanos);
@@ -585,26 +559,14 @@ final class PipelineRun implements Generation {
         return true;
     }
 
-    /** The view without the nodes this request saw fail and those whose circuit breaker is open. */
-    private SwarmView usable(SwarmView view) {
-        return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
-                .filter(s -> !failedNodes.contains(s.nodeId()) && !coordinator.health().isAvoided(s.nodeId()))
-                .toList());
-    }
-
-    private SwarmView withoutAvoided(SwarmView view) {
-        return new SwarmView(view.fingerprint(), view.blockCount(), view.shards().stream()
-                .filter(s -> !coordinator.health().isAvoided(s.nodeId())).toList());
-    }
-
     /**
      * The swarm changed: when a node of this request's route is no longer announced (it left or
      * died), move to another route now rather than at the step's deadline. Any thread.
      */
     void checkRoute() {
         context.runOnContext(ignored -> guarded(() -> {
-            if (route == null || movingRoute || ended) {
-                return;
+            if (state != RunState.RUNNING) {
+                return; // planning (no route yet), moving to another route, or ended
             }
             java.util.Set<String> present = new java.util.HashSet<>();
             coordinator.status().shards().forEach(s -> present.add(s.nodeId()));
@@ -650,10 +612,10 @@ final class PipelineRun implements Generation {
     }
 
     private void finish(FinishReason reason) {
-        if (ended) {
+        if (state == RunState.ENDED) {
             return;
         }
-        ended = true;
+        state = state.moveTo(RunState.ENDED);
         if (reason != FinishReason.STOP_STRING && decoder != null) {
             text.append(decoder.flush());
         }
@@ -676,10 +638,10 @@ final class PipelineRun implements Generation {
     }
 
     private void fail(Throwable cause) {
-        if (ended) {
+        if (state == RunState.ENDED) {
             return;
         }
-        ended = true;
+        state = state.moveTo(RunState.ENDED);
         RuntimeException cleanUp = endSessions("failed", PipelineStatus.FAILED, cause.getMessage());
         if (cleanUp != null) {
             cause.addSuppressed(cleanUp);
