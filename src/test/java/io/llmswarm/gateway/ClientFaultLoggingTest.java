@@ -54,6 +54,8 @@ class ClientFaultLoggingTest {
                     socket.getInputStream().read(new byte[64]); // the answer has begun: now go away
                 }
             }
+            // The dropped streams' sessions are released first, so the bridge's handshake does not race their clean-up.
+            swarm.awaitNoSessions();
             WebSocket socket = client.createWebSocketClient().connect(port, "127.0.0.1", "/eventbus/websocket")
                     .await(30, TimeUnit.SECONDS);
             socket.writeFinalTextFrame("{\"type\": \"ping\", \"pad\": \"" + "x".repeat(3 << 20) + "\"}");
