@@ -306,7 +306,8 @@ function nodeCard(s, n) {
       el('span', { class: `badge ${s.ready ? 'on' : 'off'}`, text: s.ready ? 'ready' : 'loading' })),
     el('div', { class: 'layer-bar' }, ...layerCells(n, (l) => (l >= s.layer_start && l <= s.layer_end ? { cls: 'held' } : { cls: '' }))),
     el('div', { class: 'node-foot muted' },
-      el('span', { class: 'address', text: s.address || '', title: 'the address other nodes reach it at' }),
+      el('span', { class: 'address', text: s.member_address || s.address || '',
+        title: s.member_address ? `cluster address; its shard listens on ${s.address}` : 'its shard\'s event-bus address' }),
       el('span', { text: ` · load ${s.load} · ${s.capacity} free session slots` }),
       el('span', { class: 'live' })));
 }

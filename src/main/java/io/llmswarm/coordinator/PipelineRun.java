@@ -441,6 +441,7 @@ final class PipelineRun implements Generation {
         coordinator.faults().failover();
         movingRoute = false;
         useRoute(next.get());
+        coordinator.tell(new Incident.FailOver(requestId, why, attempt, route.toString()));
         int[] history = new int[prompt.length + tokens.size()];
         System.arraycopy(prompt, 0, history, 0, prompt.length);
         for (int i = 0; i < tokens.size(); i++) {
