@@ -88,7 +88,9 @@ try {
   await page.waitForSelector('#connection.on', { timeout: STEP_MS });
   await page.waitForFunction(() => document.getElementById('swarm-status').textContent === 'ready', null, { timeout: STEP_MS });
   fact('chats_at_start', (await chatTitles(page)).length);
-
+  fact('node_cards', await page.$$eval('#swarm-nodes .node', (all) => all.map((n) => ({
+    id: n.dataset.nodeId, hover: n.querySelector('.node-head strong').title,
+    address: n.querySelector('.address').textContent, backend: n.querySelector('.node-head .muted').textContent.trim() }))));
   // Settings: the sampling fields, a system prompt and a stop string.
   await page.click('#toggle-settings');
   await page.fill('#system-prompt', 'You are a terse assistant.');
@@ -123,6 +125,13 @@ try {
   fact('second_prompt_tokens', second.promptTokens);
   fact('chat_titles', (await chatTitles(page)).join('|'));
   await page.screenshot({ path: `${shots}/web-ui-desktop.png` }); // the two-turn conversation, its route and timings
+
+  // The Java side now publishes a breaker event on the node's bridge (as SwarmEvents does when a
+  // breaker opens): the event list must show it.
+  fact('awaiting_incident', true);
+  await page.waitForFunction(() => [...document.querySelectorAll('#events li span')].some((e) => e.textContent.includes('circuit breaker')),
+    null, { timeout: STEP_MS });
+  fact('incident_event', await page.$eval('#events li span', (e) => e.textContent));
 
   // Regenerate the last answer: the same turns are asked again, the answer replaced, not added.
   const beforeRegenerate = requests.length;

@@ -1,5 +1,6 @@
 package io.llmswarm.gateway;
 
+import io.llmswarm.coordinator.Incident;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,12 +44,26 @@ class WebUiChatTest {
         Files.deleteIfExists(SHOTS.resolve("web-ui-desktop.png"));
         Files.deleteIfExists(SHOTS.resolve("web-ui-phone.png"));
         String url = "http://127.0.0.1:" + swarm.node(1).httpPort() + "/";
-        NodeScript.Run run = NodeScript.run("web-ui-chat.test.mjs", SCRIPT_LIMIT, url, SHOTS.toString());
+        NodeScript.Run run = NodeScript.run("web-ui-chat.test.mjs", SCRIPT_LIMIT, "FACT awaiting_incident=true",
+                facts -> swarm.node(1).cluster().vertx().eventBus().publish(BridgeAddresses.EVENTS,
+                        SwarmEvents.incidentJson(new Incident.Breaker(swarm.node(0).nodeId(), true))),
+                url, SHOTS.toString());
         assertEquals(0, run.exitCode(), "the browser script failed:\n" + run.output());
         Map<String, String> facts = run.facts();
         String output = run.output();
 
         assertEquals("0", facts.get("chats_at_start"), output);
+        JsonArray cards = new JsonArray(facts.get("node_cards"));
+        assertEquals(2, cards.size(), output);
+        for (Object c : cards) {
+            JsonObject card = (JsonObject) c;
+            assertTrue(card.getString("hover").contains(card.getString("id")) && card.getString("id").length() == 36,
+                    "the full node id on hover: " + card);
+            assertTrue(card.getString("address").matches("[0-9.]+:[0-9]+"), "the node's cluster address: " + card);
+            assertTrue(card.getString("backend").startsWith("java"), card.encode());
+        }
+        assertEquals("node " + swarm.node(0).nodeId().substring(0, 8)
+                + " avoided: its circuit breaker opened after repeated faults", facts.get("incident_event"));
         assertEquals("2", facts.get("requests"), "one request per turn: " + output);
         assertEquals("system,user", facts.get("first_roles"), output);
         assertEquals("system,user,assistant,user", facts.get("second_roles"), "the second turn carries the first: " + output);
