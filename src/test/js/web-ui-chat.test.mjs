@@ -214,6 +214,13 @@ try {
   await page.$eval('#transcript', (t) => { t.scrollTop = 0; });
   fact('desktop_layout_scrolled_up', await layout(page));
 
+  // Dark mode follows the system.
+  const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  fact('dark_mode_changes_background', light !== await background());
+  await page.emulateMedia({ colorScheme: 'light' });
+
   // Phone size: one column, the composer still on screen, the panels as drawers.
   await page.setViewportSize({ width: 390, height: 844 });
   fact('phone_layout', await layout(page));

@@ -127,6 +127,7 @@ class WebUiChatTest {
         assertEquals(true, new JsonObject(facts.get("desktop_layout")).getBoolean("swarm"), "the swarm panel on screen");
         assertEquals("drawer", new JsonObject(facts.get("phone_layout")).getString("swarm"), "on a phone, a drawer");
         assertEquals("2", facts.get("phone_swarm_drawer"), "the drawer shows both nodes");
+        assertEquals("true", facts.get("dark_mode_changes_background"), "dark mode follows the system");
         assertTrue(Files.size(SHOTS.resolve("web-ui-desktop.png")) > 10_000);
         assertTrue(Files.size(SHOTS.resolve("web-ui-phone.png")) > 10_000);
     }
