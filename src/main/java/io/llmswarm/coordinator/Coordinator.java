@@ -96,6 +96,7 @@ public final class Coordinator {
     static final int PREFIX_ENTRIES = 256;
     private final NodeHealth health;
     private final FaultCounters faults = new FaultCounters();
+    private final java.util.List<java.util.function.Consumer<Incident>> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, PipelineRun> running = new ConcurrentHashMap<>();
     private final String resultsAddress;
     private final MessageConsumer<Object> results;
@@ -110,7 +111,7 @@ public final class Coordinator {
         this.settings = settings;
         this.planner = new RoutePlanner(settings.spanPolicy());
         this.routes = new RouteChooser(planner);
-        this.health = new NodeHealth(vertx, settings.health());
+        this.health = new NodeHealth(vertx, settings.health(), this::tell);
         // A member that leaves takes its announcement with it: runs routed through it move on at
         // once instead of waiting out their step's deadline, and its circuit breaker is forgotten.
         this.swarmChanged = () -> {
@@ -222,6 +223,24 @@ public final class Coordinator {
     }
 
     /** The circuit breakers this coordinator keeps per node. */
+    /**
+     * Calls {@code watcher} with each fail-over and breaker change from now on, on the context where it
+     * happened: it must be quick and must not block (the web UI's publishes on the event bus).
+     */
+    public void watch(java.util.function.Consumer<Incident> watcher) {
+        watchers.add(watcher);
+    }
+
+    void tell(Incident incident) {
+        for (java.util.function.Consumer<Incident> watcher : watchers) {
+            try {
+                watcher.accept(incident);
+            } catch (RuntimeException e) {
+                // a watcher's fault is not the generation's: it goes on
+            }
+        }
+    }
+
     public NodeHealth health() {
         return health;
     }

@@ -10,6 +10,8 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -40,9 +42,12 @@ public final class NodeHealth {
     private final Vertx vertx;
     private final CircuitBreakerOptions options;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Consumer<Incident> changes;
 
-    NodeHealth(Vertx vertx, Settings settings) {
+    /** {@code changes} hears each breaker that opens, and each opened one that closes again. */
+    NodeHealth(Vertx vertx, Settings settings, Consumer<Incident> changes) {
         this.vertx = vertx;
+        this.changes = changes;
         this.options = new CircuitBreakerOptions().setMaxFailures(settings.failuresToOpen()).setTimeout(-1)
                 .setResetTimeout(settings.openFor().toMillis()).setNotificationAddress(null)
                 .setFailuresRollingWindow(Math.max(ROLLING_WINDOW.toMillis(), settings.openFor().toMillis()));
@@ -98,6 +103,18 @@ public final class NodeHealth {
     }
 
     private CircuitBreaker breaker(String nodeId) {
-        return breakers.computeIfAbsent(nodeId, id -> CircuitBreaker.create("node-" + id, vertx, options));
+        return breakers.computeIfAbsent(nodeId, id -> {
+            AtomicBoolean opened = new AtomicBoolean();
+            return CircuitBreaker.create("node-" + id, vertx, options)
+                    .openHandler(v -> {
+                        opened.set(true);
+                        changes.accept(new Incident.Breaker(id, true));
+                    })
+                    .closeHandler(v -> {
+                        if (opened.getAndSet(false)) {
+                            changes.accept(new Incident.Breaker(id, false));
+                        }
+                    });
+        });
     }
 }

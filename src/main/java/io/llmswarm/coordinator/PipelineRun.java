@@ -463,6 +463,7 @@ final class PipelineRun implements Generation {
         }
         state = state.moveTo(RunState.RUNNING);
         useRoute(next.route());
+        coordinator.tell(new Incident.FailOver(requestId, why, failOvers.attempt(), route.toString()));
         int[] history = new int[prompt.length + tokens.size()];
         System.arraycopy(prompt, 0, history, 0, prompt.length);
         for (int i = 0; i < tokens.size(); i++) {

@@ -15,7 +15,7 @@ public final class BridgeAddresses {
     /** Outbound: {@code swarm.public.tokens.<stream_id>}, one stream's tokens, then its end. */
     public static final String TOKENS_PREFIX = "swarm.public.tokens.";
 
-    /** Outbound: swarm changes (nodes joined or left, readiness, missing layers) as this node sees them. */
+    /** Outbound: swarm changes (nodes joined or left, readiness, missing layers) as this node sees them, fail-overs and circuit breakers opening or closing. */
     public static final String EVENTS = "swarm.public.events";
 
     /** A stream id is chosen by the client: random, long enough that no other client can guess it. */

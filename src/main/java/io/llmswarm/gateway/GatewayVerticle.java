@@ -81,7 +81,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES));
         router.post("/api/inference").handler(limits).handler(new InferenceHandler(coordinator, generations, model, metrics));
         router.get("/api/requests/:id").handler(this::pipelineState);
-        router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, coordinator.status().toJson()));
+        router.get("/api/swarm").handler(ctx -> HttpJson.send(ctx, 200, SwarmJson.view(vertx, coordinator)));
         JsonBodies.onlyMethod(router, "/api/inference", HttpMethod.POST);
         JsonBodies.onlyMethod(router, "/api/requests/:id", HttpMethod.GET);
         JsonBodies.onlyMethod(router, "/api/swarm", HttpMethod.GET);

@@ -1,6 +1,7 @@
 package io.llmswarm.gateway;
 
 import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.Incident;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +16,10 @@ import java.util.Map;
  * of the announcements, which never blocks) and, when it changed, publishes {@code {"type":
  * "swarm", "joined": [{"node_id", "layers"}], "left": [node ids], "ready", "ready_changed",
  * "missing_layers", "swarm": the view as GET /api/swarm shows it}}. Only to this node's own
- * clients: every node publishes what it sees.
+ * clients: every node publishes what it sees. The coordinator's incidents go out as they happen:
+ * {@code {"type": "failover", "request_id", "reason", "attempt", "route"}} when a request moves to a
+ * new route, {@code {"type": "breaker", "node_id", "state": "open" | "closed"}} when a node's circuit
+ * breaker opens (routes avoid it) or closes again.
  */
 final class SwarmEvents {
 
@@ -31,12 +35,22 @@ final class SwarmEvents {
     }
 
     void start(long periodMillis) {
-        last = coordinator.status().toJson();
+        last = SwarmJson.view(vertx, coordinator);
         vertx.setPeriodic(periodMillis, id -> check());
+        coordinator.watch(incident -> vertx.eventBus().publish(BridgeAddresses.EVENTS, incidentJson(incident), LOCAL));
+    }
+
+    static JsonObject incidentJson(Incident incident) {
+        return switch (incident) {
+            case Incident.FailOver f -> new JsonObject().put("type", "failover").put("request_id", f.requestId())
+                    .put("reason", f.reason()).put("attempt", f.attempt()).put("route", f.route());
+            case Incident.Breaker b -> new JsonObject().put("type", "breaker").put("node_id", b.nodeId())
+                    .put("state", b.open() ? "open" : "closed");
+        };
     }
 
     private void check() {
-        JsonObject now = coordinator.status().toJson();
+        JsonObject now = SwarmJson.view(vertx, coordinator);
         if (!now.equals(last)) {
             JsonObject event = change(last, now);
             last = now;

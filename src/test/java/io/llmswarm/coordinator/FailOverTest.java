@@ -61,6 +61,8 @@ class FailOverTest {
             Coordinator coordinator = new Coordinator(head.cluster().vertx(), head.coordinator().model(),
                     new Coordinator.Wiring(head.nodeId(), head.cluster().announcements(), null),
                     Coordinator.Settings.defaults().withStepTimeout(Duration.ofSeconds(5)));
+            List<Incident> incidents = new java.util.concurrent.CopyOnWriteArrayList<>();
+            coordinator.watch(incidents::add);
 
             AtomicReference<CompletableFuture<String>> killed = new AtomicReference<>();
             List<Integer> streamed = new ArrayList<>();
@@ -87,6 +89,12 @@ class FailOverTest {
             assertEquals(expected.tokens().length, streamed.size(), "each token streamed once");
             assertFalse(outcome.route().contains(gone), outcome.route());
             assertTrue(outcome.timings().shards().size() > 2, "timings of both routes: " + outcome.timings());
+            List<Incident.FailOver> failOvers = incidents.stream().filter(Incident.FailOver.class::isInstance)
+                    .map(Incident.FailOver.class::cast).toList();
+            assertFalse(failOvers.isEmpty(), "the fail-over is told to watchers: " + incidents);
+            assertTrue(failOvers.getFirst().reason().contains(gone), failOvers.getFirst().reason());
+            assertEquals(1, failOvers.getFirst().attempt());
+            assertEquals(outcome.route(), failOvers.getLast().route(), "the route it moved to");
         } finally {
             for (SwarmNode node : nodes) {
                 node.close(Duration.ofSeconds(10));

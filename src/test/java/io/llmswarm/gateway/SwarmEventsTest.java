@@ -2,6 +2,7 @@ package io.llmswarm.gateway;
 
 import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmView;
+import io.llmswarm.coordinator.Incident;
 import io.llmswarm.engine.LayerRange;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,5 +52,15 @@ class SwarmEventsTest {
         assertEquals(new JsonArray(), event.getJsonArray("joined"));
         assertEquals(new JsonArray(), event.getJsonArray("left"));
         assertFalse(event.getBoolean("ready_changed"));
+    }
+
+    @Test
+    void aFailOverAndABreakerGoOutAsTheyHappen() {
+        JsonObject failOver = SwarmEvents.incidentJson(new Incident.FailOver("r1", "shard b (layers 4-7) left the swarm", 1, "a[0-3] -> c[4-7]"));
+        assertEquals(new JsonObject().put("type", "failover").put("request_id", "r1")
+                .put("reason", "shard b (layers 4-7) left the swarm").put("attempt", 1).put("route", "a[0-3] -> c[4-7]"), failOver);
+        assertEquals(new JsonObject().put("type", "breaker").put("node_id", "b").put("state", "open"),
+                SwarmEvents.incidentJson(new Incident.Breaker("b", true)));
+        assertEquals("closed", SwarmEvents.incidentJson(new Incident.Breaker("b", false)).getString("state"));
     }
 }
