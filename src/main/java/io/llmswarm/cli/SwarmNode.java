@@ -45,8 +45,11 @@ public final class SwarmNode {
     /** Whether the node chose its layers ({@code --layers auto}), and so may give back layers to later nodes. */
     private final boolean autoLayers;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
-    /** How long a draining node must have had nothing to do before it leaves. */
-    private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
+    /**
+     * How long a draining node must have had nothing to do before it leaves: a route planned on a
+     * view that did not show its not-ready announcement yet may still bring a first step.
+     */
+    private static final Duration DRAIN_QUIET = Duration.ofSeconds(2);
     private final GatewayVerticle gateway;
     private volatile io.vertx.core.VerticleBase served;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -266,7 +269,10 @@ public final class SwarmNode {
         long nextLog = 0;
         long idleSince = -1;
         while (true) {
-            int sessions = parts.shard() != null ? parts.shard().sessionCount() : parts.replica().load();
+            // Sessions open, and steps that arrived but wait for a worker thread (they open sessions).
+            int sessions = parts.shard() != null
+                    ? parts.shard().sessionCount() + (served instanceof ShardVerticle shard ? shard.pendingSteps() : 0)
+                    : parts.replica().load();
             int requests = coordinator.runningCount();
             long now = System.nanoTime();
             if (sessions == 0 && requests == 0) {

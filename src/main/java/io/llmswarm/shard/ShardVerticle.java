@@ -41,6 +41,7 @@ public final class ShardVerticle extends VerticleBase {
     private final ShardAnnouncement first;
     private final String nodeId;
     private Announcer announcer;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     /** The swarm as this node sees it, when its layers were chosen automatically (null: fixed layers). */
     private volatile java.util.function.Supplier<SwarmView> swarm;
     private WorkerExecutor workers;
@@ -109,15 +110,27 @@ public final class ShardVerticle extends VerticleBase {
         if (task == null) {
             return;
         }
+        // Counted from arrival: a step still queued for a worker thread has no session yet, and a
+        // draining node must not leave before it has run.
+        pending.incrementAndGet();
         if (task.relay() != null) {
             workers.executeBlocking(() -> {
                 relay(task, received);
                 return null;
-            }, false).onFailure(e -> answerFailure(task, received, "could not run the step: " + e));
+            }, false).onFailure(e -> answerFailure(task, received, "could not run the step: " + e))
+                    .onComplete(ignored -> pending.decrementAndGet());
             return;
         }
         workers.executeBlocking(() -> service.execute(task), false)
-                .onComplete(done -> message.reply(done.succeeded() ? done.result() : crashed(task, done.cause())));
+                .onComplete(done -> {
+                    pending.decrementAndGet();
+                    message.reply(done.succeeded() ? done.result() : crashed(task, done.cause()));
+                });
+    }
+
+    /** Steps that arrived and have not been answered or passed on yet (queued for a worker, or running). */
+    public int pendingSteps() {
+        return pending.get();
     }
 
     /**
