@@ -302,7 +302,8 @@ function nodeCard(s, n) {
   return el('div', { class: `node ${s.ready ? 'ready' : 'loading'}`, 'data-node-id': s.node_id },
     el('div', { class: 'node-head' },
       el('strong', { text: s.node_id.slice(0, 8), title: `node ${s.node_id}` }),
-      el('span', { class: 'muted', text: ` ${s.backend} · layers ${s.layer_start}-${s.layer_end}` }),
+      el('span', { class: 'muted', text: ` ${s.backend}${s.threads ? ` · ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''}`
+        + ` · layers ${s.layer_start}-${s.layer_end}` }),
       el('span', { class: `badge ${s.ready ? 'on' : 'off'}`, text: s.ready ? 'ready' : 'loading' })),
     el('div', { class: 'layer-bar' }, ...layerCells(n, (l) => (l >= s.layer_start && l <= s.layer_end ? { cls: 'held' } : { cls: '' }))),
     el('div', { class: 'node-foot muted' },

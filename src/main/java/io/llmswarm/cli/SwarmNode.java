@@ -134,7 +134,8 @@ public final class SwarmNode {
                         new LlamaCppModel.Options(settings.threads(), backend.contextSize(), backend.parallel()));
                 int limit = llama.options().parallel(); // a file loaded before keeps its slots
                 claimed = new ShardAnnouncement(nodeId, model, new LayerRange(0, config.blockCount() - 1),
-                        ShardAnnouncement.LLAMACPP_BACKEND, Addresses.replicaGenerate(nodeId), limit, 0, false);
+                        ShardAnnouncement.LLAMACPP_BACKEND, Addresses.replicaGenerate(nodeId), limit, 0, false,
+                        llama.options().threads());
                 parts = new Parts(file, null, null, new ReplicaService(llama, limit));
             } else {
                 claimed = cluster.announcements().claim(fingerprint, config.blockCount(), view -> {
@@ -142,7 +143,7 @@ public final class SwarmNode {
                             ? LayerChooser.choose(view, capacity(file, config, settings.memoryBytes()))
                             : LayerRange.parse(settings.layers()).checkWithin(config.blockCount());
                     return new ShardAnnouncement(nodeId, model, layers, ShardAnnouncement.JAVA_BACKEND,
-                            Addresses.shardExecute(nodeId), 0, 0, false);
+                            Addresses.shardExecute(nodeId), 0, 0, false, settings.threads());
                 });
                 ModelShard modelShard = ModelShard.load(file, claimed.layers(), loaded -> { });
                 long kvBytes = settings.kvCacheBudget();

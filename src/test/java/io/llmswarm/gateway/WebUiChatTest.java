@@ -60,7 +60,7 @@ class WebUiChatTest {
             assertTrue(card.getString("hover").contains(card.getString("id")) && card.getString("id").length() == 36,
                     "the full node id on hover: " + card);
             assertTrue(card.getString("address").matches("[0-9.]+:[0-9]+"), "the node's cluster address: " + card);
-            assertTrue(card.getString("backend").startsWith("java"), card.encode());
+            assertTrue(card.getString("backend").startsWith("java · 1 thread · layers "), "backend and threads: " + card);
         }
         assertEquals("node " + swarm.node(0).nodeId().substring(0, 8)
                 + " avoided: its circuit breaker opened after repeated faults", facts.get("incident_event"));
