@@ -7,10 +7,14 @@ the token ids that occur in the corpus; every other token keeps a zero embedding
 logit in the shipped model is exactly 0, and the softmax here adds one column of logit
 log(count of those tokens) standing for all of them: the loss is the full 32000-way loss.
 
-usage: train.py TRAIN.bin OUT_DIR [EPOCHS [FROM_CHECKPOINT]]
+usage: train.py TRAIN.bin[,TRAIN2.bin...] OUT_DIR [EPOCHS [FROM_CHECKPOINT [PEAK_LR]]]
+Several TRAIN files (build_corpus.py's train-p*.tsv tokenized: the same examples line for line,
+each in another phrasing of the question): every epoch takes, for each example, one of them,
+picked at random (seeded), so an epoch costs what one file's epoch does.
 Writes OUT_DIR/checkpoint.pt after every epoch and appends to OUT_DIR/train.log. With
 FROM_CHECKPOINT it continues that checkpoint's weights for EPOCHS more epochs (fresh optimizer,
-short warm-up, peak learning rate RESUME_LEARNING_RATE, shuffles seeded by the epoch reached).
+short warm-up, peak learning rate PEAK_LR or else RESUME_LEARNING_RATE, shuffles seeded by the
+epoch reached).
 """
 import math
 import os
@@ -147,19 +151,21 @@ def collate(examples, indices, remap):
 
 
 def main():
-    train_path, out_dir = sys.argv[1], sys.argv[2]
+    train_paths, out_dir = sys.argv[1].split(","), sys.argv[2]
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 14
     resume = torch.load(sys.argv[4], map_location="cpu") if len(sys.argv) > 4 else None
     first_epoch = resume["epoch"] if resume else 0
-    peak_lr = RESUME_LEARNING_RATE if resume else LEARNING_RATE
+    peak_lr = float(sys.argv[5]) if len(sys.argv) > 5 else RESUME_LEARNING_RATE if resume else LEARNING_RATE
     warmup = RESUME_WARMUP_STEPS if resume else WARMUP_STEPS
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED + first_epoch)
     os.makedirs(out_dir, exist_ok=True)
-    examples = read_examples(train_path)
-    assert max(len(e[0]) for e in examples) <= CONTEXT
-    used = np.unique(np.concatenate([e[0] for e in examples]))
+    phrasings = [read_examples(path) for path in train_paths]
+    examples = phrasings[0]
+    assert all(len(p) == len(examples) for p in phrasings), "the TRAIN files must hold the same examples"
+    assert max(len(e[0]) for p in phrasings for e in p) <= CONTEXT
+    used = np.unique(np.concatenate([e[0] for p in phrasings for e in p]))
     remap = np.full(VOCAB, -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
     used_ids = torch.from_numpy(used)
@@ -185,12 +191,15 @@ def main():
         log.write(text + "\n")
         log.flush()
 
-    say(f"{len(examples)} examples, {len(used)} distinct tokens, {epochs} epochs from epoch {first_epoch}, seed {SEED}, "
-        f"{sum(p.numel() for p in model.parameters())} parameters")
+    say(f"{len(examples)} examples in {len(phrasings)} phrasing(s), {len(used)} distinct tokens, {epochs} epochs from epoch "
+        f"{first_epoch}, peak learning rate {peak_lr}, seed {SEED}, {sum(p.numel() for p in model.parameters())} parameters")
     start, step = time.time(), 0
     seconds_before = resume["seconds"] if resume else 0.0
     for epoch in range(first_epoch, first_epoch + epochs):
         total, count = 0.0, 0
+        if len(phrasings) > 1:
+            choice = rng.integers(len(phrasings), size=len(examples))
+            examples = [phrasings[k][i] for i, k in enumerate(choice)]
         for indices in batches(examples, rng):
             ids, rows, cols, targets = collate(examples, indices, remap)
             lr = peak_lr * min(1.0, (step + 1) / warmup) * (

@@ -48,15 +48,23 @@ final class DemoModel {
 
     /** The engine's greedy answer as llama.cpp would stream it (a leading space kept), up to the EOS. */
     static String answer(String question) {
-        LocalModel m = engine();
-        GenerationRequest request = new GenerationRequest(promptTokens(question), MAX_ANSWER_TOKENS,
-                SamplingConfig.greedy(), false);
+        return answer(engine(), question);
+    }
+
+    /** The greedy answer of a demo model file loaded into the Java engine (MeasurePhrasings compares two files). */
+    static String answer(LocalModel m, String question) {
+        int[] prompt = m.tokenizer().encode(DemoFormat.prompt(question), true, true);
+        GenerationRequest request = new GenerationRequest(prompt, MAX_ANSWER_TOKENS, SamplingConfig.greedy(), false);
         GenerationResult result = m.generator().generate("demo", request, token -> true);
-        return text(result.tokens());
+        return text(m, result.tokens());
     }
 
     static String text(int[] tokens) {
-        StreamingDecoder decoder = engine().tokenizer().streamingDecoder();
+        return text(engine(), tokens);
+    }
+
+    private static String text(LocalModel m, int[] tokens) {
+        StreamingDecoder decoder = m.tokenizer().streamingDecoder();
         StringBuilder text = new StringBuilder();
         for (int token : tokens) {
             text.append(decoder.accept(token));

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GlossAnswersTest {
 
+    /** Measured 29 (the model trained on "What is X?" alone: 30). */
     private static final int TRAINED_FLOOR = 25;
+    /** Measured 1 (before: 2): the model is too small to know unseen nouns; the floor is that one answer. */
     private static final int HELD_OUT_FLOOR = 1;
 
     record Pair(String question, String gloss) {
