@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -162,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("they are rows of the java backend: add java to --backends");
         }
         List<Contender> contenders = new ArrayList<>();
-        for (Backend backend : new java.util.LinkedHashSet<>(backends)) {
+        for (Backend backend : new LinkedHashSet<>(backends)) {
             if (backend == Backend.JAVA && javaVariants != null) {
                 contenders.addAll(javaVariants);
             } else if (backend == Backend.LLAMA_CPP_CURRENT) {
@@ -183,8 +186,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** Runs {@code model} on {@code contender} after the shortest and the longest prompt ({@code prompts} by token count). */
     private BenchRow run(ChildProcess child, ModelUnderTest model, Contender contender, Map<Integer, String> prompts)
             throws InterruptedException {
-        int shortPrompt = java.util.Collections.min(prompts.keySet());
-        int longPrompt = java.util.Collections.max(prompts.keySet());
+        int shortPrompt = Collections.min(prompts.keySet());
+        int longPrompt = Collections.max(prompts.keySet());
         try {
             GenerationResult shortRun = runOnce(child, model, contender, shortPrompt, prompts.get(shortPrompt));
             GenerationResult longRun = longPrompt == shortPrompt ? shortRun
@@ -222,7 +225,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private String report(List<BenchRow> rows, double bandwidthOne, double bandwidth, int shortPrompt, int longPrompt,
                           String loadBefore, String loadAfter) {
-        return String.format(java.util.Locale.ROOT, """
+        return String.format(Locale.ROOT, """
                         Machine: %s, %d cores seen by the JVM, load average %s before and %s after; JDK %s; %d threads per backend.
                         Memory read bandwidth: %.1f GB/s with 1 thread, %.1f GB/s with %d threads (Vector API sums over 1 GiB off-heap).
                         Each run: greedy, EOS ignored, %d tokens generated; peak RSS is the child process's VmHWM;

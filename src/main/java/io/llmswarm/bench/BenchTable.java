@@ -1,5 +1,6 @@
 package io.llmswarm.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -93,7 +94,7 @@ final class BenchTable {
      * current build's (one per driver where it ran through both).
      */
     private static List<BenchRow> llamaCppRows(List<BenchRow> rows, BenchRow row) {
-        List<BenchRow> found = new java.util.ArrayList<>();
+        List<BenchRow> found = new ArrayList<>();
         for (Backend llamaCpp : List.of(Backend.LLAMA_CPP, Backend.LLAMA_CPP_CURRENT)) {
             for (BenchRow candidate : rows) {
                 if (candidate.type() == row.type() && candidate.backend() == llamaCpp && candidate.succeeded()) {

@@ -8,6 +8,7 @@ import io.llmswarm.client.PipelineState;
 import io.llmswarm.client.SwarmClient;
 import io.llmswarm.client.SwarmClientException;
 import io.llmswarm.client.TokenStream;
+import io.llmswarm.tokenizer.ChatMessage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,6 +19,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Callable;
@@ -139,8 +141,8 @@ public final class ChatCommand implements Callable<Integer> {
 
     ChatRequest chatRequest(String text) {
         ChatRequest request = system == null ? ChatRequest.of(text)
-                : new ChatRequest(java.util.List.of(new io.llmswarm.tokenizer.ChatMessage("system", system),
-                        new io.llmswarm.tokenizer.ChatMessage("user", text)), null, null, null);
+                : new ChatRequest(List.of(new ChatMessage("system", system),
+                        new ChatMessage("user", text)), null, null, null);
         request = request.withTemperature(temperature);
         request = maxTokens == null ? request : request.withMaxTokens(maxTokens);
         return seed == null ? request : request.withSeed(seed);

@@ -1,12 +1,13 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code node} command line: one subcommand per job. */
 @Command(name = "java -jar node.jar", mixinStandardHelpOptions = true, version = "LLM Swarm 0.1.0",
         description = "A node of LLM Swarm: serves a large language model alone or with other nodes.",
-        subcommands = {NodeCommand.class, DemoCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, MakeModelCommand.class, io.llmswarm.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, DemoCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, MakeModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
     @CommandLine.Spec

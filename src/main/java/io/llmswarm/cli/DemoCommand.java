@@ -2,6 +2,7 @@ package io.llmswarm.cli;
 
 import io.llmswarm.inference.BundledModel;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -108,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     private static void quietClusterLogs() {
         System.setProperty("hazelcast.wait.seconds.before.join", System.getProperty("hazelcast.wait.seconds.before.join", "0"));
         System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
-        if (org.slf4j.LoggerFactory.getLogger("com.hazelcast") instanceof ch.qos.logback.classic.Logger hazelcast) {
+        if (LoggerFactory.getLogger("com.hazelcast") instanceof ch.qos.logback.classic.Logger hazelcast) {
             hazelcast.setLevel(ch.qos.logback.classic.Level.ERROR);
         }
     }

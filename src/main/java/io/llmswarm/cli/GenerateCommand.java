@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -116,7 +117,7 @@ public final class GenerateCommand implements Callable<Integer> {
     static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
         @Override
         public Backend convert(String value) {
-            return switch (value.toLowerCase(java.util.Locale.ROOT).replace(".", "").replace("-", "")) {
+            return switch (value.toLowerCase(Locale.ROOT).replace(".", "").replace("-", "")) {
                 case "java" -> Backend.java;
                 case "llamacpp" -> Backend.llamacpp;
                 default -> throw new picocli.CommandLine.TypeConversionException(

@@ -1,5 +1,6 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.inference.BundledModel;
 import io.llmswarm.sampling.SamplingConfig;
 import picocli.CommandLine.Option;
@@ -74,7 +75,7 @@ public final class GenerationOptions {
     /** The seed given, or one drawn once per run (llama.cpp's range, 32 bits), which the command reports. */
     long seed() {
         if (seed < 0) {
-            seed = io.llmswarm.coordinator.GenerateJson.freshSeed();
+            seed = GenerateJson.freshSeed();
         }
         return seed;
     }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.UsageMessageSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The help text laid out by words: picocli's own layout breaks lines inside names such as
@@ -54,7 +55,7 @@ final class HelpLayout {
     private static String options(CommandLine.Help help) {
         List<OptionSpec> options = new ArrayList<>(help.commandSpec().options());
         options.removeIf(OptionSpec::hidden);
-        options.sort(Comparator.comparing(o -> o.longestName().replaceFirst("^-+", "").toLowerCase(java.util.Locale.ROOT)));
+        options.sort(Comparator.comparing(o -> o.longestName().replaceFirst("^-+", "").toLowerCase(Locale.ROOT)));
         StringBuilder out = new StringBuilder();
         for (OptionSpec option : options) {
             String names = String.join(", ", option.names());

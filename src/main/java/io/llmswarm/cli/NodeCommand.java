@@ -1,5 +1,6 @@
 package io.llmswarm.cli;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.llmswarm.cluster.ClusterSecret;
 import io.llmswarm.cluster.ClusterSecurity;
 import io.llmswarm.cluster.ClusterSettings;
@@ -297,7 +298,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     private static long physicalMemory() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getTotalMemorySize();
         }
         return Runtime.getRuntime().maxMemory();

@@ -6,6 +6,7 @@ import io.llmswarm.gateway.GatewaySettings;
 import io.llmswarm.shard.ShardService;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Everything a swarm node needs to start: the model file, the layers to serve ({@code auto} or
@@ -17,16 +18,16 @@ import java.nio.file.Path;
  */
 public record NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                            long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                           long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout,
+                           long kvCacheBytes, int batchTokens, int httpPortCount, Duration drainTimeout,
                            int promptCacheEntries) {
 
     /** How long a stopped node goes on serving the sessions and requests it has before it leaves. */
-    public static final java.time.Duration DEFAULT_DRAIN_TIMEOUT = java.time.Duration.ofSeconds(60);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
 
     /** With the default prompt cache ({@link ShardService#DEFAULT_PROMPT_CACHE_ENTRIES} finished sessions). */
     public NodeSettings(Path model, String layers, ClusterSettings cluster, int httpPort, int threads,
                         long memoryBytes, Resilience resilience, BackendSettings backend, GatewaySettings gateway,
-                        long kvCacheBytes, int batchTokens, int httpPortCount, java.time.Duration drainTimeout) {
+                        long kvCacheBytes, int batchTokens, int httpPortCount, Duration drainTimeout) {
         this(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway, kvCacheBytes,
                 batchTokens, httpPortCount, drainTimeout, ShardService.DEFAULT_PROMPT_CACHE_ENTRIES);
     }

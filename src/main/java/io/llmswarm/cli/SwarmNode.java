@@ -26,10 +26,18 @@ import io.llmswarm.shard.ShardVerticle;
 import io.llmswarm.tokenizer.Tokenizer;
 import io.llmswarm.tokenizer.Vocabulary;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A swarm node put together: joins the cluster, claims its layers (given, or chosen with
@@ -44,15 +52,15 @@ public final class SwarmNode {
     private final ShardAnnouncement claimed;
     /** Whether the node chose its layers ({@code --layers auto}), and so may give back layers to later nodes. */
     private final boolean autoLayers;
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SwarmNode.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmNode.class);
     /**
      * How long a draining node must have had nothing to do before it leaves: a route planned on a
      * view that did not show its not-ready announcement yet may still bring a first step.
      */
     private static final Duration DRAIN_QUIET = Duration.ofSeconds(2);
     private final GatewayVerticle gateway;
-    private volatile io.vertx.core.VerticleBase served;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile VerticleBase served;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * What a node runs: a Java engine and its shard service, or (with {@code --backend llamacpp}) a
@@ -98,10 +106,10 @@ public final class SwarmNode {
     static int freeHttpPort(NodeSettings settings) {
         String host = settings.gateway().host();
         for (int port = settings.httpPort(); port < settings.httpPort() + settings.httpPortCount(); port++) {
-            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
-                socket.bind(new java.net.InetSocketAddress(host, port));
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(host, port));
                 return port;
-            } catch (java.io.IOException taken) {
+            } catch (IOException taken) {
                 // next
             }
         }
@@ -175,7 +183,7 @@ public final class SwarmNode {
     }
 
     private Future<?> deploy() {
-        io.vertx.core.VerticleBase served;
+        VerticleBase served;
         if (parts.replica() != null) {
             served = new ReplicaVerticle(parts.replica(), cluster.announcements(), claimed);
         } else {
@@ -262,7 +270,7 @@ public final class SwarmNode {
             case null, default -> Future.succeededFuture();
         };
         try {
-            announced.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            announced.await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("draining: the swarm was not told at once that this node stops: {}", e.toString());
         }
@@ -295,7 +303,7 @@ public final class SwarmNode {
             }
             if (now - nextLog > 0) {
                 LOG.info("draining: {} sessions, {} requests left", sessions, requests);
-                nextLog = now + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+                nextLog = now + TimeUnit.SECONDS.toNanos(2);
             }
             Thread.sleep(100);
         }

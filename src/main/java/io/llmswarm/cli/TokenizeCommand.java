@@ -1,6 +1,7 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.gguf.GgufFile;
+import io.llmswarm.inference.BundledModel;
 import io.llmswarm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (GgufFile file = GgufFile.open(model != null ? model : io.llmswarm.inference.BundledModel.path())) {
+        try (GgufFile file = GgufFile.open(model != null ? model : BundledModel.path())) {
             int[] ids = Tokenizer.of(file.metadata()).encode(text, !noBos, special);
             System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
         }

@@ -17,13 +17,18 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -43,11 +48,11 @@ public final class AnnouncementRegistry implements AutoCloseable {
     private final ClusterSecret secret;
     private final IMap<String, String> map;
     private final ConcurrentMap<String, ShardAnnouncement> mirror = new ConcurrentHashMap<>();
-    private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     private final Set<String> removedWhileLoading = ConcurrentHashMap.newKeySet();
     private final Set<String> rejectedLogged = ConcurrentHashMap.newKeySet();
     private volatile boolean loading = true;
-    private static final byte[] ANNOUNCEMENT = "shard-announcement".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] ANNOUNCEMENT = "shard-announcement".getBytes(StandardCharsets.UTF_8);
     private UUID entryListener;
     private UUID membershipListener;
 
@@ -178,13 +183,13 @@ public final class AnnouncementRegistry implements AutoCloseable {
      * nodes starting together with {@code --layers auto} see each other's choices. Blocks.
      */
     public ShardAnnouncement claim(String fingerprint, int blockCount,
-                                   java.util.function.Function<SwarmView, ShardAnnouncement> choose) {
+                                   Function<SwarmView, ShardAnnouncement> choose) {
         String lock = "claim:" + fingerprint;
         map.lock(lock);
         try {
             // Read the map itself, not the mirror: another node's claim may not have reached the mirror yet.
             List<ShardAnnouncement> current = map.entrySet().stream()
-                    .map(entry -> decode(entry.getKey(), entry.getValue())).filter(java.util.Objects::nonNull).toList();
+                    .map(entry -> decode(entry.getKey(), entry.getValue())).filter(Objects::nonNull).toList();
             ShardAnnouncement chosen = choose.apply(SwarmView.of(fingerprint, blockCount, current));
             announce(chosen);
             return chosen;
@@ -197,8 +202,8 @@ public final class AnnouncementRegistry implements AutoCloseable {
     private String encode(ShardAnnouncement announcement) {
         JsonObject json = announcement.toJson();
         if (secret.enabled()) {
-            json.put("proof", java.util.Base64.getEncoder().encodeToString(
-                    secret.mac(ANNOUNCEMENT, json.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            json.put("proof", Base64.getEncoder().encodeToString(
+                    secret.mac(ANNOUNCEMENT, json.encode().getBytes(StandardCharsets.UTF_8))));
         }
         return json.encode();
     }
@@ -222,12 +227,12 @@ public final class AnnouncementRegistry implements AutoCloseable {
             Object proof = new JsonObject(value).getValue("proof");
             byte[] mac;
             try {
-                mac = proof instanceof String text ? java.util.Base64.getDecoder().decode(text) : null;
+                mac = proof instanceof String text ? Base64.getDecoder().decode(text) : null;
             } catch (IllegalArgumentException e) {
                 mac = null;
             }
             if (!secret.verify(mac, ANNOUNCEMENT,
-                    announcement.toJson().encode().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    announcement.toJson().encode().getBytes(StandardCharsets.UTF_8))) {
                 return rejected(key, proof == null ? "announcement without a cluster proof (a member without the "
                         + "cluster secret)" : "announcement with a wrong cluster proof (another cluster secret)");
             }

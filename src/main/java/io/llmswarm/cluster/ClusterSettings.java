@@ -1,6 +1,9 @@
 package io.llmswarm.cluster;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * How a node joins the swarm: the cluster's name, the host and port this member binds (the event
@@ -70,8 +73,8 @@ public record ClusterSettings(String name, String host, int port, List<String> m
             return false;
         }
         try {
-            return !java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
+            return !InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
             return false;
         }
     }
@@ -100,6 +103,6 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         if (!members.isEmpty() || portCount == 1) {
             return members;
         }
-        return java.util.stream.IntStream.range(port, port + portCount).mapToObj(p -> host + ":" + p).toList();
+        return IntStream.range(port, port + portCount).mapToObj(p -> host + ":" + p).toList();
     }
 }

@@ -16,11 +16,14 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Runs generations through the swarm for one model: checks the swarm is ready, plans a route,
@@ -96,7 +99,7 @@ public final class Coordinator {
     static final int PREFIX_ENTRIES = 256;
     private final NodeHealth health;
     private final FaultCounters faults = new FaultCounters();
-    private final java.util.List<java.util.function.Consumer<Incident>> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<Incident>> watchers = new CopyOnWriteArrayList<>();
     private final Map<String, PipelineRun> running = new ConcurrentHashMap<>();
     private final String resultsAddress;
     private final MessageConsumer<Object> results;
@@ -227,12 +230,12 @@ public final class Coordinator {
      * Calls {@code watcher} with each fail-over and breaker change from now on, on the context where it
      * happened: it must be quick and must not block (the web UI's publishes on the event bus).
      */
-    public void watch(java.util.function.Consumer<Incident> watcher) {
+    public void watch(Consumer<Incident> watcher) {
         watchers.add(watcher);
     }
 
     void tell(Incident incident) {
-        for (java.util.function.Consumer<Incident> watcher : watchers) {
+        for (Consumer<Incident> watcher : watchers) {
             try {
                 watcher.accept(incident);
             } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.llmswarm.coordinator;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,7 +21,7 @@ public final class FaultCounters {
         TIMEOUT, ERROR, INVALID_RESULT, MEMBER_LEFT, CIRCUIT_OPEN;
 
         String tag() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The source documents' request and response as JSON: {@code {"prompt", "max_tokens",
@@ -54,7 +55,7 @@ public final class GenerateJson {
 
     /** A random seed in llama.cpp's range (32 bits, unsigned). */
     public static long freshSeed() {
-        return java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 32);
+        return ThreadLocalRandom.current().nextLong(1L << 32);
     }
 
     /** One streamed token: index, id, text piece, log-probability and top alternatives when asked for. */

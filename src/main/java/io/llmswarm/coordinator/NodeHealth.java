@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -82,7 +83,7 @@ public final class NodeHealth {
      * comes back is a new member with a new id), so a long-lived coordinator keeps no breaker per
      * node it ever saw.
      */
-    void forgetAllBut(java.util.Set<String> present) {
+    void forgetAllBut(Set<String> present) {
         breakers.entrySet().removeIf(entry -> {
             if (present.contains(entry.getKey())) {
                 return false;
@@ -93,13 +94,13 @@ public final class NodeHealth {
     }
 
     /** The nodes this coordinator keeps a breaker for. */
-    java.util.Set<String> tracked() {
-        return java.util.Set.copyOf(breakers.keySet());
+    Set<String> tracked() {
+        return Set.copyOf(breakers.keySet());
     }
 
     /** Closes every breaker. */
     void close() {
-        forgetAllBut(java.util.Set.of());
+        forgetAllBut(Set.of());
     }
 
     private CircuitBreaker breaker(String nodeId) {

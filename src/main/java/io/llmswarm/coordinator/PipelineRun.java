@@ -13,6 +13,7 @@ import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskInput;
 import io.llmswarm.cluster.TaskParams;
 import io.llmswarm.cluster.TaskReply;
+import io.llmswarm.cluster.TaskReplyCodec;
 import io.llmswarm.cluster.TaskResult;
 import io.llmswarm.inference.FinishReason;
 import io.llmswarm.tokenizer.StreamingDecoder;
@@ -22,9 +23,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request's decode loop. Every callback runs on one event-loop context, so the fields need
@@ -65,7 +71,7 @@ final class PipelineRun implements Generation {
     /** The outcome follows the end once the final state is written. */
     private Future<Void> finalState = Future.succeededFuture();
     /** How long the outcome waits for the final state to be written before it goes out anyway. */
-    private static final java.time.Duration FINAL_STATE_WAIT = java.time.Duration.ofSeconds(2);
+    private static final Duration FINAL_STATE_WAIT = Duration.ofSeconds(2);
     /** The running step's timer, or -1 when none runs (no step waits, or it passed). */
     private long deadline = -1;
     /**
@@ -92,10 +98,10 @@ final class PipelineRun implements Generation {
     private static final int[] NO_PREFIX = new int[0];
 
     /** How long a hop has to say which step it finished, once a step missed its deadline. */
-    private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(1);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
 
     /** A replica answers at least once a second; silence this long means it is gone. */
-    private static final java.time.Duration REPLICA_SILENCE = java.time.Duration.ofSeconds(10);
+    private static final Duration REPLICA_SILENCE = Duration.ofSeconds(10);
 
     PipelineRun(Vertx vertx, String requestId, GenerateRequest request, TokenListener listener, Coordinator coordinator) {
         this.vertx = vertx;
@@ -139,7 +145,7 @@ final class PipelineRun implements Generation {
                 fail(new SwarmNotReadyException(view.notReadyReason()));
                 return;
             }
-            java.util.Optional<Route> planned = coordinator.routes().choose(failOvers.usable(view), replicasAllowed());
+            Optional<Route> planned = coordinator.routes().choose(failOvers.usable(view), replicasAllowed());
             if (planned.isEmpty()) {
                 try {
                     coordinator.routes().require(view, replicasAllowed());
@@ -195,11 +201,11 @@ final class PipelineRun implements Generation {
      * since the last one's logits give the first token.
      */
     private int reusablePrefix() {
-        java.util.Optional<PrefixDirectory.Match> match = coordinator.prefixes().longest(prompt, prompt.length - 1);
+        Optional<PrefixDirectory.Match> match = coordinator.prefixes().longest(prompt, prompt.length - 1);
         if (match.isEmpty() || match.get().length() < MIN_PREFIX_REUSE) {
             return 0;
         }
-        java.util.Optional<Route> there = coordinator.routes().withPrefix(failOvers.usable(coordinator.status()), match.get().hops(),
+        Optional<Route> there = coordinator.routes().withPrefix(failOvers.usable(coordinator.status()), match.get().hops(),
                 replicasAllowed());
         if (there.isEmpty()) {
             return 0;
@@ -274,7 +280,7 @@ final class PipelineRun implements Generation {
      * the step it answers is lost, so the request moves on now, blaming the hop it says it comes
      * from (by index, else by node id, else the route's last hop). Any thread.
      */
-    void onMalformedResult(io.llmswarm.cluster.TaskReplyCodec.Malformed malformed) {
+    void onMalformedResult(TaskReplyCodec.Malformed malformed) {
         context.runOnContext(ignored -> guarded(() -> {
             if (!awaiting || state != RunState.RUNNING || (malformed.step() != null && malformed.step() != stepSequence)) {
                 coordinator.faults().fault(FaultCounters.Kind.INVALID_RESULT);
@@ -569,7 +575,7 @@ final class PipelineRun implements Generation {
             if (state != RunState.RUNNING) {
                 return; // planning (no route yet), moving to another route, or ended
             }
-            java.util.Set<String> present = new java.util.HashSet<>();
+            Set<String> present = new HashSet<>();
             coordinator.status().shards().forEach(s -> present.add(s.nodeId()));
             for (Route.Hop hop : route.hops()) {
                 if (!present.contains(hop.nodeId())) {
@@ -655,7 +661,7 @@ final class PipelineRun implements Generation {
      * client that asks for the state when the stream has ended sees how it ended.
      */
     private void afterFinalState(Runnable end) {
-        finalState.timeout(FINAL_STATE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        finalState.timeout(FINAL_STATE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .onComplete(written -> end.run());
     }
 

@@ -4,11 +4,14 @@ import io.llmswarm.cluster.ReplicaBatch;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SignedJson;
+import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -77,10 +80,10 @@ final class ReplicaStream {
             switch (done.cause()) {
                 case ReplicaFailure failure -> listener.onFailure(FaultCounters.Kind.ERROR, name + " failed: "
                         + failure.getMessage());
-                case io.vertx.circuitbreaker.OpenCircuitException open -> listener.onFailure(
+                case OpenCircuitException open -> listener.onFailure(
                         FaultCounters.Kind.CIRCUIT_OPEN, name + " is avoided after repeated faults");
-                case io.vertx.core.eventbus.ReplyException reply
-                        when reply.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT ->
+                case ReplyException reply
+                        when reply.failureType() == ReplyFailure.TIMEOUT ->
                         listener.onFailure(FaultCounters.Kind.TIMEOUT, name + " did not answer in time: " + reply.getMessage());
                 default -> listener.onFailure(FaultCounters.Kind.ERROR, name + " did not answer: "
                         + done.cause().getMessage());

@@ -9,10 +9,13 @@ import io.llmswarm.engine.LayerRange;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Chooses a request's route among every way the swarm serves the model: each whole-model replica
@@ -29,10 +32,10 @@ public final class RouteChooser {
 
     private final RoutePlanner planner;
     /** How long an announcement may lag behind a request's end (it is republished every 250 ms-1 s). */
-    private static final long ANNOUNCEMENT_LAG_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private static final long ANNOUNCEMENT_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, java.util.Deque<Long>> recentlyEnded = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Long>> recentlyEnded = new ConcurrentHashMap<>();
 
     public RouteChooser(RoutePlanner planner) {
         this.planner = planner;
@@ -145,13 +148,13 @@ public final class RouteChooser {
         long now = System.nanoTime();
         for (Route.Hop hop : route.hops()) {
             inFlight.computeIfPresent(hop.nodeId(), (id, n) -> n <= 1 ? null : n - 1);
-            recentlyEnded.computeIfAbsent(hop.nodeId(), id -> new java.util.concurrent.ConcurrentLinkedDeque<>()).add(now);
+            recentlyEnded.computeIfAbsent(hop.nodeId(), id -> new ConcurrentLinkedDeque<>()).add(now);
         }
     }
 
     /** This coordinator's requests on a node that ended within the announcement lag. */
     private int recentlyEnded(String nodeId) {
-        java.util.Deque<Long> ends = recentlyEnded.get(nodeId);
+        Deque<Long> ends = recentlyEnded.get(nodeId);
         if (ends == null) {
             return 0;
         }

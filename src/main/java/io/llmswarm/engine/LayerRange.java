@@ -1,5 +1,8 @@
 package io.llmswarm.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A contiguous, inclusive range of transformer layers {@code [first, last]} that a node holds.
  * Layer indices start at 0.
@@ -21,9 +24,9 @@ public record LayerRange(int first, int last) {
      * {@code blockCount} layers in {@code parts} contiguous spans as equal as can be, the larger
      * ones first (fewer spans when there are fewer layers than parts).
      */
-    public static java.util.List<LayerRange> split(int blockCount, int parts) {
+    public static List<LayerRange> split(int blockCount, int parts) {
         int count = Math.min(parts, blockCount);
-        java.util.List<LayerRange> spans = new java.util.ArrayList<>(count);
+        List<LayerRange> spans = new ArrayList<>(count);
         int first = 0;
         for (int i = 0; i < count; i++) {
             int size = blockCount / count + (i < blockCount % count ? 1 : 0);

@@ -11,6 +11,8 @@ import io.llmswarm.gguf.Quantizer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.Set;
 import io.llmswarm.engine.tensor.KernelWarmUp;
 import java.util.List;
@@ -160,7 +162,7 @@ public final class ModelShard implements AutoCloseable {
 
     /** The kinds of matrices (weight type and row length) this shard multiplies. */
     public Set<KernelWarmUp.Kind> matrixKinds() {
-        Set<KernelWarmUp.Kind> kinds = new java.util.LinkedHashSet<>();
+        Set<KernelWarmUp.Kind> kinds = new LinkedHashSet<>();
         for (LayerWeights layer : layers) {
             for (WeightMatrix m : layer.matrices()) {
                 kinds.add(new KernelWarmUp.Kind(m.type(), m.cols()));
@@ -241,7 +243,7 @@ public final class ModelShard implements AutoCloseable {
             long[] shape = info.shape();
             if (shape.length != 2 || shape[0] != cols || shape[1] != rows) {
                 throw new GgufException(file.path() + ": tensor " + name + " should have shape ["
-                        + cols + ", " + rows + "] but has " + java.util.Arrays.toString(shape));
+                        + cols + ", " + rows + "] but has " + Arrays.toString(shape));
             }
             return info;
         }

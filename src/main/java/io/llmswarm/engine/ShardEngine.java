@@ -4,8 +4,15 @@ import io.llmswarm.engine.tensor.KernelWarmUp;
 import io.llmswarm.engine.tensor.MatMul;
 import io.llmswarm.engine.tensor.WeightMatrix;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.IntStream;
 
@@ -119,7 +126,7 @@ public final class ShardEngine implements AutoCloseable {
                     input = new ShardInput.Tokens(new int[positions.length]);
                 } else {
                     float[] states = new float[positions.length * config.embeddingLength()];
-                    java.util.Arrays.fill(states, 0.01f);
+                    Arrays.fill(states, 0.01f);
                     input = new ShardInput.Hidden(states, positions.length, config.embeddingLength());
                 }
                 forward(session, positions, input, false);
@@ -193,7 +200,7 @@ public final class ShardEngine implements AutoCloseable {
         if (steps.isEmpty()) {
             return List.of();
         }
-        java.util.Set<Session> sessions = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Session> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Step step : steps) {
             LayerRange span = step.span();
             if (span.first() < shard.range().first() || span.last() > shard.range().last()) {
@@ -211,9 +218,9 @@ public final class ShardEngine implements AutoCloseable {
             for (Step step : steps) {
                 step.session().cache().prepare(step.positions()[0], step.input().tokenCount());
             }
-            java.util.Map<LayerRange, List<Integer>> bySpan = new java.util.LinkedHashMap<>();
+            Map<LayerRange, List<Integer>> bySpan = new LinkedHashMap<>();
             for (int i = 0; i < steps.size(); i++) {
-                bySpan.computeIfAbsent(steps.get(i).span(), k -> new java.util.ArrayList<>()).add(i);
+                bySpan.computeIfAbsent(steps.get(i).span(), k -> new ArrayList<>()).add(i);
             }
             for (var entry : bySpan.entrySet()) {
                 pass(entry.getKey(), entry.getValue().stream().map(steps::get).toList(), entry.getValue(), results);

@@ -1,6 +1,7 @@
 package io.llmswarm.gateway;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,7 +80,7 @@ public record AllowedOrigins(Set<String> origins, boolean any) {
         URI uri;
         try {
             uri = new URI(text.strip());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return null;
         }
         String scheme = uri.getScheme();

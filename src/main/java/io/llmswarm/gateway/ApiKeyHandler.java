@@ -1,9 +1,12 @@
 package io.llmswarm.gateway;
 
 import io.vertx.core.Handler;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
+import java.net.InetAddress;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The first handler of the router: when API keys are set, a request to {@code /api}, {@code /v1},
@@ -24,7 +27,7 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
     private static final System.Logger LOG = System.getLogger(ApiKeyHandler.class.getName());
 
     private final ApiKeys keys;
-    private final java.util.concurrent.atomic.AtomicBoolean warnedInClear = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean warnedInClear = new AtomicBoolean();
 
     public ApiKeyHandler(ApiKeys keys) {
         this.keys = keys;
@@ -63,7 +66,7 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
         if (ctx.request().isSSL() || warnedInClear.get()) {
             return;
         }
-        io.vertx.core.net.SocketAddress remote = ctx.request().remoteAddress();
+        SocketAddress remote = ctx.request().remoteAddress();
         if (remote == null || remote.host() == null || isLoopback(remote.host())) {
             return;
         }
@@ -76,7 +79,7 @@ public final class ApiKeyHandler implements Handler<RoutingContext> {
 
     private static boolean isLoopback(String ip) {
         try {
-            return java.net.InetAddress.ofLiteral(ip).isLoopbackAddress();
+            return InetAddress.ofLiteral(ip).isLoopbackAddress();
         } catch (IllegalArgumentException e) {
             return false;
         }

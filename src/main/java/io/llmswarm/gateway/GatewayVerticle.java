@@ -3,6 +3,7 @@ package io.llmswarm.gateway;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.coordinator.Coordinator;
 import io.llmswarm.coordinator.GenerationStart;
+import io.llmswarm.tokenizer.ChatMessage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,6 +14,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The node's HTTP API: {@code POST /api/inference} (the source documents' request, answered whole
@@ -24,7 +29,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class GatewayVerticle extends VerticleBase {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayVerticle.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
     /** Requests larger than this are refused with 413 by the body handler. */
     static final long BODY_LIMIT_BYTES = 1L << 20;
@@ -137,7 +142,7 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         try {
-            model.chatTemplate().prompt(java.util.List.of(new io.llmswarm.tokenizer.ChatMessage("user", "Hello")));
+            model.chatTemplate().prompt(List.of(new ChatMessage("user", "Hello")));
         } catch (IllegalArgumentException e) {
             LOG.warn("{}; requests that need it will be refused (send \"raw\": true)", e.getMessage());
         }

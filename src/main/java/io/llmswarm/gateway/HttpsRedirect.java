@@ -3,6 +3,7 @@ package io.llmswarm.gateway;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 
 /**
  * The optional plain-HTTP listener of an HTTPS gateway ({@code --https-redirect-port}): every
@@ -30,7 +31,7 @@ final class HttpsRedirect {
         String target = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + request.uri();
         request.response().setStatusCode(308).putHeader("Location", target)
                 .putHeader("Content-Type", "application/json")
-                .end(new io.vertx.core.json.JsonObject().put("error", "this node answers over HTTPS: " + target).encode());
+                .end(new JsonObject().put("error", "this node answers over HTTPS: " + target).encode());
     }
 
     /** The host of a Host header, without its port; null when there is none or it is not a host name. */

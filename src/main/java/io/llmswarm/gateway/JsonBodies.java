@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +30,7 @@ final class JsonBodies {
      */
     static void readAsJson(RoutingContext ctx) {
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+        if (type != null && !type.toLowerCase(Locale.ROOT).contains("json")) {
             ctx.request().headers().set(HttpHeaders.CONTENT_TYPE, "application/json");
         }
         ctx.next();
@@ -52,7 +53,7 @@ final class JsonBodies {
         int status = 400;
         String message = "the request is not valid HTTP";
         if (cause instanceof TooLongFrameException tooLong) {
-            String text = String.valueOf(tooLong.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            String text = String.valueOf(tooLong.getMessage()).toLowerCase(Locale.ROOT);
             if (text.contains("header")) {
                 status = 431;
                 message = "the request's headers are too large";

@@ -1,7 +1,13 @@
 package io.llmswarm.gateway;
 
+import io.vertx.core.VertxException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Errors the router itself raises (no such path, wrong method, a body over the limit, a failure
@@ -10,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class JsonErrors {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("io.llmswarm.gateway.clients");
+    private static final Logger LOG = LoggerFactory.getLogger("io.llmswarm.gateway.clients");
 
     private JsonErrors() {
     }
@@ -42,9 +48,9 @@ final class JsonErrors {
 
     private static boolean isClosedConnection(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.vertx.core.http.HttpClosedException
-                    || t instanceof java.nio.channels.ClosedChannelException
-                    || (t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).contains("closed"))) {
+            if (t instanceof HttpClosedException
+                    || t instanceof ClosedChannelException
+                    || (t instanceof VertxException && String.valueOf(t.getMessage()).contains("closed"))) {
                 return true;
             }
         }

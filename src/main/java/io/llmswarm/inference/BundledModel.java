@@ -3,6 +3,7 @@ package io.llmswarm.inference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,7 +48,7 @@ public final class BundledModel {
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy the demo model out of the jar", e);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -186,7 +187,7 @@ public final class LlamaCppModel implements AutoCloseable {
      * be cancelled from another thread while it waits for the next output.
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onOutput,
-                           java.util.function.BooleanSupplier stop) {
+                           BooleanSupplier stop) {
         return generate(prompt, sampling, onOutput, stop, false);
     }
 
@@ -197,7 +198,7 @@ public final class LlamaCppModel implements AutoCloseable {
      * llama.cpp's results for the uncached part may round differently from a whole-prompt pass.
      */
     public String generate(String prompt, Sampling sampling, Consumer<String> onOutput,
-                           java.util.function.BooleanSupplier stop, boolean cachePrompt) {
+                           BooleanSupplier stop, boolean cachePrompt) {
         Objects.requireNonNull(prompt, "prompt");
         InferenceParameters parameters = new InferenceParameters(prompt)
                 .setNPredict(sampling.maxTokens())

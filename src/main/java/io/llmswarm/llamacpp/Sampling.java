@@ -1,5 +1,7 @@
 package io.llmswarm.llamacpp;
 
+import io.llmswarm.sampling.SamplingConfig;
+
 /**
  * How llama.cpp picks each next token.
  *
@@ -26,7 +28,7 @@ public record Sampling(int maxTokens, float temperature, int topK, float topP, f
     }
 
     /** The same settings as the Java sampler's, so both backends mean the same by them. */
-    public static Sampling of(io.llmswarm.sampling.SamplingConfig config, int maxTokens, boolean ignoreEos) {
+    public static Sampling of(SamplingConfig config, int maxTokens, boolean ignoreEos) {
         return new Sampling(maxTokens, config.temperature(), config.topK(), config.topP(), config.minP(),
                 (int) config.seed(), ignoreEos, config.repetitionPenalty(), config.repetitionLastN());
     }

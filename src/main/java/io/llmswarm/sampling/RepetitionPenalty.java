@@ -1,5 +1,7 @@
 package io.llmswarm.sampling;
 
+import java.util.Arrays;
+
 /**
  * llama.cpp's repeat penalty: every distinct token among the last N of the history has its
  * logit divided by the penalty when positive and multiplied by it otherwise, once however
@@ -28,7 +30,7 @@ public final class RepetitionPenalty {
         }
         stamp++;
         if (stamp == Integer.MAX_VALUE) {
-            java.util.Arrays.fill(stamps, 0);
+            Arrays.fill(stamps, 0);
             stamp = 1;
         }
         int window = Math.min(lastN, history.size());

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The one thread that runs a shard's engine, in the manner of llama.cpp's server loop: each turn
@@ -34,9 +35,9 @@ public final class EngineLoop implements AutoCloseable {
     private static final int SKIPPED_AFTER_VAIN_GATHER = 8;
     private final ShardEngine engine;
     private final int batchTokens;
-    private final java.util.concurrent.atomic.LongAdder turns = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder decodeRows = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder promptRows = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder turns = new LongAdder();
+    private final LongAdder decodeRows = new LongAdder();
+    private final LongAdder promptRows = new LongAdder();
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private final Thread thread;
     private boolean closed;

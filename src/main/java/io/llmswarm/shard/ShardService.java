@@ -20,6 +20,7 @@ import io.llmswarm.sampling.TokenLogprob;
 import io.llmswarm.sampling.TopLogprobs;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -308,7 +309,7 @@ public final class ShardService implements AutoCloseable {
         session.fed(params.firstPosition(), input.tokens());
         if (result.kind() == ForwardResult.Kind.HIDDEN) {
             if (CORRUPT_HIDDEN_STATES) {
-                java.util.Arrays.fill(result.data(), Float.NaN);
+                Arrays.fill(result.data(), Float.NaN);
             }
             return new TaskResult.Hidden(result.data(), result.rows(), result.width());
         }

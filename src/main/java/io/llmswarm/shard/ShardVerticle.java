@@ -15,6 +15,10 @@ import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TaskReply;
 import io.llmswarm.engine.LayerRange;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -22,7 +26,10 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Puts a {@link ShardService} on the event bus: EXECUTE_TASK steps and session releases arrive on
@@ -41,15 +48,15 @@ public final class ShardVerticle extends VerticleBase {
     private final ShardAnnouncement first;
     private final String nodeId;
     private Announcer announcer;
-    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
     /** The swarm as this node sees it, when its layers were chosen automatically (null: fixed layers). */
-    private volatile java.util.function.Supplier<SwarmView> swarm;
+    private volatile Supplier<SwarmView> swarm;
     private WorkerExecutor workers;
     private long timer = -1;
 
     /** @param announcement what to publish; its capacity, load and ready fields are filled in here */
     public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement) {
-        this(service, registry, announcement, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        this(service, registry, announcement, new SimpleMeterRegistry());
     }
 
     /**
@@ -60,32 +67,32 @@ public final class ShardVerticle extends VerticleBase {
      * ({@code llmswarm_prompt_cache_*}).
      */
     public ShardVerticle(ShardService service, AnnouncementRegistry registry, ShardAnnouncement announcement,
-                         io.micrometer.core.instrument.MeterRegistry meters) {
+                         MeterRegistry meters) {
         this.service = service;
         this.registry = registry;
         this.first = announcement;
         this.nodeId = announcement.nodeId();
         this.rejections = new StepRejections(meters, service.shardId());
         EngineLoop loop = service.loop();
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.turns", loop, EngineLoop::turns)
+        FunctionCounter.builder("llmswarm.engine.turns", loop, EngineLoop::turns)
                 .description("Batched forward passes of this node's engine loop").register(meters);
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::decodeRows)
+        FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::decodeRows)
                 .description("Rows (tokens) through this node's engine loop").tag("kind", "decode").register(meters);
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::promptRows)
+        FunctionCounter.builder("llmswarm.engine.rows", loop, EngineLoop::promptRows)
                 .description("Rows (tokens) through this node's engine loop").tag("kind", "prompt").register(meters);
         PromptCache cache = service.promptCache();
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.hits", cache, PromptCache::hits)
+        FunctionCounter.builder("llmswarm.prompt.cache.hits", cache, PromptCache::hits)
                 .description("Sessions that started from a finished session's cached prompt prefix").register(meters);
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.misses", cache, PromptCache::misses)
+        FunctionCounter.builder("llmswarm.prompt.cache.misses", cache, PromptCache::misses)
                 .description("Sessions asked to start from a cached prefix this node no longer held").register(meters);
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.tokens.reused", cache,
+        FunctionCounter.builder("llmswarm.prompt.cache.tokens.reused", cache,
                 PromptCache::tokensReused).description("Prompt positions copied from the cache instead of computed")
                 .register(meters);
-        io.micrometer.core.instrument.FunctionCounter.builder("llmswarm.prompt.cache.evictions", cache,
+        FunctionCounter.builder("llmswarm.prompt.cache.evictions", cache,
                 PromptCache::evictions).description("Cached sessions freed for room").register(meters);
-        io.micrometer.core.instrument.Gauge.builder("llmswarm.prompt.cache.bytes", cache, PromptCache::bytes)
+        Gauge.builder("llmswarm.prompt.cache.bytes", cache, PromptCache::bytes)
                 .description("KV cache bytes held by finished sessions kept for reuse").baseUnit("bytes").register(meters);
-        io.micrometer.core.instrument.Gauge.builder("llmswarm.prompt.cache.sessions", cache, PromptCache::size)
+        Gauge.builder("llmswarm.prompt.cache.sessions", cache, PromptCache::size)
                 .description("Finished sessions kept for reuse").register(meters);
     }
 
@@ -182,7 +189,7 @@ public final class ShardVerticle extends VerticleBase {
      */
     private void answerNextHopUnreachable(ExecuteTask task, Relay.HopTime spent, Relay.Next next, Throwable cause) {
         Relay relay = task.relay();
-        Relay asNextHop = new Relay(relay.replyTo(), relay.step(), relay.hop() + 1, java.util.List.of(),
+        Relay asNextHop = new Relay(relay.replyTo(), relay.step(), relay.hop() + 1, List.of(),
                 relay.answered(spent).times());
         answer(task, asNextHop, next.nodeId(), "shard " + next.nodeId() + " (layers " + next.span()
                 + ") could not be reached from " + service.shardId() + ": " + cause);
@@ -251,12 +258,12 @@ public final class ShardVerticle extends VerticleBase {
      * later nodes took the back, all of it again when they left. The engine keeps every layer it
      * loaded, so steps of routes planned before a change still run.
      */
-    public void adaptLayers(java.util.function.Supplier<SwarmView> swarm) {
+    public void adaptLayers(Supplier<SwarmView> swarm) {
         this.swarm = swarm;
     }
 
     private void adaptLayers() {
-        java.util.function.Supplier<SwarmView> view = swarm;
+        Supplier<SwarmView> view = swarm;
         if (view == null || announcer == null || !announcer.current().ready()) {
             return;
         }

@@ -1,6 +1,8 @@
 package io.llmswarm.tokenizer;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * GPT-2's reversible mapping of the 256 byte values onto printable characters: printable Latin-1
@@ -11,7 +13,7 @@ final class ByteLevel {
     private static final int[] CHAR_TO_BYTE = new int[512];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        Arrays.fill(CHAR_TO_BYTE, -1);
         int next = 256;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
@@ -37,7 +39,7 @@ final class ByteLevel {
             if (c < CHAR_TO_BYTE.length && CHAR_TO_BYTE[c] >= 0) {
                 bytes.write(CHAR_TO_BYTE[c]);
             } else {
-                bytes.writeBytes(new String(Character.toChars(c)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                bytes.writeBytes(new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8));
             }
         }
         return bytes.toByteArray();

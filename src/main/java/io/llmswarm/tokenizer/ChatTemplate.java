@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A model's chat template: the Jinja text of its {@code tokenizer.chat_template}, rendered by a real
@@ -45,7 +46,7 @@ public final class ChatTemplate {
      * {@code not x is defined}: in Jinja the test binds first ({@code not (x is defined)}), in
      * Jinjava the {@code not}; the parentheses make Jinjava read it as Jinja does.
      */
-    private static final java.util.regex.Pattern NOT_IS_TEST = java.util.regex.Pattern.compile(
+    private static final Pattern NOT_IS_TEST = Pattern.compile(
             "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)\\b");
 
     private final String source;

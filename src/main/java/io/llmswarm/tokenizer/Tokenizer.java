@@ -2,6 +2,8 @@ package io.llmswarm.tokenizer;
 
 import io.llmswarm.gguf.GgufMetadata;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Text to token ids and back, exactly as llama.cpp does it for the same vocabulary. Instances are
  * immutable and safe to share between threads; {@link StreamingDecoder}s are not.
@@ -27,7 +29,7 @@ public interface Tokenizer {
      * such as {@code <0xE2>} gives its one byte, which alone is no complete UTF-8 character.
      */
     default byte[] tokenBytes(int id) {
-        return tokenPiece(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return tokenPiece(id).getBytes(StandardCharsets.UTF_8);
     }
 
     int bos();

@@ -1,5 +1,6 @@
 package io.llmswarm.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.engine.ModelConfig;
 import io.llmswarm.engine.ModelShard;
@@ -7,8 +8,10 @@ import io.llmswarm.engine.Session;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.engine.ShardInput;
 import io.llmswarm.gguf.GgufFile;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -19,14 +22,14 @@ import java.util.stream.IntStream;
 public final class BatchDecodeBench {
     /** CPU time of the whole process: steadier than wall time on a shared machine. */
     private static long cpu() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         int threads = Integer.parseInt(args[1]);
-        int[] ks = java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] ks = Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
         int steps = Integer.parseInt(args[3]);
         try (GgufFile gguf = GgufFile.open(file)) {
             ModelConfig config = ModelConfig.from(gguf);

@@ -1,12 +1,19 @@
 package io.llmswarm.bench;
 
+import io.llmswarm.gguf.GgmlType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,7 +48,7 @@ class BenchPartsTest {
     @Test
     void thePromptBuilderHitsTheExactTokenCount() {
         // A tokenizer that adds BOS, makes one token per word and one per punctuation mark.
-        java.util.function.ToIntFunction<String> count = text ->
+        ToIntFunction<String> count = text ->
                 1 + (int) text.chars().filter(c -> c == ' ' || c == ',' || c == '.').count() + (text.isEmpty() || text.startsWith(" ") ? 0 : 1);
         for (int tokens : new int[] {2, 5, 64}) {
             assertEquals(tokens, count.applyAsInt(PromptBuilder.ofTokens(tokens, count)));
@@ -51,7 +58,7 @@ class BenchPartsTest {
     @Test
     void aTokenizerThatCannotReachTheCountIsAnError() {
         // Every piece costs two tokens: an odd count cannot be reached.
-        java.util.function.ToIntFunction<String> count = text -> 1 + 2 * text.length();
+        ToIntFunction<String> count = text -> 1 + 2 * text.length();
         assertThrows(IllegalStateException.class, () -> PromptBuilder.ofTokens(4, count));
     }
 
@@ -99,7 +106,7 @@ class BenchPartsTest {
         GenerationRequest request = new GenerationRequest(Path.of("/m.gguf"), "a b", 64, 2);
         Contender avx2 = new Contender(Backend.JAVA, "avx2", List.of("-XX:UseAVX=2", "-Xss2m"));
         List<String> command = new ChildProcess(logs, 60, Path.of("x")).command(avx2, request);
-        List<String> parent = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> parent = ManagementFactory.getRuntimeMXBean().getInputArguments();
         assertEquals(parent, command.subList(1, 1 + parent.size()));
         assertEquals(List.of("-XX:UseAVX=2", "-Xss2m", "-cp"), command.subList(1 + parent.size(), 4 + parent.size()));
         assertThrows(IllegalArgumentException.class,
@@ -134,15 +141,15 @@ class BenchPartsTest {
         List<String> command = child.command(nativeDriver, request);
         assertEquals("/opt/lc/generate", command.get(0));
         assertEquals(request.generateArguments(), command.subList(1, command.size()));
-        assertEquals(java.util.Map.of("LD_LIBRARY_PATH", "/opt/lc/libs"), child.environment(nativeDriver, null));
-        assertEquals(java.util.Map.of("LD_LIBRARY_PATH", "/opt/lc/libs:/usr/local/lib"),
+        assertEquals(Map.of("LD_LIBRARY_PATH", "/opt/lc/libs"), child.environment(nativeDriver, null));
+        assertEquals(Map.of("LD_LIBRARY_PATH", "/opt/lc/libs:/usr/local/lib"),
                 child.environment(nativeDriver, "/usr/local/lib"));
         // node keeps its script and switches, whatever the native driver is
         Contender node = Contender.llamaCurrent(LlamaCurrentDriver.NODE, false);
         assertEquals(Contender.of(Backend.LLAMA_CPP_CURRENT), node);
         assertEquals("node", child.command(node, request).get(0));
         assertEquals(ChildProcess.NODE_ENVIRONMENT, child.environment(node, "/usr/local/lib"));
-        assertEquals(java.util.Map.of(), child.environment(Contender.of(Backend.JAVA), "/usr/local/lib"));
+        assertEquals(Map.of(), child.environment(Contender.of(Backend.JAVA), "/usr/local/lib"));
     }
 
     @Test
@@ -174,9 +181,9 @@ class BenchPartsTest {
 
         Path bin = Files.createDirectories(folder.resolve("bin"));
         Path node = Files.writeString(bin.resolve("node"), "#!/bin/sh\n");
-        assertTrue(!LlamaCurrentDriver.onPath("node", "/nonexistent" + java.io.File.pathSeparator + bin), "not executable");
+        assertTrue(!LlamaCurrentDriver.onPath("node", "/nonexistent" + File.pathSeparator + bin), "not executable");
         assertTrue(node.toFile().setExecutable(true));
-        assertTrue(LlamaCurrentDriver.onPath("node", "/nonexistent" + java.io.File.pathSeparator + bin));
+        assertTrue(LlamaCurrentDriver.onPath("node", "/nonexistent" + File.pathSeparator + bin));
         assertTrue(!LlamaCurrentDriver.onPath("node", null));
         assertTrue(!LlamaCurrentDriver.onPath("node", ""));
 
@@ -234,8 +241,8 @@ class BenchPartsTest {
                 "native generate.c, llama.cpp v0.5.0 (prebuilt @node-llama-cpp/linux-x64 3.22.1), CPU backend libggml-cpu-zen4.so");
         GenerationResult other = new GenerationResult(prompt, new int[] {5, 6, 8}, "abcdxy", 80, 125, 50, 1000);
         GenerationResult java = new GenerationResult(prompt, new int[] {5, 6, 7}, "abcdef", 200, 50, 20, 1200);
-        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
-        var q4 = io.llmswarm.gguf.GgmlType.Q4_0;
+        var q8 = GgmlType.Q8_0;
+        var q4 = GgmlType.Q4_0;
         Contender viaNode = Contender.llamaCurrent(LlamaCurrentDriver.NODE, true);
         Contender viaNative = Contender.llamaCurrent(LlamaCurrentDriver.NATIVE, true);
         String table = BenchTable.markdown(List.of(
@@ -260,9 +267,9 @@ class BenchPartsTest {
         GenerationResult llama = new GenerationResult(new int[5], new int[0], "abcdef", 300, 60, 20, 1300);
         GenerationResult java = new GenerationResult(new int[5], new int[64], "abcxyz", 250, 80, 25, 1200);
         List<BenchRow> rows = List.of(
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Contender.of(Backend.JAVA), weights, java, java, null),
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q8_0, Contender.of(Backend.LLAMA_CPP), weights, llama, llama, null),
-                new BenchRow(io.llmswarm.gguf.GgmlType.Q4_0, Contender.of(Backend.JAVA), weights, null, null, "exit 2"));
+                new BenchRow(GgmlType.Q8_0, Contender.of(Backend.JAVA), weights, java, java, null),
+                new BenchRow(GgmlType.Q8_0, Contender.of(Backend.LLAMA_CPP), weights, llama, llama, null),
+                new BenchRow(GgmlType.Q4_0, Contender.of(Backend.JAVA), weights, null, null, "exit 2"));
         String table = BenchTable.markdown(rows, 40.0, 5, 64);
         assertTrue(table.contains("| Q8_0 | java | 1.000 | 80.0 | 25.0 | 250 | 1200 | 25.0 | 63% | 40.0 | first 3/6 chars, first 3/6 chars |"), table);
         assertTrue(table.contains("| Q8_0 | llama.cpp | 1.000 | 60.0 | 20.0 | 300 | 1300 | 20.0 | 50% | 40.0 | – |"), table);
@@ -282,7 +289,7 @@ class BenchPartsTest {
         GenerationResult wide = new GenerationResult(prompt, new int[64], "abcdef", 250, 40, 30, 1200);
         GenerationResult narrow = new GenerationResult(new int[] {1, 2}, new int[64], "abzzzz", 400, 25, 10, 1000);
         List<Contender> variants = Contender.javaVariants("default=;128bit=-XX:MaxVectorSize=16");
-        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
+        var q8 = GgmlType.Q8_0;
         List<BenchRow> rows = List.of(
                 new BenchRow(q8, variants.get(0), weights, wide, wide, null),
                 new BenchRow(q8, variants.get(1), weights, narrow, narrow, null),
@@ -308,7 +315,7 @@ class BenchPartsTest {
         ModelWeights weights = new ModelWeights(2_000_000_000L, 1_000_000_000L);
         GenerationResult current = new GenerationResult(new int[5], new int[64], "abcdef", 100, 100, 40, 1100);
         GenerationResult java = new GenerationResult(new int[5], new int[64], "abcdef", 250, 40, 30, 1200);
-        var q8 = io.llmswarm.gguf.GgmlType.Q8_0;
+        var q8 = GgmlType.Q8_0;
         String table = BenchTable.markdown(List.of(
                 new BenchRow(q8, Contender.of(Backend.JAVA), weights, java, java, null),
                 new BenchRow(q8, Contender.of(Backend.LLAMA_CPP_CURRENT), weights, current, current, null)), 50.0, 5, 64);
@@ -320,10 +327,10 @@ class BenchPartsTest {
 
     @Test
     void vectorSumsReadEveryFloat() {
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+        try (var arena = Arena.ofConfined()) {
             var segment = arena.allocate(1 << 16, 64);
             for (long i = 0; i < segment.byteSize() / 4; i++) {
-                segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 1f);
+                segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
             }
             assertEquals(segment.byteSize() / 4, MemoryBandwidth.sum(segment), 0f);
         }

@@ -13,8 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Streaming clients against one node's {@code POST /api/inference}: each sends a chat-formatted
@@ -33,7 +37,7 @@ final class LoadRun {
      */
     static final class Samples {
         private final org.HdrHistogram.Histogram values = new org.HdrHistogram.Histogram(
-                java.util.concurrent.TimeUnit.MINUTES.toNanos(10), 3);
+                TimeUnit.MINUTES.toNanos(10), 3);
 
         synchronized void add(long nanos) {
             values.recordValue(Math.max(0, Math.min(nanos, values.getHighestTrackableValue())));
@@ -52,7 +56,7 @@ final class LoadRun {
     private final URI target;
     private final String apiKey;
     private final int maxTokens;
-    private static final java.util.regex.Pattern ROUTE_NODE = java.util.regex.Pattern.compile("([0-9a-f-]{36})\\[");
+    private static final Pattern ROUTE_NODE = Pattern.compile("([0-9a-f-]{36})\\[");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -118,7 +122,7 @@ final class LoadRun {
         }
         long sent = System.nanoTime();
         try {
-            HttpResponse<java.util.stream.Stream<String>> response = http.send(request.build(),
+            HttpResponse<Stream<String>> response = http.send(request.build(),
                     HttpResponse.BodyHandlers.ofLines());
             if (response.statusCode() != 200) {
                 response.body().close();
@@ -138,7 +142,7 @@ final class LoadRun {
                         JsonObject done = new JsonObject(line.substring(6));
                         List<Integer> answer = new ArrayList<>();
                         done.getJsonArray("tokens").forEach(id -> answer.add(((Number) id).intValue()));
-                        java.util.regex.Matcher node = ROUTE_NODE.matcher(done.getJsonObject("metadata").getString("route", ""));
+                        Matcher node = ROUTE_NODE.matcher(done.getJsonObject("metadata").getString("route", ""));
                         while (node.find()) {
                             routedThrough.merge(node.group(1), 1, Integer::sum);
                         }

@@ -13,12 +13,15 @@ import io.llmswarm.inference.BundledModel;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
 
 /**
  * The load test: N concurrent streaming clients for M minutes against a node on this machine
@@ -141,9 +144,9 @@ public final class LoadTool {
             run.warmUp(Math.min(8, options.clients()));
             long heapBefore = heapAfterGc();
             histogram("start");
-            List<String> incarnations = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(swarm.killableId()));
-            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-            List<String> heap = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> incarnations = new CopyOnWriteArrayList<>(List.of(swarm.killableId()));
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<String> heap = new CopyOnWriteArrayList<>();
             long start = System.nanoTime();
             long end = start + options.duration().toNanos();
             Thread killer = Thread.ofPlatform().daemon().start(() -> {
@@ -223,9 +226,9 @@ public final class LoadTool {
     static void histogram(String when) {
         try {
             Object text = ManagementFactory.getPlatformMBeanServer().invoke(
-                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
                     new Object[] {new String[0]}, new String[] {String[].class.getName()});
-            java.nio.file.Files.writeString(SoakNodes.logDir().resolve("soak-histogram-" + when + ".txt"), String.valueOf(text));
+            Files.writeString(SoakNodes.logDir().resolve("soak-histogram-" + when + ".txt"), String.valueOf(text));
         } catch (Exception e) {
             System.out.println("no class histogram (" + when + "): " + e);
         }

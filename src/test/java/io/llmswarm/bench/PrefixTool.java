@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -120,7 +121,7 @@ public final class PrefixTool {
                 .put("temperature", 0).put("stream", true)
                 .put("stream_options", new JsonObject().put("include_usage", true));
         long start = System.nanoTime();
-        HttpResponse<java.io.InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/chat/completions"))
+        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/chat/completions"))
                 .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(), HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {

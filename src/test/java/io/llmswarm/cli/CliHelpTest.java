@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -90,10 +92,10 @@ class CliHelpTest {
     void logLevelIsAcceptedAnywhereAndAnUnknownOneIsRefused() {
         assertEquals(0, Cli.run("tokenize", "--text", "Hi", "--log-level", "warn"));
         assertEquals(ch.qos.logback.classic.Level.WARN,
-                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).getLevel());
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).getLevel());
         assertEquals(0, Cli.run("--log-level", "info", "tokenize", "--text", "Hi"));
         assertEquals(ch.qos.logback.classic.Level.INFO,
-                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).getLevel());
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).getLevel());
         assertEquals(2, Cli.run("tokenize", "--text", "Hi", "--log-level", "loud"));
     }
 }

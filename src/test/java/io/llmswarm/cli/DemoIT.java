@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -77,7 +78,7 @@ class DemoIT {
 
             // SIGTERM, as to any service: the demo drains (nothing runs) and exits 0.
             new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
-            String rest = out.lines().collect(java.util.stream.Collectors.joining("\n"));
+            String rest = out.lines().collect(Collectors.joining("\n"));
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the demo stops after SIGTERM");
             assertEquals(0, process.exitValue(), rest);
             assertTrue(rest.contains("stopping: running answers may finish"), rest);

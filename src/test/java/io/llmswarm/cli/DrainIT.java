@@ -1,5 +1,6 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.cluster.LoopbackPorts;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.SwarmTestModel;
 import io.llmswarm.inference.GenerationResult;
@@ -18,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,18 +49,18 @@ class DrainIT {
         }
         TestClusters cluster = new TestClusters(2);
         String join = String.join(",", cluster.memberAddresses());
-        int http = io.llmswarm.cluster.LoopbackPorts.free(1).getFirst();
+        int http = LoopbackPorts.free(1).getFirst();
         try (NodeProcesses processes = new NodeProcesses(dir)) {
             processes.start(model, cluster.name(), join, new NodeProcesses.Node("0-3", cluster.member(0).port(), 1, "256m"),
-                    new NodeProcesses.Extras(http, java.util.List.of(), java.util.List.of()));
+                    new NodeProcesses.Extras(http, List.of(), List.of()));
             processes.start(model, cluster.name(), join, new NodeProcesses.Node("4-7", cluster.member(1).port(), 1, "256m"),
-                    new NodeProcesses.Extras(0, java.util.List.of(), java.util.List.of("--drain-timeout", "60s")));
+                    new NodeProcesses.Extras(0, List.of(), List.of("--drain-timeout", "60s")));
             processes.awaitStarted(Duration.ofMinutes(2));
             HttpClient client = HttpClient.newHttpClient();
             TestClusters.awaitTrue(Duration.ofSeconds(60), () -> status(client, http) == 200,
                     () -> "the swarm to be ready" + processes.logs());
 
-            HttpResponse<java.util.stream.Stream<String>> response = client.send(HttpRequest.newBuilder(
+            HttpResponse<Stream<String>> response = client.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + http + "/api/inference")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("prompt", "Once upon a time")
                             .put("raw", true).put("max_tokens", 100).put("temperature", 0).put("ignore_eos", true)

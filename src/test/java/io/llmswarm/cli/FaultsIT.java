@@ -5,24 +5,33 @@ import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.gguf.GgmlType;
 import io.llmswarm.gguf.ModelMaker;
 import io.llmswarm.gguf.ModelSpec;
+import io.llmswarm.shard.ShardService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,7 +87,7 @@ class FaultsIT {
         String join = String.join(",", cluster.memberAddresses().subList(0, 4));
         List<Integer> httpPorts = LoopbackPorts.free(6);
         String[] layers = {"6-7", "0-3", "4-5", "0-5"};
-        Path logs = java.nio.file.Files.createDirectories(Path.of("target", "faults-it"));
+        Path logs = Files.createDirectories(Path.of("target", "faults-it"));
         try (NodeProcesses nodes = new NodeProcesses(logs)) {
             for (int i = 0; i < layers.length; i++) {
                 nodes.start(model, cluster.name(), join, new NodeProcesses.Node(layers[i], cluster.member(i).port(), 1, "256m"),
@@ -95,8 +104,8 @@ class FaultsIT {
 
             // 1. SIGSTOP past the 3 s step deadline, SIGCONT 5 s later (before the 8 s in which
             //    Hazelcast gives a silent member up).
-            java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-            java.util.concurrent.ScheduledFuture<?>[] resume = new java.util.concurrent.ScheduledFuture<?>[1];
+            ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+            ScheduledFuture<?>[] resume = new ScheduledFuture<?>[1];
             Stream afterStop;
             try {
                 afterStop = stream(gateway, index -> {
@@ -171,7 +180,7 @@ class FaultsIT {
                     }
                 });
                 assertTrue(cut.done() == null, "the stream of a killed coordinator cannot finish: " + cut);
-            } catch (java.io.IOException | java.io.UncheckedIOException expected) {
+            } catch (IOException | UncheckedIOException expected) {
                 // the connection to the killed node breaks (while the head or the lines are read)
             }
             awaitFreeSessions(gateway, 3, "shards free the sessions of a dead coordinator", nodes);
@@ -228,7 +237,7 @@ class FaultsIT {
     private static void assertSameStream(Stream expected, Stream actual, String when) {
         assertNull(actual.error(), when + ": no error expected");
         assertNotNull(actual.done(), when + ": the stream ended with its done event");
-        List<Integer> consecutive = java.util.stream.IntStream.range(0, actual.indexes().size()).boxed().toList();
+        List<Integer> consecutive = IntStream.range(0, actual.indexes().size()).boxed().toList();
         assertEquals(consecutive, actual.indexes(), when + ": every token once, in order");
         assertEquals(expected.ids(), actual.ids(), when + ": the same greedy tokens as without the fault");
         assertEquals(expected.done().getString("result"), actual.done().getString("result"), when);
@@ -239,7 +248,7 @@ class FaultsIT {
     }
 
     /** Every hop a request used, on every route it tried: {@code node[layers]}. */
-    private static java.util.Set<String> shardsUsed(Stream stream) {
+    private static Set<String> shardsUsed(Stream stream) {
         return stream.done().getJsonObject("metadata").getJsonObject("shard_latencies").fieldNames();
     }
 
@@ -282,7 +291,7 @@ class FaultsIT {
                 JsonArray list = getJson(base + "api/swarm", 200).getJsonArray("shards");
                 seen[0] = list.size();
                 return list.size() == shards && list.stream().map(JsonObject.class::cast)
-                        .allMatch(s -> s.getInteger("capacity") == io.llmswarm.shard.ShardService.Settings.defaults().maxSessions()
+                        .allMatch(s -> s.getInteger("capacity") == ShardService.Settings.defaults().maxSessions()
                                 && s.getInteger("load") == 0);
             } catch (Exception | AssertionError e) {
                 return false;

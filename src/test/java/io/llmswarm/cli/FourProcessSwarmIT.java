@@ -2,6 +2,7 @@ package io.llmswarm.cli;
 
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.ClusterSettings;
+import io.llmswarm.cluster.SamplingJson;
 import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TestClusters;
@@ -12,7 +13,9 @@ import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -66,7 +69,7 @@ class FourProcessSwarmIT {
                         : SamplingConfig.defaults(500 + i).withTemperature(0.6f + 0.1f * i);
                 String prompt = "Story " + i + " begins";
                 concurrentExpected.add(SwarmTestModel.generate(local, prompt, 6 + i, sampling, true).tokens());
-                concurrent.add(io.llmswarm.cluster.SamplingJson.toJson(sampling).put("prompt", prompt)
+                concurrent.add(SamplingJson.toJson(sampling).put("prompt", prompt)
                         .put("max_tokens", 6 + i).put("ignore_eos", true));
             }
         }
@@ -95,7 +98,7 @@ class FourProcessSwarmIT {
                 assertArrayEquals(expected.tokens(), tokens, reply.encode());
                 assertEquals(4, reply.getJsonObject("metadata").getJsonObject("shard_latencies").size(), reply.encode());
 
-                List<io.vertx.core.Future<io.vertx.core.eventbus.Message<JsonObject>>> replies = new ArrayList<>();
+                List<Future<Message<JsonObject>>> replies = new ArrayList<>();
                 for (JsonObject request : concurrent) {
                     replies.add(client.vertx().eventBus().request(Addresses.GENERATE, request,
                             new DeliveryOptions().setSendTimeout(60_000)));

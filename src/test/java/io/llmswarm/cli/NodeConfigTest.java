@@ -1,10 +1,15 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.cluster.HiddenEncoding;
+import io.llmswarm.engine.ShardEngine;
+import io.llmswarm.inference.BundledModel;
+import io.llmswarm.shard.ShardService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -45,8 +50,8 @@ class NodeConfigTest {
     @Test
     void allowedOriginsAndHttpsComeFromFileEnvironmentOrFlags(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("node.json");
-        Path pem = java.nio.file.Files.writeString(dir.resolve("cert.pem"), "read when the gateway starts");
-        java.nio.file.Files.writeString(file, "{\"model\": \"m.gguf\", \"allowed_origins\": [\"https://Chat.Example.com:443\","
+        Path pem = Files.writeString(dir.resolve("cert.pem"), "read when the gateway starts");
+        Files.writeString(file, "{\"model\": \"m.gguf\", \"allowed_origins\": [\"https://Chat.Example.com:443\","
                 + " \"http://127.0.0.1:3000\"], \"https_cert\": \"" + pem + "\", \"https_key\": \"" + pem + "\"}");
         NodeSettings fromFile = NodeConfig.resolve(file, Map.of(), Map.of());
         assertTrue(fromFile.gateway().allowedOrigins().allows("https://chat.example.com"));
@@ -88,12 +93,12 @@ class NodeConfigTest {
         NodeSettings given = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"),
                 Map.of("cluster_port", "5800", "http_port", "9000"));
         assertEquals(1, given.cluster().portCount());
-        assertEquals(java.util.List.of(), given.cluster().contacts());
+        assertEquals(List.of(), given.cluster().contacts());
         assertEquals(1, given.httpPortCount());
-        assertEquals(io.llmswarm.cluster.HiddenEncoding.F32, settings.resilience().hiddenEncoding());
+        assertEquals(HiddenEncoding.F32, settings.resilience().hiddenEncoding());
         NodeSettings half = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_HIDDEN_DTYPE", "f16"), Map.of());
-        assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, half.resilience().hiddenEncoding());
-        assertEquals(io.llmswarm.engine.ShardEngine.Options.DEFAULT_MAX_BATCH, settings.engineBatch());
+        assertEquals(HiddenEncoding.F16, half.resilience().hiddenEncoding());
+        assertEquals(ShardEngine.Options.DEFAULT_MAX_BATCH, settings.engineBatch());
     }
 
     @Test
@@ -108,7 +113,7 @@ class NodeConfigTest {
 
     @Test
     void thePromptCacheIsOnByDefaultAndTurnsOffWithZero() {
-        assertEquals(io.llmswarm.shard.ShardService.DEFAULT_PROMPT_CACHE_ENTRIES,
+        assertEquals(ShardService.DEFAULT_PROMPT_CACHE_ENTRIES,
                 NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of()).promptCacheEntries());
         assertEquals(0, NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--prompt-cache", "0").promptCacheEntries());
         assertEquals(5, NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf", "LLMSWARM_PROMPT_CACHE", "5"),
@@ -136,7 +141,7 @@ class NodeConfigTest {
     @Test
     void badSettingsSayWhatWasExpected(@TempDir Path dir) throws Exception {
         // No model anywhere: the bundled demo model, as generate and demo use.
-        assertEquals(io.llmswarm.inference.BundledModel.path(), NodeConfig.resolve(null, Map.of(), Map.of()).model());
+        assertEquals(BundledModel.path(), NodeConfig.resolve(null, Map.of(), Map.of()).model());
         var range = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(null, Map.of(),
                 Map.of("model", "m.gguf", "join", "10.0.0.1:5701-5706")));
         assertTrue(range.getMessage().contains("host:port"), range.getMessage());
@@ -157,9 +162,9 @@ class NodeConfigTest {
         Files.writeString(file, "{\"model\": \"m.gguf\", \"kv_cache\": \"1g\", \"step_timeout\": \"90s\"}");
         NodeSettings settings = NodeConfig.parse(Map.of("LLMSWARM_STEP_TIMEOUT", "250ms", "LLMSWARM_MEMORY", "2g"),
                 "--config", file.toString(), "--session-idle-timeout", "2m", "--drain-timeout", "0s");
-        assertEquals(java.time.Duration.ofMillis(250), settings.resilience().stepTimeout());
-        assertEquals(java.time.Duration.ofMinutes(2), settings.resilience().sessionIdleTimeout());
-        assertEquals(java.time.Duration.ZERO, settings.drainTimeout());
+        assertEquals(Duration.ofMillis(250), settings.resilience().stepTimeout());
+        assertEquals(Duration.ofMinutes(2), settings.resilience().sessionIdleTimeout());
+        assertEquals(Duration.ZERO, settings.drainTimeout());
         assertEquals(1L << 30, settings.kvCacheBudget());
         assertEquals(2L << 30, settings.memoryBytes());
 
@@ -194,10 +199,10 @@ class NodeConfigTest {
         Files.writeString(file, "{\"model\": \"m.gguf\", \"hidden_dtype\": \"f16\", \"multicast\": true,"
                 + " \"batch_tokens\": 8, \"drain_timeout\": \"5s\"}");
         NodeSettings settings = NodeConfig.resolve(file, Map.of(), Map.of());
-        assertEquals(io.llmswarm.cluster.HiddenEncoding.F16, settings.resilience().hiddenEncoding());
+        assertEquals(HiddenEncoding.F16, settings.resilience().hiddenEncoding());
         assertTrue(settings.cluster().multicast());
         assertEquals(8, settings.engineBatch());
-        assertEquals(java.time.Duration.ofSeconds(5), settings.drainTimeout());
+        assertEquals(Duration.ofSeconds(5), settings.drainTimeout());
         Files.writeString(file, "{\"step-timeout\": \"5s\"}");
         var unknown = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(file, Map.of(), Map.of()));
         assertTrue(unknown.getMessage().contains("unknown setting 'step-timeout'")

@@ -10,6 +10,7 @@ import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.sampling.SamplingConfig;
+import io.llmswarm.tokenizer.StreamingDecoder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +81,7 @@ class NodeJarIT {
                     new GenerationRequest(prompt, 12, SamplingConfig.greedy(), true), t -> true);
             assertArrayEquals(expected.tokens(), tokens);
             // The text as every front end and llama.cpp give it: each piece, the first one's space included.
-            io.llmswarm.tokenizer.StreamingDecoder decoder = local.tokenizer().streamingDecoder();
+            StreamingDecoder decoder = local.tokenizer().streamingDecoder();
             StringBuilder text = new StringBuilder();
             for (int token : tokens) {
                 text.append(decoder.accept(token));

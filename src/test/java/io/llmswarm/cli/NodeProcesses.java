@@ -1,8 +1,11 @@
 package io.llmswarm.cli;
 
+import io.llmswarm.cluster.TestClusters;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -103,8 +106,8 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     /** Waits until every node has logged that it serves its layers (it is then announced ready). */
-    void awaitStarted(java.time.Duration timeout) {
-        io.llmswarm.cluster.TestClusters.awaitTrue(timeout, () -> {
+    void awaitStarted(Duration timeout) {
+        TestClusters.awaitTrue(timeout, () -> {
             for (int i = 0; i < processes.size(); i++) {
                 try {
                     if (!Files.readString(logDir.resolve("node-" + i + ".log")).contains(" serves layers ")) {

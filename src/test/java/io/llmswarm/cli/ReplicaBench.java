@@ -8,6 +8,8 @@ import io.llmswarm.gguf.ModelMaker;
 import io.llmswarm.gguf.ModelSpec;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Time to first token and decode speed through the HTTP API of a llama.cpp replica against a
@@ -118,7 +121,7 @@ public final class ReplicaBench {
         long sent = System.nanoTime();
         long first = 0;
         try {
-            HttpResponse<java.util.stream.Stream<String>> response = http.send(HttpRequest.newBuilder(inference)
+            HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(inference)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()))
                     .build(), HttpResponse.BodyHandlers.ofLines());
             String event = null;
@@ -139,8 +142,8 @@ public final class ReplicaBench {
                 }
             }
             throw new IllegalStateException("the stream ended without a done event");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

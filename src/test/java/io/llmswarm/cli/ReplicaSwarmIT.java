@@ -9,10 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,11 +172,11 @@ class ReplicaSwarmIT {
 
     /** Streams a request: every token event into {@code events} (and to {@code onToken}), then the done or error event. */
     private JsonObject streamEvents(JsonObject body, List<JsonObject> events,
-                                    java.util.function.Consumer<JsonObject> onToken) throws Exception {
-        HttpResponse<java.util.stream.Stream<String>> response = http.send(inference(body.copy().put("stream", true)).build(),
+                                    Consumer<JsonObject> onToken) throws Exception {
+        HttpResponse<Stream<String>> response = http.send(inference(body.copy().put("stream", true)).build(),
                 HttpResponse.BodyHandlers.ofLines());
         String event = null;
-        try (java.util.stream.Stream<String> lines = response.body()) {
+        try (Stream<String> lines = response.body()) {
             for (String line : (Iterable<String>) lines::iterator) {
                 if (line.startsWith("event: ")) {
                     event = line.substring(7);
@@ -191,9 +195,9 @@ class ReplicaSwarmIT {
     }
 
     /** Which process runs a node: its log (node-N.log in the test's folder) names the node id. */
-    private int processIndex(String nodeId) throws java.io.IOException {
+    private int processIndex(String nodeId) throws IOException {
         for (int i = 0; i < 4; i++) {
-            if (java.nio.file.Files.readString(dir.resolve("node-" + i + ".log")).contains("node " + nodeId + " serves")) {
+            if (Files.readString(dir.resolve("node-" + i + ".log")).contains("node " + nodeId + " serves")) {
                 return i;
             }
         }

@@ -5,6 +5,7 @@ import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.FaultCounters;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.GenerationOutcome;
 import io.llmswarm.coordinator.SwarmTestModel;
@@ -128,7 +129,7 @@ class RollingRestartIT {
                 assertTrue(failures.isEmpty(), failures.size() + " requests failed: " + failures);
                 // Drained, not crashed: no request had to move to another route.
                 assertEquals(0, coordinator.faults().failovers(), () -> "fail-overs: " + Arrays.stream(
-                        io.llmswarm.coordinator.FaultCounters.Kind.values()).map(k -> k + "=" + coordinator.faults().count(k)).toList());
+                        FaultCounters.Kind.values()).map(k -> k + "=" + coordinator.faults().count(k)).toList());
                 assertTrue(succeeded.get() >= 40, succeeded.get() + " requests");
             } finally {
                 client.close(Duration.ofSeconds(10));

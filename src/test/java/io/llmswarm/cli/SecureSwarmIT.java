@@ -13,12 +13,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,7 +64,7 @@ class SecureSwarmIT {
                     new NodeProcesses.Extras(0, List.of(), List.of()));
             nodes.awaitStarted(Duration.ofMinutes(3));
             // Each node binds a free HTTP port itself (ports picked here could be taken before a node binds them).
-            List<Integer> http = java.util.stream.IntStream.range(0, 3).mapToObj(i -> httpPort(dir.resolve("node-" + i + ".log")))
+            List<Integer> http = IntStream.range(0, 3).mapToObj(i -> httpPort(dir.resolve("node-" + i + ".log")))
                     .toList();
             TestHttp first = new TestHttp(http.get(0));
             TestClusters.awaitTrue(Duration.ofSeconds(60), () -> status(first, "/ready", null) == 200,
@@ -92,13 +97,13 @@ class SecureSwarmIT {
 
     private static int httpPort(Path log) {
         try {
-            java.util.regex.Matcher port = java.util.regex.Pattern.compile("HTTP on [^ ]+:(\\d+)").matcher(Files.readString(log));
+            Matcher port = Pattern.compile("HTTP on [^ ]+:(\\d+)").matcher(Files.readString(log));
             if (!port.find()) {
                 throw new AssertionError("no HTTP port in " + log);
             }
             return Integer.parseInt(port.group(1));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.llmswarm.cli;
 import io.llmswarm.cluster.Addresses;
 import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.cluster.TestClusters;
+import io.llmswarm.engine.LayerRange;
 import io.llmswarm.engine.ModelConfig;
 import io.llmswarm.engine.ShardEngine;
 import io.llmswarm.gguf.GgmlType;
@@ -136,7 +137,7 @@ public final class SwarmBench {
 
     /** {@code blocks} layers in {@code parts} contiguous spans, the larger ones first (22 → 0-5, 6-11, 12-16, 17-21). */
     static String[] split(int blocks, int parts) {
-        return io.llmswarm.engine.LayerRange.split(blocks, parts).stream().map(io.llmswarm.engine.LayerRange::toString)
+        return LayerRange.split(blocks, parts).stream().map(LayerRange::toString)
                 .toArray(String[]::new);
     }
 }

@@ -1,11 +1,13 @@
 package io.llmswarm.cli;
 
 import io.llmswarm.cluster.TestClusters;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -67,7 +69,7 @@ class ZeroFlagSwarmIT {
             }
             assertEquals(3, ports.size(), "each node took its own HTTP port: " + ports);
             int port = ports.iterator().next();
-            TestClusters.awaitTrue(Duration.ofSeconds(60), () -> swarm(port).getJsonArray("shards", new io.vertx.core.json.JsonArray()).size() == 3,
+            TestClusters.awaitTrue(Duration.ofSeconds(60), () -> swarm(port).getJsonArray("shards", new JsonArray()).size() == 3,
                     () -> "three nodes in one swarm: " + swarm(port));
             // --layers auto: each later node took the back half of a span, whose node then announced its front half.
             TestClusters.awaitTrue(Duration.ofSeconds(60), () -> splitAmongThree(swarm(port)),
@@ -80,7 +82,7 @@ class ZeroFlagSwarmIT {
             assertFalse(new JsonObject(answer.body()).getString("result", "").isBlank(), answer.body());
 
             // A fourth node told to use a port that is taken: one line, no stack trace, a non-zero exit.
-            try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
                 Path log = dir.resolve("node-taken.log");
                 Process fourth = start(Files.createDirectories(dir.resolve("node-taken")), log,
                         List.of("--http-port", String.valueOf(taken.getLocalPort()), "--http-host", "127.0.0.1"));
@@ -137,7 +139,7 @@ class ZeroFlagSwarmIT {
 
     /** Three ready nodes, none announcing all 8 layers, every layer announced by one of them. */
     private static boolean splitAmongThree(JsonObject swarm) {
-        io.vertx.core.json.JsonArray shards = swarm.getJsonArray("shards", new io.vertx.core.json.JsonArray());
+        JsonArray shards = swarm.getJsonArray("shards", new JsonArray());
         boolean[] covered = new boolean[8];
         int ready = 0;
         for (int i = 0; i < shards.size(); i++) {

@@ -1,6 +1,7 @@
 package io.llmswarm.cluster;
 
 import io.llmswarm.engine.LayerRange;
+import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,7 +40,7 @@ class AnnouncementRegistryTest {
 
     private List<SwarmCluster> start(int n) throws Exception {
         TestClusters cluster = new TestClusters(n);
-        List<io.vertx.core.Future<SwarmCluster>> joins = new ArrayList<>();
+        List<Future<SwarmCluster>> joins = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             joins.add(SwarmCluster.join(cluster.member(i)));
         }
@@ -79,8 +81,8 @@ class AnnouncementRegistryTest {
     void aChangeListenerThatThrowsStopsNeitherTheOthersNorTheMirror() throws Exception {
         List<SwarmCluster> m = start(2);
         AnnouncementRegistry observer = m.get(1).announcements();
-        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger thrown = new AtomicInteger();
+        AtomicInteger seen = new AtomicInteger();
         observer.onChange(() -> {
             thrown.incrementAndGet();
             throw new IllegalStateException("a listener with a bug");

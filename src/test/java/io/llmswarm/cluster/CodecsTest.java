@@ -3,11 +3,15 @@ package io.llmswarm.cluster;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.sampling.SamplingConfig;
 import io.llmswarm.sampling.TokenLogprob;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -154,7 +158,7 @@ class CodecsTest {
             Buffer headerBytes = header.toBuffer();
             Buffer bad = Buffer.buffer().appendInt(headerBytes.length()).appendBuffer(headerBytes).appendInt(0)
                     .appendBuffer(wire.getBuffer(read.bodyStart(), wire.length()));
-            TaskReplyCodec.Malformed e = org.junit.jupiter.api.Assertions.assertThrows(TaskReplyCodec.Malformed.class,
+            TaskReplyCodec.Malformed e = Assertions.assertThrows(TaskReplyCodec.Malformed.class,
                     () -> new TaskReplyCodec().decodeFromWire(0, bad), () -> "accepted with " + m[2] + " = " + m[3]);
             assertTrue(e.getMessage().contains((String) m[4]), m[2] + ": " + e.getMessage());
             assertEquals("req-3", e.requestId());
@@ -167,7 +171,7 @@ class CodecsTest {
         for (TaskReply reply : List.of(hidden, sampled, TaskReply.failed(envelope, "x").relayed(relay))) {
             Buffer wire = Buffer.buffer();
             new TaskReplyCodec().encodeToWire(wire, reply);
-            org.junit.jupiter.api.Assertions.assertThrows(TaskReplyCodec.Malformed.class,
+            Assertions.assertThrows(TaskReplyCodec.Malformed.class,
                     () -> new TaskReplyCodec().decodeFromWire(0, wire.copy().appendByte((byte) 1)));
         }
     }
@@ -191,7 +195,7 @@ class CodecsTest {
         ((TaskResult.Hidden) hiddenReply.result()).states()[1] = 42f;
         assertEquals(hidden(4)[1], ((TaskResult.Hidden) deliveredHidden.result()).states()[1]);
         assertEquals(5, deliveredHidden.engineNanos());
-        List<TokenLogprob> top = new java.util.ArrayList<>(List.of(new TokenLogprob(7, -0.5f)));
+        List<TokenLogprob> top = new ArrayList<>(List.of(new TokenLogprob(7, -0.5f)));
         TaskReply sampled = TaskReply.ok(envelope, new TaskResult.Sampled(7, -0.5f, top, 3), 1);
         TaskReply deliveredSampled = new TaskReplyCodec().transform(sampled);
         top.clear();
@@ -205,8 +209,8 @@ class CodecsTest {
 
     @Test
     void codecsAreRegisteredOncePerVertxWithThatVertxsSecret() {
-        io.vertx.core.Vertx signed = io.vertx.core.Vertx.vertx();
-        io.vertx.core.Vertx plain = io.vertx.core.Vertx.vertx();
+        Vertx signed = Vertx.vertx();
+        Vertx plain = Vertx.vertx();
         try {
             ClusterSecret secret = ClusterSecret.of("a cluster secret of some length");
             SwarmCodecs.register(signed, secret);
@@ -230,7 +234,7 @@ class CodecsTest {
         Buffer wire = Buffer.buffer();
         new ExecuteTaskCodec().encodeToWire(wire, task);
         Buffer cut = wire.getBuffer(0, wire.length() - 4);
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, cut));
         assertTrue(e.getMessage().contains("shape [3, 8] of hidden in F32 needs 108"), e.getMessage());
     }
@@ -285,7 +289,7 @@ class CodecsTest {
     @Test
     void aStepAfterACachedPrefixCarriesItsTokenIds() {
         int[] prefix = new int[17];
-        java.util.Arrays.setAll(prefix, i -> 100 + i);
+        Arrays.setAll(prefix, i -> 100 + i);
         ExecuteTask plain = task(hidden(3 * 64), HiddenEncoding.F16);
         ExecuteTask task = new ExecuteTask(plain.envelope(), plain.params(),
                 new TaskInput(plain.input().tokens(), plain.input().hidden(), 64, prefix));
@@ -300,12 +304,12 @@ class CodecsTest {
         header.getJsonObject("params").put("prefix_tokens", 16);
         Buffer wrongPosition = Buffer.buffer();
         MessageProof.write(wrongPosition, header, ClusterSecret.none(), body -> body.appendBytes(new byte[4 * 3 + 4 * 16 + 2 * 3 * 64]));
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, wrongPosition));
         assertTrue(e.getMessage().contains("must start at position 16"), e.getMessage());
         Buffer cut = encoded(task);
         Buffer shorter = cut.getBuffer(0, cut.length() - 4);
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, shorter));
     }
 
@@ -314,10 +318,10 @@ class CodecsTest {
         ExecuteTask plain = task(null, HiddenEncoding.F32);
         JsonObject header = Frames.readHeader(encoded(plain), 0);
         header.put("relay", new JsonObject().put("reply_to", "llm.coordinator.generate").put("step", 1).put("hop", 0)
-                .put("next", new io.vertx.core.json.JsonArray()).put("times", new io.vertx.core.json.JsonArray()));
+                .put("next", new JsonArray()).put("times", new JsonArray()));
         Buffer forged = Buffer.buffer();
         MessageProof.write(forged, header, ClusterSecret.none(), body -> body.appendIntLE(1).appendIntLE(300).appendIntLE(70000));
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new ExecuteTaskCodec().decodeFromWire(0, forged));
         assertTrue(e.getMessage().contains("results address"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Relay("llm.shard.x.execute", 1, 0, List.of(), List.of()));

@@ -3,6 +3,7 @@ package io.llmswarm.cluster;
 import io.llmswarm.engine.LayerRange;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static io.llmswarm.cluster.Shards.MODEL;
@@ -54,7 +55,7 @@ class LayerChooserTest {
         for (int l = 0; l < 32; l++) {
             shards[l] = shard("n" + l, l + "-" + l, 0);
         }
-        ShardAnnouncement[] withCopy = java.util.Arrays.copyOf(shards, 33);
+        ShardAnnouncement[] withCopy = Arrays.copyOf(shards, 33);
         withCopy[32] = shard("copy", "0-0", 0);
         assertEquals(new LayerRange(0, 0), choose(10_000, shards));
         assertEquals(new LayerRange(1, 1), choose(10_000, withCopy));

@@ -1,5 +1,6 @@
 package io.llmswarm.cluster;
 
+import io.llmswarm.engine.LayerRange;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -64,7 +65,7 @@ class RoutePlannerTest {
     @Test
     void otherModelsAreIgnored() {
         ShardAnnouncement other = new ShardAnnouncement("x", new ShardAnnouncement.ModelIdentity("beef", "other", 32),
-                io.llmswarm.engine.LayerRange.parse("0-31"), "java", "addr", 1, 0, true);
+                LayerRange.parse("0-31"), "java", "addr", 1, 0, true);
         assertTrue(WHOLE.plan(view(other)).isEmpty());
     }
 }

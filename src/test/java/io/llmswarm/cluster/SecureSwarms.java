@@ -4,6 +4,7 @@ import io.llmswarm.engine.LayerRange;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 
 import java.util.List;
@@ -40,7 +41,7 @@ final class SecureSwarms {
 
     /** The reply, or the failure the request ended with. */
     static Object send(SwarmCluster from, String address, Object body, long timeoutMs) throws Exception {
-        Future<io.vertx.core.eventbus.Message<Object>> reply = from.vertx().eventBus()
+        Future<Message<Object>> reply = from.vertx().eventBus()
                 .request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs));
         try {
             return reply.toCompletionStage().toCompletableFuture().get(timeoutMs + 5000, TimeUnit.MILLISECONDS).body();

@@ -3,6 +3,7 @@ package io.llmswarm.cluster;
 import io.llmswarm.engine.LayerRange;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static io.llmswarm.cluster.Shards.MODEL;
@@ -40,7 +41,7 @@ class SwarmViewTest {
     void countsReplicasPerLayer() {
         SwarmView view = view(shard("a", "0-3", 0), shard("b", "2-5", 0));
         int[] counts = view.replicasPerLayer(true);
-        assertArrayEquals(new int[] {1, 1, 2, 2, 1, 1, 0}, java.util.Arrays.copyOf(counts, 7));
+        assertArrayEquals(new int[] {1, 1, 2, 2, 1, 1, 0}, Arrays.copyOf(counts, 7));
         assertEquals(List.of(new LayerRange(6, 31)), view.missingLayers());
     }
 

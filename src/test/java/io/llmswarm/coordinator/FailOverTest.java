@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -61,7 +62,7 @@ class FailOverTest {
             Coordinator coordinator = new Coordinator(head.cluster().vertx(), head.coordinator().model(),
                     new Coordinator.Wiring(head.nodeId(), head.cluster().announcements(), null),
                     Coordinator.Settings.defaults().withStepTimeout(Duration.ofSeconds(5)));
-            List<Incident> incidents = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Incident> incidents = new CopyOnWriteArrayList<>();
             coordinator.watch(incidents::add);
 
             AtomicReference<CompletableFuture<String>> killed = new AtomicReference<>();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +83,7 @@ class HalfPrecisionHiddenStatesTest {
     }
 
     private static Map<HiddenEncoding, Integer> counts(Map<HiddenEncoding, AtomicInteger> arriving) {
-        Map<HiddenEncoding, Integer> counts = new java.util.HashMap<>();
+        Map<HiddenEncoding, Integer> counts = new HashMap<>();
         arriving.forEach((encoding, count) -> counts.put(encoding, count.get()));
         return counts;
     }

@@ -12,6 +12,7 @@ import io.llmswarm.cluster.ReplicaBatch;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.ShardAnnouncement;
 import io.llmswarm.cluster.SwarmCluster;
+import io.llmswarm.cluster.SwarmView;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.engine.LayerRange;
 import io.llmswarm.inference.GenerationResult;
@@ -111,7 +112,7 @@ class ReplicaFailOverTest {
             nodes.add(replica);
             TestClusters.awaitTrue(Duration.ofSeconds(30), () -> coordinator.status().readyShards().size() == 4
                     && !coordinator.health().isAvoided(broken.nodeId()), () -> "four ready nodes: " + coordinator.status().toJson());
-            Route busy = coordinator.routes().chooseReplica(new io.llmswarm.cluster.SwarmView(coordinator.status().fingerprint(),
+            Route busy = coordinator.routes().chooseReplica(new SwarmView(coordinator.status().fingerprint(),
                     8, coordinator.status().shards().stream().filter(s -> s.nodeId().equals(replica.nodeId())).toList()))
                     .orElseThrow();
             coordinator.routes().hold(busy); // the real replica looks busier, so the broken one is tried first

@@ -7,6 +7,8 @@ import io.llmswarm.cluster.SwarmCluster;
 import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntUnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,8 +74,8 @@ class StuckShardTest {
      * with last step -1 and the running step {@code running} gives; checks the request went
      * around the impostor with the single-process tokens.
      */
-    private Run generateAroundImpostor(io.vertx.core.Handler<io.vertx.core.eventbus.Message<Object>> onStep,
-                                       java.util.function.IntUnaryOperator running, Duration stepTimeout) throws Exception {
+    private Run generateAroundImpostor(Handler<Message<Object>> onStep,
+                                       IntUnaryOperator running, Duration stepTimeout) throws Exception {
         Path model = SwarmTestModel.write(dir, 8);
         GenerationResult expected;
         try (LocalModel local = SwarmTestModel.local(model)) {

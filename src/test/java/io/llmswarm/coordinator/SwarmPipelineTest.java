@@ -7,11 +7,14 @@ import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.inference.FinishReason;
+import io.llmswarm.inference.GenerationRequest;
 import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +30,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -220,8 +226,8 @@ class SwarmPipelineTest {
     void jsonRequestOnTheEventBusReturnsTheDocumentsResponse() throws Exception {
         GenerationResult expected = SwarmTestModel.generate(local, "Once upon a time", 12, SamplingConfig.greedy(), false);
         var bus = nodes.get(3).cluster().vertx().eventBus();
-        List<JsonObject> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        String streamTo = "test.stream." + java.util.UUID.randomUUID();
+        List<JsonObject> streamed = new CopyOnWriteArrayList<>();
+        String streamTo = "test.stream." + UUID.randomUUID();
         bus.<JsonObject>consumer(streamTo, message -> streamed.add(message.body())).completion().await(10, TimeUnit.SECONDS);
         JsonObject reply = bus.<JsonObject>request(Addresses.generateFor(nodes.get(0).coordinator().model().fingerprint()),
                 new JsonObject().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0)
@@ -244,10 +250,10 @@ class SwarmPipelineTest {
     void badRequestsAreRefusedWithA400NamingTheProblem() {
         var bus = nodes.get(1).cluster().vertx().eventBus();
         ExecutionException badToken = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
-                new JsonObject().put("prompt_tokens", new io.vertx.core.json.JsonArray().add(1).add(99_999))
+                new JsonObject().put("prompt_tokens", new JsonArray().add(1).add(99_999))
                         .put("max_tokens", 3), new DeliveryOptions().setSendTimeout(30_000))
                 .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS));
-        var reply = assertInstanceOf(io.vertx.core.eventbus.ReplyException.class, badToken.getCause());
+        var reply = assertInstanceOf(ReplyException.class, badToken.getCause());
         assertEquals(CoordinatorVerticle.BAD_REQUEST, reply.failureCode());
         assertTrue(reply.getMessage().contains("token id 99999 is outside the vocabulary 0-399"), reply.getMessage());
         ExecutionException noPrompt = assertThrows(ExecutionException.class, () -> bus.request(Addresses.GENERATE,
@@ -271,11 +277,11 @@ class SwarmPipelineTest {
         GenerationOutcome turn1 = run(via, first, 12, sampling, true);
         assertEquals(0, turn1.promptTokensReused());
         int[] fed = Arrays.copyOf(turn1.tokenIds(), 11); // the 12th token was sampled, never fed back
-        int[] second = java.util.stream.IntStream.concat(java.util.stream.IntStream.concat(
-                Arrays.stream(turn1.promptTokens()), Arrays.stream(fed)), java.util.stream.IntStream.of(300, 301, 302))
+        int[] second = IntStream.concat(IntStream.concat(
+                Arrays.stream(turn1.promptTokens()), Arrays.stream(fed)), IntStream.of(300, 301, 302))
                 .toArray();
         GenerationResult expected = local.generator().generate("local",
-                new io.llmswarm.inference.GenerationRequest(second, 10, sampling, true), token -> true);
+                new GenerationRequest(second, 10, sampling, true), token -> true);
 
         long hitsBefore = nodes.getLast().shard().promptCache().hits();
         GenerationOutcome turn2 = via.coordinator().generate(GenerateRequest.tokens(second, 10,
@@ -286,9 +292,9 @@ class SwarmPipelineTest {
 
         // A shard that lost what it kept (here: all of it) refuses the prefix; the request computes it all.
         nodes.get(2).shard().promptCache().close();
-        int[] third = java.util.stream.IntStream.concat(Arrays.stream(second), java.util.stream.IntStream.of(303)).toArray();
+        int[] third = IntStream.concat(Arrays.stream(second), IntStream.of(303)).toArray();
         GenerationResult expected3 = local.generator().generate("local",
-                new io.llmswarm.inference.GenerationRequest(third, 6, sampling, true), token -> true);
+                new GenerationRequest(third, 6, sampling, true), token -> true);
         GenerationOutcome turn3 = via.coordinator().generate(GenerateRequest.tokens(third, 6,
                 new SamplingParams(sampling, true, 0)), TokenListener.none()).outcome().await(60, TimeUnit.SECONDS);
         assertEquals(0, turn3.promptTokensReused(), "the prefix was lost on the third shard");

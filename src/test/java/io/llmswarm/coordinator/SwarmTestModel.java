@@ -12,9 +12,14 @@ import io.llmswarm.sampling.SamplingConfig;
 import io.llmswarm.cli.NodeSettings;
 import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.TestClusters;
+import io.llmswarm.gateway.TestHttp;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assertions;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,18 +70,18 @@ public final class SwarmTestModel {
      * single-process text, and holds no session and no KV-cache bytes afterwards.
      */
     public static void assertServesAndHoldsNothing(LocalModel local, SwarmNode node) throws Exception {
-        io.llmswarm.inference.GenerationResult expected = generate(local, "Once upon a time", 8,
-                io.llmswarm.sampling.SamplingConfig.greedy(), true);
-        java.net.http.HttpResponse<String> ok = new io.llmswarm.gateway.TestHttp(node.httpPort()).post("/api/inference",
-                null, new io.vertx.core.json.JsonObject().put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8)
+        GenerationResult expected = generate(local, "Once upon a time", 8,
+                SamplingConfig.greedy(), true);
+        HttpResponse<String> ok = new TestHttp(node.httpPort()).post("/api/inference",
+                null, new JsonObject().put("prompt", "Once upon a time").put("raw", true).put("max_tokens", 8)
                         .put("temperature", 0).put("ignore_eos", true).encode());
-        org.junit.jupiter.api.Assertions.assertEquals(200, ok.statusCode(), ok.body());
-        org.junit.jupiter.api.Assertions.assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
-                new io.vertx.core.json.JsonObject(ok.body()).getString("result").strip());
-        io.llmswarm.cluster.TestClusters.awaitTrue(java.time.Duration.ofSeconds(10), () -> node.shard().sessionCount() == 0,
+        Assertions.assertEquals(200, ok.statusCode(), ok.body());
+        Assertions.assertEquals(local.tokenizer().decode(expected.tokens()).strip(),
+                new JsonObject(ok.body()).getString("result").strip());
+        TestClusters.awaitTrue(Duration.ofSeconds(10), () -> node.shard().sessionCount() == 0,
                 () -> node.shard().sessionCount() + " sessions left open");
         // Finished sessions stay in the prompt cache for reuse; nothing else may hold KV bytes.
-        org.junit.jupiter.api.Assertions.assertEquals(node.shard().promptCache().bytes(),
+        Assertions.assertEquals(node.shard().promptCache().bytes(),
                 node.shard().kvCacheBudget().usedBytes());
     }
 }

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,7 +51,7 @@ class F32CopyTest {
         int count = Math.toIntExact(info.elementCount());
         float[] values = new float[count];
         if (info.type() == GgmlType.F32) {
-            java.lang.foreign.MemorySegment.copy(file.tensorData(info), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, values, 0, count);
+            MemorySegment.copy(file.tensorData(info), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, values, 0, count);
         } else {
             Quantizer.dequantize(info.type(), file.tensorData(info), 0, values, 0, count);
         }

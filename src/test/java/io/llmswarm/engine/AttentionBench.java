@@ -1,5 +1,7 @@
 package io.llmswarm.engine;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -11,7 +13,7 @@ import java.util.SplittableRandom;
  * turns), and a hash of the outputs, so that two builds can be checked for the same results.
  */
 public final class AttentionBench {
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private static final int HEADS = 32;
     private static final int KV_HEADS = 4;

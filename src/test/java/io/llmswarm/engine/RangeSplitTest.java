@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -81,7 +82,7 @@ class RangeSplitTest {
                         new ShardInput.Tokens(history), true);
                 int vocab = engine.config().vocabularySize();
                 for (int i = 0; i < history.length; i++) {
-                    float[] row = java.util.Arrays.copyOfRange(all.data(), i * vocab, (i + 1) * vocab);
+                    float[] row = Arrays.copyOfRange(all.data(), i * vocab, (i + 1) * vocab);
                     assertArrayEquals(expected[i], row, 0f, type + ": logits of token " + i + " differ");
                 }
             }

@@ -51,7 +51,7 @@ class ApiKeysTest {
     }
 
     @Test
-    void aNodeBeyondLoopbackWithoutKeysOrSecretIsWarnedAbout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void aNodeBeyondLoopbackWithoutKeysOrSecretIsWarnedAbout(@TempDir Path dir)
             throws Exception {
         NodeSettings open = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf"), Map.of("cluster_host", "10.1.2.3"));
         String warnings = String.join("\n", SecurityWarnings.of(open));
@@ -64,7 +64,7 @@ class ApiKeysTest {
                 "LLMSWARM_API_KEYS", "a-long-enough-key"), Map.of());
         String inClear = String.join("\n", SecurityWarnings.of(keyed));
         assertTrue(inClear.contains("without HTTPS: API keys and prompts cross the network in clear"), inClear);
-        java.nio.file.Path pem = java.nio.file.Files.writeString(dir.resolve("any.pem"), "read at start, not here");
+        Path pem = Files.writeString(dir.resolve("any.pem"), "read at start, not here");
         NodeSettings keyedHttps = NodeConfig.resolve(null, Map.of("LLMSWARM_MODEL", "m.gguf",
                 "LLMSWARM_API_KEYS", "a-long-enough-key"), Map.of("https_cert", pem.toString(), "https_key", pem.toString()));
         assertEquals(List.of(), SecurityWarnings.of(keyedHttps));

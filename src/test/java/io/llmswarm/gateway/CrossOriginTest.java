@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -83,8 +84,8 @@ class CrossOriginTest {
         assertTrue(own.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), "same origin needs no CORS");
         HttpResponse<String> curl = http.post("/api/inference", PROMPT);
         assertEquals(200, curl.statusCode(), curl.body());
-        assertEquals(new io.vertx.core.json.JsonObject(own.body()).getJsonArray("tokens"),
-                new io.vertx.core.json.JsonObject(curl.body()).getJsonArray("tokens"), "the same greedy answer");
+        assertEquals(new JsonObject(own.body()).getJsonArray("tokens"),
+                new JsonObject(curl.body()).getJsonArray("tokens"), "the same greedy answer");
     }
 
     @Test

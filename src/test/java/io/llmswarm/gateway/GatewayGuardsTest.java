@@ -10,15 +10,20 @@ import io.llmswarm.sampling.SamplingConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,15 +110,15 @@ class GatewayGuardsTest {
         assertEquals(200, http.get("/v1/models", KEY).statusCode());
 
         // The bridge's WebSocket: browsers cannot send the header, so the key may come as access_token.
-        java.net.URI socket = java.net.URI.create("ws://127.0.0.1:" + keyed.httpPort() + "/eventbus/websocket");
-        var refused = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> http.client().newWebSocketBuilder().buildAsync(socket, new java.net.http.WebSocket.Listener() { })
+        URI socket = URI.create("ws://127.0.0.1:" + keyed.httpPort() + "/eventbus/websocket");
+        var refused = Assertions.assertThrows(ExecutionException.class,
+                () -> http.client().newWebSocketBuilder().buildAsync(socket, new WebSocket.Listener() { })
                         .get(20, TimeUnit.SECONDS));
-        assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
-        java.net.http.WebSocket open = http.client().newWebSocketBuilder()
-                .buildAsync(java.net.URI.create(socket + "?access_token=" + KEY), new java.net.http.WebSocket.Listener() { })
+        assertEquals(401, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+        WebSocket open = http.client().newWebSocketBuilder()
+                .buildAsync(URI.create(socket + "?access_token=" + KEY), new WebSocket.Listener() { })
                 .get(20, TimeUnit.SECONDS);
-        open.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+        open.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,7 +64,7 @@ class GenerationLimitsTest {
 
     private CompletableFuture<HttpResponse<Void>> hold(String key) {
         return http.client().sendAsync(http.request("/api/inference", key).POST(
-                java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
+                HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
     }
 
     /**

@@ -3,7 +3,9 @@ package io.llmswarm.gateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -21,7 +23,7 @@ final class MalformedRequests {
     static final List<String> PATHS = List.of("/api/inference", "/v1/completions", "/v1/chat/completions");
 
     private static final Object[] NOT_A_NUMBER = {"ten", true, new JsonArray().add(1), new JsonObject().put("a", 1)};
-    private static final Object[] HUGE = {Long.MAX_VALUE, 4294967297L, -4294967297L, new java.math.BigInteger("1" + "0".repeat(40)),
+    private static final Object[] HUGE = {Long.MAX_VALUE, 4294967297L, -4294967297L, new BigInteger("1" + "0".repeat(40)),
             1e308, -1e308, 3.5};
     private static final String[] FIELDS = {"max_tokens", "temperature", "top_p", "top_k", "min_p", "repeat_penalty",
             "repeat_last_n", "seed", "stop", "stream", "ignore_eos", "top_logprobs"};
@@ -91,7 +93,7 @@ final class MalformedRequests {
 
     private byte[] truncated(JsonObject base) {
         byte[] json = base.encode().getBytes(StandardCharsets.UTF_8);
-        return java.util.Arrays.copyOf(json, 1 + random.nextInt(json.length - 2));
+        return Arrays.copyOf(json, 1 + random.nextInt(json.length - 2));
     }
 
     private JsonObject withBadPrompt(JsonObject base, String path) {
@@ -126,7 +128,7 @@ final class MalformedRequests {
             case "min_p" -> pick(-0.1, 1.5, "x");
             case "repeat_penalty" -> pick(0, -1, 1e39, "x");
             case "repeat_last_n" -> pick(-1, 1.5, 4294967297L, "x");
-            case "seed" -> pick(1.5, "seed", new java.math.BigInteger("1" + "0".repeat(30)));
+            case "seed" -> pick(1.5, "seed", new BigInteger("1" + "0".repeat(30)));
             case "stop" -> pick(1, new JsonArray().add(1), new JsonObject(), new JsonArray().add("a").add(2));
             case "stream", "ignore_eos" -> pick("yes", 1, new JsonArray());
             default -> pick(-1, 1000, 2.5, "3", 4294967297L);

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /** Builds GGUF bytes by hand, field by field, so reader tests do not depend on the writer. */
 final class GgufBytes {
@@ -81,7 +82,7 @@ final class GgufBytes {
         return out.toByteArray();
     }
 
-    private GgufBytes put(int size, java.util.function.Consumer<ByteBuffer> writer) {
+    private GgufBytes put(int size, Consumer<ByteBuffer> writer) {
         ByteBuffer buffer = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         writer.accept(buffer);
         out.writeBytes(buffer.array());

@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,8 +179,8 @@ class GgufFileTest {
     @Test
     void rejectsTruncatedHeaderAndTruncatedData() throws IOException {
         byte[] bytes = sample(3, "x");
-        assertMessage(open("h.gguf", java.util.Arrays.copyOf(bytes, 60)), "truncated");
-        assertMessage(open("d.gguf", java.util.Arrays.copyOf(bytes, bytes.length - 4)), "truncated", "'b'",
+        assertMessage(open("h.gguf", Arrays.copyOf(bytes, 60)), "truncated");
+        assertMessage(open("d.gguf", Arrays.copyOf(bytes, bytes.length - 4)), "truncated", "'b'",
                 "beyond the end");
         assertMessage(open("e.gguf", new byte[0]), "too short");
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,7 +124,7 @@ class GgufWriterTest {
             writer.addTensor("t" + i, GgmlType.F16, new long[] {32, 2}, () -> {
                 assertEquals(fill, made.getAndIncrement()); // in file order, each once
                 float[] v = new float[64];
-                java.util.Arrays.fill(v, fill);
+                Arrays.fill(v, fill);
                 return v;
             });
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +58,7 @@ class QuantizerTest {
     void zerosStayZeroAndDequantizeHonoursOffsets(GgmlType type) {
         int n = 2 * Math.max(32, type.blockSize());
         float[] values = gaussian(n, 7);
-        java.util.Arrays.fill(values, 0, n / 2, 0f);
+        Arrays.fill(values, 0, n / 2, 0f);
         byte[] bytes = Quantizer.quantize(type, values);
         float[] dst = new float[n + 3];
         Quantizer.dequantize(type, MemorySegment.ofArray(bytes), 0, dst, 3, n);
@@ -66,7 +67,7 @@ class QuantizerTest {
         }
         float[] secondHalf = new float[n / 2];
         Quantizer.dequantize(type, MemorySegment.ofArray(bytes), bytes.length / 2, secondHalf, 0, n / 2);
-        assertArrayEquals(java.util.Arrays.copyOfRange(dst, 3 + n / 2, 3 + n), secondHalf);
+        assertArrayEquals(Arrays.copyOfRange(dst, 3 + n / 2, 3 + n), secondHalf);
     }
 
     @Test

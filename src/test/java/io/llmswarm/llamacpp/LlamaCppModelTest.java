@@ -12,6 +12,7 @@ import io.llmswarm.gguf.ModelMaker;
 import io.llmswarm.gguf.ModelSpec;
 import io.llmswarm.gguf.RopeScaling;
 import io.llmswarm.gguf.Vocabulary;
+import org.junit.jupiter.api.Assertions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -143,7 +144,7 @@ class LlamaCppModelTest {
         LlamaCppModel model = LlamaCppModel.load(path, 2);
         String whole = model.generateGreedy("Hello", 64, true);
         IllegalStateException stop = new IllegalStateException("client went away");
-        IllegalStateException thrown = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        IllegalStateException thrown = Assertions.assertThrows(IllegalStateException.class,
                 () -> model.generate("Hello", Sampling.greedy(64, true), piece -> {
                     throw stop;
                 }));

@@ -6,6 +6,7 @@ import io.llmswarm.cli.SwarmNode;
 import io.llmswarm.cluster.SamplingParams;
 import io.llmswarm.cluster.TestClusters;
 import io.llmswarm.coordinator.Coordinator;
+import io.llmswarm.coordinator.GenerateJson;
 import io.llmswarm.coordinator.GenerateRequest;
 import io.llmswarm.coordinator.GeneratedToken;
 import io.llmswarm.coordinator.Generation;
@@ -116,7 +117,7 @@ class ReplicaNodeTest {
         assertEquals(outputs.size(), outcome.tokens().size(), outputs.toString());
         assertTrue(outcome.tokens().size() <= 24, outputs.toString());
         assertEquals(direct, String.join("", outcome.tokens().stream().map(GeneratedToken::text).toList()));
-        JsonObject response = io.llmswarm.coordinator.GenerateJson.response(outcome);
+        JsonObject response = GenerateJson.response(outcome);
         assertEquals(outputs.size(), response.getJsonObject("metadata").getInteger("tokens_generated"));
         assertTrue(response.getJsonArray("tokens").isEmpty(), "llama.cpp gives no token ids: " + response.encode());
     }

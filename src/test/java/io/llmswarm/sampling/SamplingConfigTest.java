@@ -1,6 +1,7 @@
 package io.llmswarm.sampling;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,7 +43,7 @@ class SamplingConfigTest {
         assertMessage("repeat_last_n", () -> SamplingConfig.greedy().withRepetitionPenalty(1.1f, -1));
     }
 
-    private static void assertMessage(String field, org.junit.jupiter.api.function.Executable build) {
+    private static void assertMessage(String field, Executable build) {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, build);
         assertTrue(error.getMessage().startsWith(field + " must be"), error.getMessage());
     }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,7 +64,7 @@ class SamplingMatchesLlamaCppTest {
         }
         Sampling sampling = Sampling.of(config, STEPS, true);
         String expected = llamaCpp.generate(prompt, sampling, piece -> { });
-        String actual = llamaCpp.decode(java.util.Arrays.stream(tokens).filter(token -> token > EOS).toArray());
+        String actual = llamaCpp.decode(Arrays.stream(tokens).filter(token -> token > EOS).toArray());
         // llama.cpp's stream shows no text for control tokens (<unk>), which decode would spell
         // out, and never sends bytes of a character left unfinished when generation stops.
         assertTrue(actual.startsWith(expected), config + "\nllama.cpp: " + expected + "\nours:      " + actual);

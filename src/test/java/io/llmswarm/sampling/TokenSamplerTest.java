@@ -1,7 +1,10 @@
 package io.llmswarm.sampling;
 
+import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -65,7 +68,7 @@ class TokenSamplerTest {
         int[] second = draws(TokenSampler.create(config), logits, 500);
         int[] other = draws(TokenSampler.create(config.withSeed(99)), logits, 500);
         assertArrayEquals(first, second);
-        assertFalse(java.util.Arrays.equals(first, other));
+        assertFalse(Arrays.equals(first, other));
     }
 
     @Test
@@ -129,7 +132,7 @@ class TokenSamplerTest {
                 SamplingConfig.defaults(3).withRepetitionPenalty(1.1f, 64),
                 SamplingConfig.defaults(3).withTopK(0).withMinP(0f),
                 SamplingConfig.greedy().withRepetitionPenalty(1.1f, 64)};
-        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
         for (SamplingConfig config : configs) {
             TokenSampler sampler = TokenSampler.create(config);

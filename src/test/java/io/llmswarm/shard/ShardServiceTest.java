@@ -17,12 +17,20 @@ import io.llmswarm.inference.GenerationResult;
 import io.llmswarm.inference.LocalModel;
 import io.llmswarm.sampling.SamplingConfig;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,9 +71,9 @@ class ShardServiceTest {
     }
 
     /** Every service a test opened; closed after it, so that no test's prompt cache holds another's KV budget. */
-    private final java.util.List<ShardService> opened = new java.util.ArrayList<>();
+    private final List<ShardService> opened = new ArrayList<>();
 
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void closeServices() {
         opened.forEach(ShardService::close);
         assertEquals(0, firstEngine.kvCacheBudget().usedBytes(), "KV bytes left after every service closed");
@@ -127,9 +135,9 @@ class ShardServiceTest {
         ShardService first = service(firstEngine, ShardService.Settings.defaults());
         ShardService last = service(lastEngine, ShardService.Settings.defaults());
         int n = 16;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n + 1);
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(n);
-        java.util.List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(n + 1);
+        CountDownLatch started = new CountDownLatch(n);
+        List<Future<Boolean>> runs = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 String id = "load-" + i;
@@ -159,7 +167,7 @@ class ShardServiceTest {
                     return true;
                 }));
             }
-            java.util.concurrent.Future<?> releaser = pool.submit(() -> {
+            Future<?> releaser = pool.submit(() -> {
                 started.await();
                 for (int i = 0; i < n; i += 3) {
                     first.release("load-" + i);
@@ -167,10 +175,10 @@ class ShardServiceTest {
                 }
                 return null;
             });
-            releaser.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            releaser.get(60, TimeUnit.SECONDS);
             int finished = 0;
             for (var run : runs) {
-                finished += run.get(60, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+                finished += run.get(60, TimeUnit.SECONDS) ? 1 : 0;
             }
             assertTrue(finished >= n - (n + 2) / 3, finished + " of " + n + " ran to the end");
         } finally {

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llmswarm.gguf.GgufFile;
 import java.nio.file.Path;
 import java.time.Year;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -205,7 +208,7 @@ class ChatTemplateTest {
         assertTrue(rendered.equals(year + "|HELLO WORLD|true|world|x |a+b")
                 || rendered.equals(after + "|HELLO WORLD|true|world|x |a+b"), rendered);
         assertEquals("26 Jul 2024", TemplateFunctions.strftime("%d %b %Y",
-                java.time.ZonedDateTime.of(2024, 7, 26, 10, 0, 0, 0, java.time.ZoneOffset.UTC)));
+                ZonedDateTime.of(2024, 7, 26, 10, 0, 0, 0, ZoneOffset.UTC)));
     }
 
     private static ChatTemplate ofModelFile(String chatTemplate, Path dir) {
@@ -225,7 +228,7 @@ class ChatTemplateTest {
         assertEquals("<s>[INST] Hi [/INST]", template.render(chat, true));
         assertEquals("[INST] Hi [/INST]", template.prompt(chat));
         int[] ids = llama2.encode(template.prompt(chat), true, true);
-        assertEquals(1, java.util.Arrays.stream(ids).filter(id -> id == llama2.bos()).count());
+        assertEquals(1, Arrays.stream(ids).filter(id -> id == llama2.bos()).count());
     }
 
     @Test

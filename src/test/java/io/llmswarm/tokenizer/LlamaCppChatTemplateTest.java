@@ -6,6 +6,7 @@ import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
+import io.llmswarm.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class LlamaCppChatTemplateTest {
         Files.createDirectories(Path.of(System.getProperty("de.kherud.llama.tmpdir", "target/native")));
         TinyModelFile.write(vocabulary, template, file);
         ChatTemplate ours;
-        try (io.llmswarm.gguf.GgufFile gguf = io.llmswarm.gguf.GgufFile.open(file)) {
+        try (GgufFile gguf = GgufFile.open(file)) {
             ours = ChatTemplate.forModel(gguf.metadata(), Tokenizer.of(gguf.metadata()), file.getFileName().toString());
         }
         try (LlamaModel llamaCpp = new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(512)

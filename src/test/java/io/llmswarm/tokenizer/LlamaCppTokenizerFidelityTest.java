@@ -10,6 +10,7 @@ import io.llmswarm.gguf.GgufFile;
 import io.llmswarm.gguf.ModelMaker;
 import io.llmswarm.gguf.ModelSpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ class LlamaCppTokenizerFidelityTest {
                 String expectedText = llamaCpp.decode(expected);
                 StringBuilder pieces = new StringBuilder();
                 byte[] bytes = concatenatedPieces((VocabularyTokenizer) ours, expected);
-                pieces.append(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+                pieces.append(new String(bytes, StandardCharsets.UTF_8));
                 if (!expectedText.contentEquals(pieces)) {
                     pieceMismatches.add(describe(text) + " llama.cpp " + describe(expectedText) + " ours " + describe(pieces.toString()));
                 }

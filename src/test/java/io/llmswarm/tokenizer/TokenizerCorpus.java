@@ -3,6 +3,7 @@ package io.llmswarm.tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 
 /** Varied test strings: whitespace runs, edges, newlines and tabs, scripts, emoji, code, numbers, special-token text. */
@@ -56,7 +57,7 @@ final class TokenizerCorpus {
 
     /** Strings glued together from random pieces (seeded, so every run compares the same ones). */
     static List<String> randomStrings(long seed, int count) {
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         List<String> strings = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             StringBuilder text = new StringBuilder();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class TokenizerTest {
         int[] parsed = LLAMA3.encode("<|eot_id|>", false, true);
         assertArrayEquals(new int[] {128009}, parsed);
         int[] literal = LLAMA3.encode("<|eot_id|>", false, false);
-        assertTrue(literal.length > 1, "plain text: " + java.util.Arrays.toString(literal));
+        assertTrue(literal.length > 1, "plain text: " + Arrays.toString(literal));
         assertArrayEquals(new int[] {1, 1}, LLAMA2.encode("<s>", true, true)); // BOS added, and the text parsed
     }
 

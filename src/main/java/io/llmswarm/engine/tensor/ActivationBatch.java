@@ -1,5 +1,6 @@
 package io.llmswarm.engine.tensor;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -122,9 +123,9 @@ public final class ActivationBatch {
         int groupBase = block * (256 / Q8_K_SUM_GROUP);
         if (amax == 0) {
             scales[block] = 0;
-            java.util.Arrays.fill(values, base, base + 256, 0f);
-            java.util.Arrays.fill(shortQuants, base, base + 256, (short) 0);
-            java.util.Arrays.fill(groupSums, groupBase, groupBase + 256 / Q8_K_SUM_GROUP, 0);
+            Arrays.fill(values, base, base + 256, 0f);
+            Arrays.fill(shortQuants, base, base + 256, (short) 0);
+            Arrays.fill(groupSums, groupBase, groupBase + 256 / Q8_K_SUM_GROUP, 0);
             return;
         }
         float iscale = -127f / max;

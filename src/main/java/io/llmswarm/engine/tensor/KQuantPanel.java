@@ -2,6 +2,7 @@ package io.llmswarm.engine.tensor;
 
 import io.llmswarm.engine.tensor.PackedMatrix.Panel;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -43,10 +44,10 @@ final class KQuantPanel {
         float[] xv = x.values();
         int cols = x.cols();
         int blocks = cols / 256;
-        java.util.Arrays.fill(result, 0, 8 * L, 0f);
+        Arrays.fill(result, 0, 8 * L, 0f);
         int[] sums = panel.ints;
         for (int b = 0; b < blocks; b++) {
-            java.util.Arrays.fill(sums, 0);
+            Arrays.fill(sums, 0);
             for (int c = 0; c < 4; c++) {
                 FloatVector s0 = FloatVector.zero(F);
                 FloatVector s1 = FloatVector.zero(F);
@@ -95,7 +96,7 @@ final class KQuantPanel {
         float[] xv = x.values();
         int cols = x.cols();
         int blocks = cols / 256;
-        java.util.Arrays.fill(result, 0, L, 0f);
+        Arrays.fill(result, 0, L, 0f);
         int[] sums = panel.ints;
         for (int b = 0; b < blocks; b++) {
             IntVector scaled = IntVector.zero(I);

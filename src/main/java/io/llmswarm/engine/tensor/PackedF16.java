@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -37,7 +38,7 @@ final class PackedF16 extends PackedMatrix {
         short[] row = new short[cols];
         short[] group = new short[cols * L];
         for (int g = 0; g < groups; g++) {
-            java.util.Arrays.fill(group, (short) 0);
+            Arrays.fill(group, (short) 0);
             for (int lane = 0; lane < L && g * L + lane < source.rows; lane++) {
                 MemorySegment.copy(source.data, SHORT, (g * L + lane) * source.rowBytes, row, 0, cols);
                 for (int k = 0; k < cols; k++) {

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -20,7 +21,7 @@ final class PackedF32 extends PackedMatrix {
         float[] row = new float[cols];
         float[] group = new float[cols * L];
         for (int g = 0; g < groups; g++) {
-            java.util.Arrays.fill(group, 0f);
+            Arrays.fill(group, 0f);
             for (int lane = 0; lane < L && g * L + lane < rows; lane++) {
                 MemorySegment.copy(source.data, FLOAT, (g * L + lane) * source.rowBytes, row, 0, cols);
                 for (int k = 0; k < cols; k++) {

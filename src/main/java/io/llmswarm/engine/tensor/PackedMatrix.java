@@ -2,8 +2,12 @@ package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -91,16 +95,16 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
         byte[] block = new byte[blockBytes];
         for (int g = 0; g < groups; g++) {
             int present = Math.min(L, rows - g * L);
-            MemorySegment.copy(source.data, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * L * rowBytes, in, 0,
+            MemorySegment.copy(source.data, ValueLayout.JAVA_BYTE, (long) g * L * rowBytes, in, 0,
                     present * rowBytes);
             for (int b = 0; b < blocks; b++) {
-                java.util.Arrays.fill(block, (byte) 0);
+                Arrays.fill(block, (byte) 0);
                 for (int lane = 0; lane < present; lane++) {
                     packer.pack(in, lane * rowBytes + b * sourceBlock, lane, block);
                 }
                 System.arraycopy(block, 0, out, b * blockBytes, blockBytes);
             }
-            MemorySegment.copy(out, 0, packed, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+            MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
     }
 
@@ -228,8 +232,8 @@ abstract sealed class PackedMatrix permits PackedQ80, PackedQ40, PackedQ41, Pack
 
     /** Loads {@code L} signed bytes at an absolute address as floats. */
     static FloatVector signedBytes(long address) {
-        return (FloatVector) ByteVector.fromMemorySegment(ROW_BYTES, MEMORY, address, java.nio.ByteOrder.LITTLE_ENDIAN)
-                .convertShape(jdk.incubator.vector.VectorOperators.B2F, F, 0);
+        return (FloatVector) ByteVector.fromMemorySegment(ROW_BYTES, MEMORY, address, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** A group's weights as floats, column by column ({@code values[k*L + lane]}), and its scales. */

@@ -2,6 +2,7 @@ package io.llmswarm.engine.tensor;
 
 import java.lang.foreign.Arena;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -205,9 +206,9 @@ final class PackedQ6K extends PackedMatrix {
         float[] xv = x.values();
         float[] xd = x.scales();
         int[] sums = SUMS.get();
-        java.util.Arrays.fill(result, 0, TILE * L, 0f);
+        Arrays.fill(result, 0, TILE * L, 0f);
         for (int b = 0; b < blocks; b++) {
-            java.util.Arrays.fill(sums, 0);
+            Arrays.fill(sums, 0);
             for (int part = 0; part < 8; part++) {
                 FloatVector s0 = FloatVector.zero(F);
                 FloatVector s1 = FloatVector.zero(F);

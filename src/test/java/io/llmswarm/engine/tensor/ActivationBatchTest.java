@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.llmswarm.gguf.GgmlType;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 class ActivationBatchTest {
 
     @Test
@@ -63,7 +65,7 @@ class ActivationBatchTest {
         ActivationBatch batch = new ActivationBatch(ActivationFormat.Q8_0, 1, 32);
         batch.encode(new float[32], 0, 1);
         assertEquals(0f, batch.scales()[0]);
-        assertArrayEquals(new float[32], java.util.Arrays.copyOf(batch.values(), 32));
+        assertArrayEquals(new float[32], Arrays.copyOf(batch.values(), 32));
     }
 
     @Test

@@ -3,6 +3,9 @@ package io.llmswarm.engine.tensor;
 import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -84,7 +87,7 @@ public final class KernelBench {
             step(matMul, layers, head, width, ffn, qkv, attention, gateUp, logits);
         }
         // The machine is shared: report the median of five windows.
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         double[] windows = new double[5];
         double[] cpuWindows = new double[5];
         for (int w = 0; w < windows.length; w++) {
@@ -100,8 +103,8 @@ public final class KernelBench {
             cpuWindows[w] = (cpu.getCurrentThreadCpuTime() - cpuStart) / 1e9 / steps;
             windows[w] = (end - start) / 1e9 / steps;
         }
-        java.util.Arrays.sort(windows);
-        java.util.Arrays.sort(cpuWindows);
+        Arrays.sort(windows);
+        Arrays.sort(cpuWindows);
         return new double[] {windows[windows.length / 2], cpuWindows[cpuWindows.length / 2]};
     }
 
@@ -118,7 +121,7 @@ public final class KernelBench {
     }
 
     private static int[] ints(String list) {
-        return java.util.Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+        return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     private static WeightMatrix matrix(Arena arena, GgmlType type, int rows, int cols, long seed) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class MatMulTest {
             w.multiply(batch, together, rows, 0, rows);
             for (int t = 0; t < tokens; t++) {
                 ActivationBatch one = new ActivationBatch(w.activationFormat(), 1, cols);
-                one.encode(java.util.Arrays.copyOfRange(activations, t * cols, (t + 1) * cols), 0, 1);
+                one.encode(Arrays.copyOfRange(activations, t * cols, (t + 1) * cols), 0, 1);
                 float[] alone = new float[rows];
                 w.multiply(one, alone, rows, 0, rows);
                 for (int r = 0; r < rows; r++) {

@@ -6,6 +6,7 @@ import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -75,7 +76,7 @@ class PackedKernelExactnessTest {
         x.encode(RandomWeights.activations(12, cols, 32), 0, 12);
         x.encode(RandomWeights.activations(5, cols, 33), 0, 5);
         float[] out = new float[5 * rows + 5];
-        java.util.Arrays.fill(out, Float.NaN);
+        Arrays.fill(out, Float.NaN);
         w.multiply(x, out, rows, 0, rows);
         for (int t = 0; t < 5; t++) {
             for (int r = 0; r < rows; r++) {
@@ -109,7 +110,7 @@ class PackedKernelExactnessTest {
         for (int tokens : new int[] {1, 9}) {
             float[] values = new float[tokens * cols];
             for (int t = 0; t < tokens; t++) {
-                java.util.Arrays.fill(values, t * cols, (t + 1) * cols, t % 2 == 0 ? 3.5f : -2.25f);
+                Arrays.fill(values, t * cols, (t + 1) * cols, t % 2 == 0 ? 3.5f : -2.25f);
             }
             ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_K, tokens, cols);
             x.encode(values, 0, tokens);

@@ -2,6 +2,9 @@ package io.llmswarm.engine.tensor;
 
 import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -12,7 +15,7 @@ import java.util.Locale;
  */
 public final class SingleMatrixBench {
     /** CPU time of this thread: on a shared machine wall time also counts other processes' turns. */
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) {
         String[] types = args.length > 0 ? args : new String[] {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "F16"};
@@ -40,7 +43,7 @@ public final class SingleMatrixBench {
                 }
                 System.out.printf(Locale.ROOT, "%-5s %6.2f Gelem/s %6.2f GB/s (%d tokens: products per ns); per CPU second %6.2f Gelem/s;"
                         + " output hash %08x (%s)%n", name, best, best * type.typeSize() / type.blockSize() / tokens, tokens, bestCpu,
-                        java.util.Arrays.hashCode(out), VectorWidth.describe());
+                        Arrays.hashCode(out), VectorWidth.describe());
             }
         }
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llmswarm.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
 class WeightMatrixShapeTest {
@@ -88,7 +89,7 @@ class WeightMatrixShapeTest {
     void heapSegmentsWorkToo() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment nativeData = RandomWeights.matrix(arena, GgmlType.Q6_K, 3, 256, 9);
-            MemorySegment heapData = MemorySegment.ofArray(nativeData.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            MemorySegment heapData = MemorySegment.ofArray(nativeData.toArray(ValueLayout.JAVA_BYTE));
             ActivationBatch x = new ActivationBatch(ActivationFormat.Q8_K, 1, 256);
             x.encode(RandomWeights.activations(1, 256, 2), 0, 1);
             float[] a = new float[3];
