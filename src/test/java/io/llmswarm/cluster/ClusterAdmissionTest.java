@@ -112,9 +112,12 @@ class ClusterAdmissionTest {
         Object fresh = SecureSwarms.send(insider, Addresses.shardExecute(a.nodeId()), step, 10_000);
         assertTrue(assertInstanceOf(TaskReply.class, fresh).isOk(), String.valueOf(fresh));
         // An unsigned release is refused too; the signed one frees the session.
+        var refusedProofs = a.cluster().metrics().counter("llmswarm.shard.messages.rejected", "reason", "proof");
+        double refusedBefore = refusedProofs.count();
         rogue.vertx().eventBus().send(Addresses.shardRelease(a.nodeId()), new SessionRelease(step.params().sessionId(), "x"));
-        Thread.sleep(500);
-        assertEquals(1, a.shard().sessionCount());
+        TestClusters.awaitTrue(Duration.ofSeconds(10), () -> refusedProofs.count() > refusedBefore,
+                () -> "the unsigned release to be refused");
+        assertEquals(1, a.shard().sessionCount(), "the refused release freed nothing");
         insider.vertx().eventBus().send(Addresses.shardRelease(a.nodeId()), new SessionRelease(step.params().sessionId(), "done"));
         TestClusters.awaitTrue(Duration.ofSeconds(10), () -> a.shard().sessionCount() == 0, () -> "the session released");
         assertTrue(a.cluster().metrics().counter("llmswarm.shard.messages.rejected", "reason", "proof").count() >= 3);
