@@ -1,17 +1,12 @@
 package io.llmswarm.coordinator;
 
 import io.llmswarm.cluster.Addresses;
-import io.llmswarm.cluster.Envelope;
-import io.llmswarm.cluster.ExecuteTask;
-import io.llmswarm.cluster.Relay;
 import io.llmswarm.cluster.ReplicaRequest;
 import io.llmswarm.cluster.Route;
 import io.llmswarm.cluster.SessionRelease;
 import io.llmswarm.cluster.SwarmBusyException;
 import io.llmswarm.cluster.SwarmNotReadyException;
 import io.llmswarm.cluster.SwarmView;
-import io.llmswarm.cluster.TaskInput;
-import io.llmswarm.cluster.TaskParams;
 import io.llmswarm.cluster.TaskReply;
 import io.llmswarm.cluster.TaskReplyCodec;
 import io.llmswarm.cluster.TaskResult;
@@ -33,10 +28,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request's decode loop. Every callback runs on one event-loop context, so the fields need
- * no locks: a step goes to the route's first shard and travels on shard to shard ({@link Relay}),
- * the final shard's sampled token comes back and is checked against the stop conditions, and the
- * next step starts.
+ * One request's run: it plans (readiness, the prompt's tokens, the route, a cached prompt prefix),
+ * runs a {@link Leg} on its route — steps through a pipeline ({@link PipelineLeg}) or a replica's
+ * stream ({@link ReplicaLeg}) —, checks each token against the stop conditions, and after a fault
+ * moves to another route ({@link FailOver}), replaying what it had; its life is a {@link RunState}.
+ * Every callback runs on one event-loop context, so the fields need no locks.
  */
 final class PipelineRun implements Generation {
 
@@ -53,55 +49,30 @@ final class PipelineRun implements Generation {
     private volatile boolean cancelled;
     private StreamingDecoder decoder;
     private Route route;
-    private ShardTiming[] timings;
+    /** The run's part on its current route; made with the route, started once the prompt is known. */
+    private Leg leg;
     private int[] prompt;
     private PipelineStatus status = PipelineStatus.PENDING;
     /** Where the run is in its life; every callback checks it first. */
     private RunState state = RunState.PLANNING;
     private final List<ShardTiming> earlierTimings = new ArrayList<>();
-    /** Numbers each step sent; a reply to any but the latest is stale (the request moved on). */
-    private int stepSequence;
     private final FailOver failOvers;
-    private final ShardResultCheck resultCheck;
     private long startNanos;
     private long firstTokenNanos;
     private long lastStateWrite;
     private boolean routeHeld;
-    private ReplicaStream replicaStream;
     /** The outcome follows the end once the final state is written. */
     private Future<Void> finalState = Future.succeededFuture();
     /** How long the outcome waits for the final state to be written before it goes out anyway. */
     private static final Duration FINAL_STATE_WAIT = Duration.ofSeconds(2);
-    /** The running step's timer, or -1 when none runs (no step waits, or it passed). */
-    private long deadline = -1;
-    /**
-     * Times the current step's deadline was extended because the late hop said the step was
-     * waiting for its engine or running on it (queued behind other sessions' prompt chunks).
-     */
-    private int extensions;
-    /** A step may run this many deadlines longer while its hop says it is working on it. */
-    static final int MAX_EXTENSIONS = 4;
-    /** Whether a step waits for its result (also while the hops are probed after its deadline). */
-    private boolean awaiting;
-    private long stepSent;
-    private int stepRows;
     /** The random draws the last shard's sampler had taken after the latest token. */
     private long draws;
-    /** The position the running step starts at. */
-    private int stepPosition;
-    /** Positions the route's sessions hold after the last step that came back. */
-    private int held;
     /** Leading prompt tokens taken from the shards' prompt caches instead of computed (0: none). */
     private int reused;
     /** A prompt starts after a cached prefix only when it is at least this long (one KV block). */
     static final int MIN_PREFIX_REUSE = 16;
-    private static final int[] NO_PREFIX = new int[0];
-
-    /** How long a hop has to say which step it finished, once a step missed its deadline. */
-    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
-
-    /** A replica answers at least once a second; silence this long means it is gone. */
-    private static final Duration REPLICA_SILENCE = Duration.ofSeconds(10);
+    /** What the pipeline leg reports back, on this run's context. */
+    private final PipelineLeg.Run pipelineHost = new PipelineHost();
 
     PipelineRun(Vertx vertx, String requestId, GenerateRequest request, TokenListener listener, Coordinator coordinator) {
         this.vertx = vertx;
@@ -111,7 +82,6 @@ final class PipelineRun implements Generation {
         this.listener = listener;
         this.coordinator = coordinator;
         this.model = coordinator.model();
-        this.resultCheck = new ShardResultCheck(requestId, model.shape());
         this.text = new StreamedText(request.stopStrings());
         this.failOvers = new FailOver(coordinator);
     }
@@ -187,7 +157,7 @@ final class PipelineRun implements Generation {
                         streamFromReplica();
                     } else {
                         reused = prefix;
-                        step(Arrays.copyOfRange(prompt, prefix, prompt.length), prefix, Arrays.copyOf(prompt, prefix));
+                        pipeline().begin(Arrays.copyOfRange(prompt, prefix, prompt.length), Arrays.copyOf(prompt, prefix), draws);
                     }
                 }
             }));
@@ -216,54 +186,6 @@ final class PipelineRun implements Generation {
         return match.get().length();
     }
 
-    /**
-     * Sends a step through the route: to the first hop, which relays it shard to shard (see
-     * {@link Relay}); the last one sends the sampled token back ({@link #onResult}). The step has
-     * one deadline for the whole route, proportionally longer for a prompt or replay of many tokens.
-     */
-    private void step(int[] stepTokens, int position) {
-        step(stepTokens, position, NO_PREFIX);
-    }
-
-    /** As {@link #step(int[], int)}, for a session's first step after a cached {@code prefix} (position = its length). */
-    private void step(int[] stepTokens, int position, int[] prefix) {
-        for (Route.Hop hop : route.hops()) {
-            if (coordinator.health().isAvoided(hop.nodeId())) {
-                failOver(hop, FaultCounters.Kind.CIRCUIT_OPEN, "shard " + hop.nodeId() + " (layers " + hop.span()
-                        + ") is avoided after repeated faults");
-                return;
-            }
-        }
-        Route.Hop first = route.first();
-        List<Relay.Next> next = route.hops().subList(1, route.size()).stream()
-                .map(hop -> new Relay.Next(hop.nodeId(), hop.span())).toList();
-        int step = ++stepSequence;
-        // A replay (position 0 after tokens were sampled) tells the new last shard where the seeded sequence stood.
-        TaskParams params = new TaskParams(sessionId(), first.nodeId(), first.span(), position, route.size() == 1,
-                request.sampling(), coordinator.settings().encoding(), position == 0 ? draws : 0);
-        ExecuteTask task = new ExecuteTask(Envelope.now(Envelope.EXECUTE_TASK, requestId, coordinator.wiring().nodeId(),
-                first.nodeId()), params, new TaskInput(stepTokens, null, 0, prefix),
-                Relay.start(coordinator.resultsAddress(), step, next));
-        if (position == prefix.length) {
-            record(first.nodeId(), null, true);
-        }
-        stepRows = stepTokens.length;
-        stepPosition = position;
-        stepSent = System.nanoTime();
-        long timeout = coordinator.settings().stepTimeout().toMillis() * ((stepTokens.length + 63) / 64);
-        awaiting = true;
-        extensions = 0;
-        deadline = vertx.setTimer(Math.max(1, timeout), id -> guarded(() -> missedDeadline(step, timeout)));
-        // A first hop whose node does not take the step (no consumer there, a failed connection) is a fault now, not at the deadline.
-        vertx.eventBus().<ExecuteTask>sender(Addresses.shardExecute(first.nodeId())).write(task)
-                .onFailure(e -> guarded(() -> {
-                    if (step == stepSequence && awaiting && state == RunState.RUNNING) {
-                        failOver(first, FaultCounters.Kind.ERROR, "shard " + first.nodeId() + " (layers " + first.span()
-                                + ") could not be reached: " + e);
-                    }
-                }));
-    }
-
     /** The coordinator closed (its node is leaving): the request fails, its sessions are released. Any thread. */
     void abandon() {
         context.runOnContext(ignored -> guarded(() -> fail(new IllegalStateException("request " + requestId
@@ -272,121 +194,79 @@ final class PipelineRun implements Generation {
 
     /** A relayed step's result (or a shard's error) reached the coordinator. Any thread. */
     void onResult(TaskReply reply) {
-        context.runOnContext(ignored -> guarded(() -> takeResult(reply)));
-    }
-
-    /**
-     * A result that names this request but cannot be used (see {@link io.llmswarm.cluster.TaskReplyCodec.Malformed}):
-     * the step it answers is lost, so the request moves on now, blaming the hop it says it comes
-     * from (by index, else by node id, else the route's last hop). Any thread.
-     */
-    void onMalformedResult(TaskReplyCodec.Malformed malformed) {
         context.runOnContext(ignored -> guarded(() -> {
-            if (!awaiting || state != RunState.RUNNING || (malformed.step() != null && malformed.step() != stepSequence)) {
-                coordinator.faults().fault(FaultCounters.Kind.INVALID_RESULT);
-                return; // stale, or no step waits: nothing to move
+            if (leg instanceof PipelineLeg pipeline) {
+                pipeline.onResult(reply);
             }
-            Route.Hop blamed = route.hops().getLast();
-            if (malformed.hop() != null && malformed.hop() >= 0 && malformed.hop() < route.size()) {
-                blamed = route.hops().get(malformed.hop());
-            } else if (malformed.from() != null) {
-                blamed = route.hops().stream().filter(h -> h.nodeId().equals(malformed.from())).findFirst().orElse(blamed);
-            }
-            failOver(blamed, FaultCounters.Kind.INVALID_RESULT, "shard " + blamed.nodeId() + " (layers " + blamed.span()
-                    + ") sent " + malformed.getMessage());
         }));
     }
 
-    private void takeResult(TaskReply reply) {
-        Relay relay = reply.relay();
-        if (relay.step() != stepSequence || !awaiting || state != RunState.RUNNING || relay.hop() >= route.size()) {
-            return; // stale: an earlier step, or the request moved to another route
+    /**
+     * A result that names this request but cannot be used (see {@link TaskReplyCodec.Malformed}):
+     * the pipeline leg blames a hop and the run moves on now. Any thread.
+     */
+    void onMalformedResult(TaskReplyCodec.Malformed malformed) {
+        context.runOnContext(ignored -> guarded(() -> {
+            if (leg instanceof PipelineLeg pipeline) {
+                pipeline.onMalformed(malformed);
+            } else {
+                coordinator.faults().fault(FaultCounters.Kind.INVALID_RESULT);
+            }
+        }));
+    }
+
+    /** The run's pipeline leg (its route runs through Java shards). */
+    private PipelineLeg pipeline() {
+        return (PipelineLeg) leg;
+    }
+
+    /** How the pipeline leg's news reach this run. */
+    private final class PipelineHost implements PipelineLeg.Run {
+        @Override
+        public boolean running() {
+            return state == RunState.RUNNING;
         }
-        awaiting = false;
-        if (deadline >= 0) {
-            vertx.cancelTimer(deadline);
-            deadline = -1;
+
+        @Override
+        public String sessionId() {
+            return PipelineRun.this.sessionId();
         }
-        Route.Hop hop = route.hops().get(relay.hop());
-        boolean last = relay.hop() == route.size() - 1;
-        if (!reply.isOk() && reply.error().startsWith(TaskReply.INVALID_INPUT_PREFIX) && relay.hop() > 0) {
-            Route.Hop sender = route.hops().get(relay.hop() - 1);
-            failOver(sender, FaultCounters.Kind.INVALID_RESULT, "shard " + sender.nodeId() + " (layers " + sender.span()
-                    + ") sent hidden states that the next shard refused: " + reply.error());
-            return;
+
+        @Override
+        public void guarded(Runnable callback) {
+            PipelineRun.this.guarded(callback);
         }
-        if (!reply.isOk() && reply.error().startsWith(TaskReply.PREFIX_LOST_PREFIX)) {
-            // The hop no longer keeps the prefix (evicted, restarted): no fault. The same sessions
-            // start over from position 0; the hops before it that took the prefix rewind.
-            coordinator.prefixes().forget(hop.nodeId(), prompt, reused);
-            reused = 0;
-            step(prompt, 0);
-            return;
+
+        @Override
+        public void firstStepSent(String nodeId) {
+            record(nodeId, null, true);
         }
-        Future<TaskReply> checked = resultCheck.checked(reply, hop, stepRows, last);
-        if (checked.failed()) {
-            ShardFault fault = (ShardFault) checked.cause();
-            failOver(hop, fault.kind(), fault.getMessage());
-            return;
+
+        @Override
+        public void sampled(TaskResult.Sampled sampled) {
+            onSampled(sampled);
         }
-        if (!reply.isOk() && reply.error().startsWith(SwarmBusyException.REPLY_PREFIX)) {
-            // No room for the session now: the client should come back, not fail over.
-            fail(new SwarmBusyException(reply.error().substring(SwarmBusyException.REPLY_PREFIX.length())));
-            return;
+
+        @Override
+        public void failed(Route.Hop hop, FaultCounters.Kind kind, String why) {
+            failOver(hop, kind, why);
         }
-        if (!reply.isOk()) {
+
+        @Override
+        public void busy(SwarmBusyException refusal) {
+            fail(refusal);
+        }
+
+        @Override
+        public void contextFull() {
             finish(FinishReason.CONTEXT_FULL);
-            return;
         }
-        if (!last) {
-            // Hidden states from a hop before the last belong to the next hop, never here.
-            failOver(hop, FaultCounters.Kind.INVALID_RESULT, "shard " + hop.nodeId() + " (layers " + hop.span()
-                    + ") answered a step it should have passed on to the next shard");
-            return;
-        }
-        addTimings(relay.times());
-        held = stepPosition + stepRows;
-        route.hops().forEach(h -> coordinator.health().succeeded(h.nodeId()));
-        onSampled((TaskResult.Sampled) reply.result());
-    }
 
-    /**
-     * Adds a finished step's times to the hops: each hop's engine time, and its time from receiving
-     * the step to sending it on plus an equal share of the time the step spent between nodes (the
-     * round trip less every hop's own time), so that the hops' totals add up to the round trip.
-     */
-    private void addTimings(List<Relay.HopTime> times) {
-        long roundTrip = System.nanoTime() - stepSent;
-        long inNodes = times.stream().mapToLong(Relay.HopTime::nodeNanos).sum();
-        long between = Math.max(0, roundTrip - inNodes) / times.size();
-        for (int i = 0; i < times.size() && i < timings.length; i++) {
-            timings[i] = timings[i].add(times.get(i).nodeNanos() + between, times.get(i).engineNanos());
+        @Override
+        public void prefixLost(String nodeId) {
+            coordinator.prefixes().forget(nodeId, prompt, reused);
+            reused = 0;
         }
-    }
-
-    /**
-     * No result before the deadline: find the hop at fault ({@link RouteProbe}) and route around
-     * it. A result that comes while asking still counts.
-     */
-    private void missedDeadline(int step, long timeoutMillis) {
-        if (step != stepSequence || !awaiting || state != RunState.RUNNING) {
-            return;
-        }
-        deadline = -1;
-        RouteProbe.find(vertx, route, sessionId(), step, Math.min(PROBE_TIMEOUT.toMillis(), timeoutMillis))
-                .onComplete(found -> guarded(() -> {
-                    if (step != stepSequence || !awaiting || state != RunState.RUNNING) {
-                        return;
-                    }
-                    Route.Hop hop = route.hops().get(found.result().hop());
-                    if (found.result().running() && extensions < MAX_EXTENSIONS) {
-                        // The hop has the step in its engine's queue or on its engine: busy, not stuck.
-                        extensions++;
-                        deadline = vertx.setTimer(Math.max(1, timeoutMillis), id -> guarded(() -> missedDeadline(step, timeoutMillis)));
-                        return;
-                    }
-                    failOver(hop, FaultCounters.Kind.TIMEOUT, RouteProbe.describe(hop, found.result(), step, timeoutMillis));
-                }));
     }
 
     /** Runs a callback; anything it throws (a failing listener, a bug) fails the request rather than hanging it. */
@@ -403,8 +283,8 @@ final class PipelineRun implements Generation {
     }
 
     private void useRoute(Route next) {
-        if (timings != null) {
-            earlierTimings.addAll(List.of(timings));
+        if (leg != null) {
+            earlierTimings.addAll(leg.timings());
         }
         if (route != null && routeHeld) {
             coordinator.routes().release(route);
@@ -412,11 +292,8 @@ final class PipelineRun implements Generation {
         coordinator.routes().hold(next);
         routeHeld = true;
         route = next;
-        timings = new ShardTiming[route.size()];
-        for (int i = 0; i < timings.length; i++) {
-            Route.Hop hop = route.hops().get(i);
-            timings[i] = new ShardTiming(hop.nodeId(), hop.span(), 0, 0, 0);
-        }
+        leg = route.isReplica() ? new ReplicaLeg(vertx, coordinator, route, new ReplicaHost())
+                : new PipelineLeg(vertx, coordinator, requestId, request, route, pipelineHost);
     }
 
     /**
@@ -430,12 +307,7 @@ final class PipelineRun implements Generation {
         if (state != RunState.RUNNING) {
             return; // ended, or already moving: one fault moves the run once
         }
-        stepSequence++; // a step still in flight on the old route is superseded
-        awaiting = false;
-        if (deadline >= 0) {
-            vertx.cancelTimer(deadline);
-            deadline = -1;
-        }
+        leg.stop(); // a step still in flight on the old route is superseded
         coordinator.faults().fault(kind);
         // A replica's stream counts its own faults in the breaker; a pipeline's steps are counted here.
         if (!failed.shard().isReplica() && (kind == FaultCounters.Kind.TIMEOUT || kind == FaultCounters.Kind.ERROR
@@ -479,7 +351,7 @@ final class PipelineRun implements Generation {
         if (route.isReplica()) {
             streamFromReplica();
         } else {
-            step(history, 0);
+            pipeline().begin(history, new int[0], draws);
         }
     }
 
@@ -502,32 +374,38 @@ final class PipelineRun implements Generation {
             finish(FinishReason.CONTEXT_FULL);
             return;
         }
+        // Fewer pieces than asked for is an end by length where the context or max_tokens ends it.
+        replicaEndsByContext = wanted > room;
         record(replica.nodeId(), null, true);
-        long timeout = Math.min(coordinator.settings().stepTimeout().toMillis(), REPLICA_SILENCE.toMillis());
-        replicaStream = new ReplicaStream(vertx, coordinator.health(), replica, timeout, new ReplicaStream.Listener() {
-            @Override
-            public boolean onPieces(List<String> pieces, long roundTripNanos) {
-                boolean[] more = {false};
-                guarded(() -> more[0] = onReplicaPieces(pieces, roundTripNanos));
-                return more[0];
-            }
-
-            @Override
-            public void onEnd() {
-                // A piece may carry several tokens (llama.cpp holds back an unfinished UTF-8
-                // character), so fewer pieces than asked for is an EOS only where EOS could end it.
-                boolean byLength = tokens.size() >= request.maxTokens() || request.sampling().ignoreEos();
-                guarded(() -> finish(!byLength ? FinishReason.STOP
-                        : wanted > room ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
-            }
-
-            @Override
-            public void onFailure(FaultCounters.Kind kind, String why) {
-                guarded(() -> failOver(replica, kind, why));
-            }
-        });
-        replicaStream.start(new ReplicaRequest(sessionId(), request.prompt() + text, Math.min(wanted, room),
+        ((ReplicaLeg) leg).start(new ReplicaRequest(sessionId(), request.prompt() + text, Math.min(wanted, room),
                 request.sampling().config(), request.sampling().ignoreEos()));
+    }
+
+    /** Whether the replica was asked for fewer tokens than max_tokens because the context ends first. */
+    private boolean replicaEndsByContext;
+
+    /** How the replica leg's stream reaches this run. */
+    private final class ReplicaHost implements ReplicaStream.Listener {
+        @Override
+        public boolean onPieces(List<String> pieces, long roundTripNanos) {
+            boolean[] more = {false};
+            guarded(() -> more[0] = onReplicaPieces(pieces));
+            return more[0];
+        }
+
+        @Override
+        public void onEnd() {
+            // A piece may carry several tokens (llama.cpp holds back an unfinished UTF-8
+            // character), so fewer pieces than asked for is an EOS only where EOS could end it.
+            boolean byLength = tokens.size() >= request.maxTokens() || request.sampling().ignoreEos();
+            guarded(() -> finish(!byLength ? FinishReason.STOP
+                    : replicaEndsByContext ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH));
+        }
+
+        @Override
+        public void onFailure(FaultCounters.Kind kind, String why) {
+            guarded(() -> failOver(route.first(), kind, why));
+        }
     }
 
     /**
@@ -536,11 +414,10 @@ final class PipelineRun implements Generation {
      * unfinished UTF-8 character, so the count can be lower than llama.cpp's): the same stop
      * strings, max tokens and cancel as on a pipeline.
      */
-    private boolean onReplicaPieces(List<String> pieces, long roundTripNanos) {
+    private boolean onReplicaPieces(List<String> pieces) {
         if (state != RunState.RUNNING) {
             return false;
         }
-        timings[0] = timings[0].add(roundTripNanos, roundTripNanos);
         for (String piece : pieces) {
             if (tokens.isEmpty()) {
                 firstTokenNanos = System.nanoTime();
@@ -614,7 +491,7 @@ final class PipelineRun implements Generation {
             finish(FinishReason.CONTEXT_FULL);
         } else {
             record(route.first().nodeId(), null, false);
-            step(new int[] {id}, sessionLength);
+            pipeline().next(id, sessionLength);
         }
     }
 
@@ -631,8 +508,8 @@ final class PipelineRun implements Generation {
                 List.copyOf(tokens), text.toString(), reason, route == null ? "" : route.toString(),
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
                         allTimings()), request.sampling().config().seed(), reused);
-        if (route != null && !route.isReplica() && held > 0) {
-            coordinator.prefixes().remember(route, fedTokens());
+        if (leg instanceof PipelineLeg pipeline && pipeline.held() > 0) {
+            coordinator.prefixes().remember(route, fedTokens(pipeline.held()));
         }
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
         afterFinalState(() -> {
@@ -683,9 +560,8 @@ final class PipelineRun implements Generation {
 
     /** Every shard of the route frees the session's KV cache (a shard that never saw it ignores this). */
     private void release(String reason) {
-        if (replicaStream != null) {
-            replicaStream.stop();
-            replicaStream = null;
+        if (leg != null) {
+            leg.stop();
         }
         if (route != null) {
             for (Route.Hop hop : route.hops()) {
@@ -695,7 +571,7 @@ final class PipelineRun implements Generation {
     }
 
     /** The token ids the route's sessions hold: the prompt and the generated tokens fed back, {@code held} in all. */
-    private int[] fedTokens() {
+    private int[] fedTokens(int held) {
         int[] fed = Arrays.copyOf(prompt, held);
         for (int i = prompt.length; i < held; i++) {
             fed[i] = tokens.get(i - prompt.length).id();
@@ -705,8 +581,8 @@ final class PipelineRun implements Generation {
 
     private List<ShardTiming> allTimings() {
         List<ShardTiming> all = new ArrayList<>(earlierTimings);
-        if (timings != null) {
-            all.addAll(Arrays.asList(timings));
+        if (leg != null) {
+            all.addAll(leg.timings());
         }
         return List.copyOf(all);
     }

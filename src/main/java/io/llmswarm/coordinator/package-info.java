@@ -14,6 +14,10 @@
  * stops on EOS, max tokens, stop strings or a full context, fails over by replaying the token history
  * through a new route, and records the pipeline state in a Hazelcast map
  * ({@link io.llmswarm.coordinator.PipelineStateStore}, asynchronous reads and writes). The decode loop of
- * a request runs on one event-loop context and never blocks.
+ * a request runs on one event-loop context and never blocks. Inside a run: its life is a
+ * {@code RunState} (planning, running, moving after a fault, ended; illegal moves throw), its part on
+ * a route is a {@code Leg} ({@code PipelineLeg}: steps, deadlines, probes, a step's answer;
+ * {@code ReplicaLeg}: a llama.cpp replica's stream), and {@code FailOver} counts the fail-overs,
+ * remembers the nodes that failed it and picks the next route.
  */
 package io.llmswarm.coordinator;
