@@ -116,8 +116,7 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
 
     /** The same settings on HTTP port {@code port} exactly (the free one a node picked from its range). */
     public NodeSettings withHttpPort(int port) {
-        return new NodeSettings(model, layers, cluster, port, threads, memoryBytes, resilience, backend, gateway,
-                kvCacheBytes, batchTokens, 1, drainTimeout, promptCacheEntries);
+        return toBuilder().httpPort(port).httpPortCount(1).build();
     }
 
     /** Rows the shard's engine runs in one turn at most: decode steps of all sessions, then prompt tokens. */
@@ -131,23 +130,104 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
     }
 
     public NodeSettings withResilience(Resilience value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, value, backend, gateway,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
+        return toBuilder().resilience(value).build();
     }
 
     public NodeSettings withBackend(BackendSettings value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, value, gateway,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
+        return toBuilder().backend(value).build();
     }
 
     public NodeSettings withGateway(GatewaySettings value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, value,
-                kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
+        return toBuilder().gateway(value).build();
     }
 
     public NodeSettings withKvCacheBytes(long value) {
-        return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway,
-                value);
+        return toBuilder().kvCacheBytes(value).build();
+    }
+
+    /** A builder that starts from these settings: the one place besides the record that lists every field. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes some settings of a {@link NodeSettings} and checks the result as the record does. */
+    public static final class Builder {
+        private Path model;
+        private String layers;
+        private ClusterSettings cluster;
+        private int httpPort;
+        private int threads;
+        private long memoryBytes;
+        private Resilience resilience;
+        private BackendSettings backend;
+        private GatewaySettings gateway;
+        private long kvCacheBytes;
+        private int batchTokens;
+        private int httpPortCount;
+        private Duration drainTimeout;
+        private int promptCacheEntries;
+
+        private Builder(NodeSettings from) {
+            model = from.model;
+            layers = from.layers;
+            cluster = from.cluster;
+            httpPort = from.httpPort;
+            threads = from.threads;
+            memoryBytes = from.memoryBytes;
+            resilience = from.resilience;
+            backend = from.backend;
+            gateway = from.gateway;
+            kvCacheBytes = from.kvCacheBytes;
+            batchTokens = from.batchTokens;
+            httpPortCount = from.httpPortCount;
+            drainTimeout = from.drainTimeout;
+            promptCacheEntries = from.promptCacheEntries;
+        }
+
+        public Builder httpPort(int value) {
+            httpPort = value;
+            return this;
+        }
+
+        public Builder httpPortCount(int value) {
+            httpPortCount = value;
+            return this;
+        }
+
+        public Builder resilience(Resilience value) {
+            resilience = value;
+            return this;
+        }
+
+        public Builder backend(BackendSettings value) {
+            backend = value;
+            return this;
+        }
+
+        public Builder gateway(GatewaySettings value) {
+            gateway = value;
+            return this;
+        }
+
+        public Builder kvCacheBytes(long value) {
+            kvCacheBytes = value;
+            return this;
+        }
+
+        public Builder promptCacheEntries(int value) {
+            promptCacheEntries = value;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration value) {
+            drainTimeout = value;
+            return this;
+        }
+
+        public NodeSettings build() {
+            return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway,
+                    kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);
+        }
     }
 
     public boolean autoLayers() {

@@ -124,6 +124,21 @@ class NodeConfigTest {
     }
 
     @Test
+    void changingOneSettingKeepsEveryOther() {
+        NodeSettings given = NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--batch-tokens", "64",
+                "--prompt-cache", "3", "--drain-timeout", "5s");
+        NodeSettings changed = given.withKvCacheBytes(1L << 20).withHttpPort(9000).withGateway(given.gateway());
+        assertEquals(1L << 20, changed.kvCacheBytes());
+        assertEquals(9000, changed.httpPort());
+        assertEquals(1, changed.httpPortCount(), "a port picked exactly");
+        assertEquals(64, changed.batchTokens());
+        assertEquals(3, changed.promptCacheEntries());
+        assertEquals(java.time.Duration.ofSeconds(5), changed.drainTimeout());
+        assertEquals(given.resilience(), changed.resilience());
+        assertEquals(given.cluster(), changed.cluster());
+    }
+
+    @Test
     void aNodeBoundToALanAddressLooksForOthersThereUnlessToldNotTo() {
         assertFalse(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf").cluster().multicast(), "loopback");
         assertTrue(NodeConfig.parse(Map.of(), "-cluster", "--model", "m.gguf", "--cluster-host", "10.1.2.3")
