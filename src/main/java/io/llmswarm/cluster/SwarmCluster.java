@@ -55,6 +55,12 @@ public final class SwarmCluster {
         VertxOptions options = new VertxOptions();
         // One event loop avoids handing each message from one loop thread to another (DESIGN.md).
         options.setEventLoopPoolSize(Integer.getInteger("llmswarm.event-loops", 1));
+        // How long an event-loop task may run before Vert.x warns that the loop is blocked (Vert.x's
+        // default 2 s); the tests lower it, and fail on the warning.
+        Long maxEventLoopMillis = Long.getLong("llmswarm.max-event-loop-ms");
+        if (maxEventLoopMillis != null) {
+            options.setMaxEventLoopExecuteTime(maxEventLoopMillis).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
+        }
         options.getEventBusOptions().setHost(settings.host()).setPort(0);
         ClusterSecurity security = settings.security();
         if (security.tlsEnabled()) {

@@ -96,6 +96,8 @@ class AnnouncementRegistryTest {
         // After the throw, Hazelcast still delivers events to this member's listener.
         m.get(0).announcements().announce(announcement(m.get(0), "0-15").withLoad(3, 1));
         TestClusters.awaitTrue(WAIT, () -> observer.all().iterator().next().load() == 1, () -> "the update: " + observer.all());
+        // The mirror is updated before the listeners run: wait until the counting one saw the update too.
+        TestClusters.awaitTrue(WAIT, () -> seen.get() >= 2, () -> "the listener to see the update: " + seen.get());
         observer.removeOnChange(counting);
         int before = seen.get();
         m.get(0).announcements().withdraw(m.get(0).nodeId());
