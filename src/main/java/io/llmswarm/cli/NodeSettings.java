@@ -214,16 +214,6 @@ public record NodeSettings(Path model, String layers, ClusterSettings cluster, i
             return this;
         }
 
-        public Builder promptCacheEntries(int value) {
-            promptCacheEntries = value;
-            return this;
-        }
-
-        public Builder drainTimeout(Duration value) {
-            drainTimeout = value;
-            return this;
-        }
-
         public NodeSettings build() {
             return new NodeSettings(model, layers, cluster, httpPort, threads, memoryBytes, resilience, backend, gateway,
                     kvCacheBytes, batchTokens, httpPortCount, drainTimeout, promptCacheEntries);

@@ -342,16 +342,11 @@ final class PipelineRun implements Generation {
         state = state.moveTo(RunState.RUNNING);
         useRoute(next.route());
         coordinator.tell(new Incident.FailOver(requestId, why, failOvers.attempt(), route.toString()));
-        int[] history = new int[prompt.length + tokens.size()];
-        System.arraycopy(prompt, 0, history, 0, prompt.length);
-        for (int i = 0; i < tokens.size(); i++) {
-            history[prompt.length + i] = tokens.get(i).id();
-        }
         record(route.first().nodeId(), null, true);
         if (route.isReplica()) {
             streamFromReplica();
         } else {
-            pipeline().begin(history, new int[0], draws);
+            pipeline().begin(history(prompt.length + tokens.size()), new int[0], draws);
         }
     }
 
@@ -509,7 +504,7 @@ final class PipelineRun implements Generation {
                 new GenerationOutcome.Timings(end - startNanos, (firstTokenNanos == 0 ? end : firstTokenNanos) - startNanos,
                         allTimings()), request.sampling().config().seed(), reused);
         if (leg instanceof PipelineLeg pipeline && pipeline.held() > 0) {
-            coordinator.prefixes().remember(route, fedTokens(pipeline.held()));
+            coordinator.prefixes().remember(route, history(pipeline.held()));
         }
         RuntimeException cleanUp = endSessions(reason.apiName(), PipelineStatus.COMPLETED, null);
         afterFinalState(() -> {
@@ -570,13 +565,16 @@ final class PipelineRun implements Generation {
         }
     }
 
-    /** The token ids the route's sessions hold: the prompt and the generated tokens fed back, {@code held} in all. */
-    private int[] fedTokens(int held) {
-        int[] fed = Arrays.copyOf(prompt, held);
-        for (int i = prompt.length; i < held; i++) {
-            fed[i] = tokens.get(i - prompt.length).id();
+    /**
+     * The first {@code length} token ids of the run's history: the prompt, then the generated tokens
+     * (what a replay sends, and what a route's sessions hold when they end).
+     */
+    private int[] history(int length) {
+        int[] ids = Arrays.copyOf(prompt, length);
+        for (int i = prompt.length; i < length; i++) {
+            ids[i] = tokens.get(i - prompt.length).id();
         }
-        return fed;
+        return ids;
     }
 
     private List<ShardTiming> allTimings() {

@@ -66,14 +66,13 @@ public final class RouteChooser {
         int load = 0;
         for (PrefixDirectory.NodeSpan hop : hops) {
             Optional<ShardAnnouncement> shard = view.readyShards().stream()
-                    .filter(s -> s.nodeId().equals(hop.nodeId()) && !s.isReplica() && s.layers().first() <= hop.span().first() && hop.span().last() <= s.layers().last())
+                    .filter(s -> s.nodeId().equals(hop.nodeId()) && !s.isReplica() && s.layers().contains(hop.span()))
                     .findFirst();
             if (shard.isEmpty() || shard.get().capacity() <= 0) {
                 return Optional.empty();
             }
             route.add(new Route.Hop(shard.get(), hop.span()));
-            ShardAnnouncement s = shard.get();
-            load = Math.max(load, Math.max(s.load() - recentlyEnded(s.nodeId()), inFlight(s.nodeId())));
+            load = Math.max(load, busyLoad(shard.get()));
         }
         return load <= all.getFirst().load() + PREFIX_SLACK ? Optional.of(new Route(route)) : Optional.empty();
     }
@@ -106,9 +105,7 @@ public final class RouteChooser {
 
     /** Every route that could serve, best first. */
     List<Candidate> candidates(SwarmView view, boolean replicasAllowed) {
-        List<ShardAnnouncement> busy = view.readyShards().stream()
-                .map(s -> s.withLoad(s.capacity(), Math.max(s.load() - recentlyEnded(s.nodeId()), inFlight(s.nodeId()))))
-                .toList();
+        List<ShardAnnouncement> busy = view.readyShards().stream().map(s -> s.withLoad(s.capacity(), busyLoad(s))).toList();
         List<Candidate> candidates = new ArrayList<>();
         LayerRange all = new LayerRange(0, view.blockCount() - 1);
         for (ShardAnnouncement shard : busy) {
@@ -136,6 +133,14 @@ public final class RouteChooser {
     private static SwarmView pipelineView(SwarmView view, List<ShardAnnouncement> busy) {
         List<ShardAnnouncement> shards = busy.isEmpty() ? view.readyShards() : busy;
         return new SwarmView(view.fingerprint(), view.blockCount(), shards.stream().filter(s -> !s.isReplica()).toList());
+    }
+
+    /**
+     * A node's outstanding work: the larger of what it announced (less this coordinator's requests
+     * that ended since) and what this coordinator has in flight on it.
+     */
+    private int busyLoad(ShardAnnouncement shard) {
+        return Math.max(shard.load() - recentlyEnded(shard.nodeId()), inFlight(shard.nodeId()));
     }
 
     /** Counts a request on every node of its route until {@link #release}. */

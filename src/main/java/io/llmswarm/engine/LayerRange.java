@@ -60,6 +60,11 @@ public record LayerRange(int first, int last) {
         return layer >= first && layer <= last;
     }
 
+    /** Whether every layer of {@code span} is in this range. */
+    public boolean contains(LayerRange span) {
+        return span.first >= first && span.last <= last;
+    }
+
     /** Whether this range starts with the embedding lookup. */
     public boolean startsModel() {
         return first == 0;

@@ -217,7 +217,7 @@ public final class ShardService implements AutoCloseable {
 
     private String check(TaskParams params, TaskInput input) {
         LayerRange span = params.layers();
-        if (span.first() < layers().first() || span.last() > layers().last()) {
+        if (!layers().contains(span)) {
             return "asked to run layers " + span + " but this shard holds " + layers();
         }
         boolean endsModel = span.endsModel(engine.config().blockCount());
